@@ -1,0 +1,26 @@
+from django.urls import NoReverseMatch, reverse
+
+# (label, url name, roles that see it). A role sees only its own areas.
+NAVIGATION = [
+    ("Home", "home", {"staff", "coordinator", "leader", "candidate"}),
+    ("Admin", "admin:index", {"staff"}),
+    ("Security", "mfa_index", {"staff", "coordinator", "leader", "candidate"}),
+    ("Account", "account_email", {"staff", "coordinator", "leader", "candidate"}),
+]
+
+
+def navigation(request):
+    """Return the navigation entries the signed-in user's role may use."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for label, name, roles in NAVIGATION:
+        if user.role not in roles:
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": label, "url": url, "active": request.path == url})
+    return {"nav_items": items}

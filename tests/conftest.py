@@ -1,0 +1,78 @@
+"""The fixed cast every test uses, built by plain make_* functions.
+
+alice leads turf in Nodaway; bob is a leader elsewhere (Jackson); carol coordinates Nodaway;
+dave coordinates another county (Boone); sam is state staff; cathy is a candidate.
+Privileged people have TOTP enrolled unless a test says otherwise.
+"""
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.test import Client
+
+from leaders.models import User
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(
+    email: str,
+    *,
+    role: str = User.Role.LEADER,
+    counties: list[str] | None = None,
+    mfa: bool = True,
+    first_name: str = "",
+) -> User:
+    user = User.objects.create_user(
+        email, PASSWORD, role=role, counties=counties or [], first_name=first_name or email.split("@")[0].title()
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    if mfa and user.is_privileged:
+        TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+def make_client(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice(db):
+    return make_user("alice@example.org")
+
+
+@pytest.fixture
+def bob(db):
+    return make_user("bob@example.org")
+
+
+@pytest.fixture
+def carol(db):
+    return make_user("carol@example.org", role=User.Role.COORDINATOR, counties=["Nodaway"])
+
+
+@pytest.fixture
+def dave(db):
+    return make_user("dave@example.org", role=User.Role.COORDINATOR, counties=["Boone"])
+
+
+@pytest.fixture
+def sam(db):
+    return make_user("sam@example.org", role=User.Role.STAFF)
+
+
+@pytest.fixture
+def cathy(db):
+    return make_user("cathy@example.org", role=User.Role.CANDIDATE)
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_manifest(settings):
+    """Serve static files without collectstatic's manifest, which only a deploy builds."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
