@@ -87,6 +87,8 @@ DATABASES = {
         DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0), conn_health_checks=True
     )
 }
+# Two suites on one server (say, two checkouts) need two test database names.
+DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_neighborhood_leader")}
 DATABASES["default"]["OPTIONS"] = {
     "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5, minimum=1),
     "options": f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 30000, minimum=0)}",

@@ -11,5 +11,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("voters/", include("contacts.urls")),
+    path("turf/", include("turf.urls")),
     path("", include("leaders.urls")),
 ]
