@@ -1,0 +1,66 @@
+"""Settings come from the environment; bad values stop the app from starting."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DJANGO_SECRET_KEY": "a-production-secret-key-that-is-long-enough-0123456789",
+    "DJANGO_ALLOWED_HOSTS": "leaders.example.org",
+    "DJANGO_DEBUG": "false",
+}
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECURE_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_it_passes_the_deploy_check_with_production_settings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [
+        ("DJANGO_DEBUG", "maybe", "is not a boolean"),
+        ("DB_CONNECT_TIMEOUT", "soon", "is not an integer"),
+        ("DATABASE_URL", "sqlite:///db.sqlite3", "must be a PostgreSQL URL"),
+        ("REDIS_URL", "amqp://guest@localhost//", "must be a Redis URL"),
+        ("DJANGO_SECRET_KEY", "short", "at least 40 characters"),
+    ],
+)
+def test_it_refuses_to_start_with_a_bad_value(variable, value, message):
+    result = run_manage("check", env={**PRODUCTION_ENV, variable: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_it_refuses_to_start_in_production_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SECRET_KEY"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_every_variable_the_settings_read_is_in_env_example():
+    settings_text = (ROOT / "config" / "settings.py").read_text()
+    example = (ROOT / ".env.example").read_text()
+    import re
+
+    names = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z_]+)"', settings_text))
+    missing = sorted(name for name in names if f"{name}=" not in example)
+    assert names and not missing, f"Add these to .env.example: {missing}"

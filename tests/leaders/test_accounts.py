@@ -1,0 +1,169 @@
+"""Sign-in, MFA enforcement, rate limits and session lifetimes, through HTTP."""
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import hotp_value, yield_hotp_counters_from_time
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from leaders.models import User
+from tests.conftest import PASSWORD, make_client, make_user
+
+
+def totp_code(user: User) -> str:
+    secret = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"]
+    counter = next(yield_hotp_counters_from_time())
+    return f"{hotp_value(secret, counter):06d}"
+
+
+def login(client: Client, email: str, password: str = PASSWORD, **extra):
+    return client.post(reverse("account_login"), {"login": email, "password": password}, **extra)
+
+
+def test_it_signs_a_leader_in_with_email_and_password(alice):
+    client = Client()
+    response = login(client, alice.email)
+    assert response.status_code == 302
+    assert client.get(reverse("home")).context["user"] == alice
+
+
+def test_it_asks_staff_for_a_totp_code_after_the_password(sam):
+    client = Client()
+    response = login(client, sam.email)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert not client.get(reverse("home")).context["user"].is_authenticated
+
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(sam)})
+    assert response.status_code == 302
+    assert client.get(reverse("home")).context["user"] == sam
+
+
+def test_it_refuses_a_replayed_totp_code(sam):
+    code = totp_code(sam)
+    first, second = Client(), Client()
+    login(first, sam.email)
+    assert first.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
+    login(second, sam.email)
+    response = second.post(reverse("mfa_authenticate"), {"code": code})
+    assert response.status_code == 200
+    assert not second.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_it_sends_privileged_users_without_mfa_to_set_it_up(db):
+    for role in (User.Role.STAFF, User.Role.COORDINATOR, User.Role.CANDIDATE):
+        user = make_user(f"{role}@example.org", role=role, counties=["Nodaway"], mfa=False)
+        response = make_client(user).get(reverse("home"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("mfa_activate_totp"))
+
+
+def test_it_lets_a_privileged_user_reach_the_app_once_totp_is_enabled(db):
+    carol = make_user("carol@example.org", role=User.Role.COORDINATOR, counties=["Nodaway"], mfa=False)
+    client = Client()
+    login(client, carol.email)
+    assert client.get(reverse("home"))["Location"].startswith(reverse("mfa_activate_totp"))
+    # allauth asks for the password again before any change to a second factor.
+    assert client.get(reverse("mfa_activate_totp"))["Location"].startswith(reverse("account_reauthenticate"))
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    page = client.get(reverse("mfa_activate_totp"))
+    assert page.status_code == 200
+    secret = page.context["form"].secret
+    code = f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
+    response = client.post(reverse("mfa_activate_totp"), {"code": code})
+    assert response.status_code == 302
+    assert carol.has_totp()
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_it_gives_new_totp_users_recovery_codes(db):
+    cathy = make_user("cathy@example.org", role=User.Role.CANDIDATE, mfa=False)
+    client = Client()
+    login(client, cathy.email)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    secret = client.get(reverse("mfa_activate_totp")).context["form"].secret
+    code = f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
+    client.post(reverse("mfa_activate_totp"), {"code": code})
+    assert Authenticator.objects.filter(user=cathy, type=Authenticator.Type.RECOVERY_CODES).exists()
+
+
+def test_it_does_not_let_staff_switch_their_totp_off(sam):
+    client = make_client(sam)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    client.post(reverse("mfa_deactivate_totp"))
+    assert sam.has_totp()
+
+
+def test_it_lets_a_leader_switch_their_optional_totp_off(alice):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(alice, generate_totp_secret())
+    client = make_client(alice)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    client.post(reverse("mfa_deactivate_totp"))
+    assert not alice.has_totp()
+
+
+def test_it_does_not_require_mfa_of_leaders(alice):
+    assert make_client(alice).get(reverse("home")).status_code == 200
+
+
+def test_it_sends_the_admin_login_through_allauth(client):
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_it_locks_an_account_after_five_failed_logins(alice):
+    for _ in range(5):
+        assert login(Client(), alice.email, "wrong password").status_code == 200
+    response = login(Client(), alice.email)
+    assert response.status_code == 429 or "Too many failed login attempts" in response.text
+    assert not Client().get(reverse("home")).context["user"].is_authenticated
+
+
+def test_it_lets_a_training_room_sign_in_from_one_address(db):
+    users = [make_user(f"volunteer{n}@example.org") for n in range(40)]
+    for user in users:
+        client = Client(REMOTE_ADDR="203.0.113.7")
+        assert login(client, user.email).status_code == 302, user.email
+
+
+def test_it_caps_a_privileged_session_at_twelve_hours(sam, alice):
+    staff_client = make_client(sam)
+    staff_client.get(reverse("home"))
+    assert staff_client.session.get_expiry_age() <= 12 * 3600
+    leader_client = make_client(alice)
+    leader_client.get(reverse("home"))
+    assert leader_client.session.get_expiry_age() > 12 * 3600
+
+
+def test_it_keeps_the_twelve_hour_cap_fixed_from_sign_in(sam):
+    client = make_client(sam)
+    client.get(reverse("home"))
+    expiry = client.session.get_expiry_date()
+    client.get(reverse("home"))
+    assert client.session.get_expiry_date() == expiry
+    assert expiry <= timezone.now() + timezone.timedelta(hours=12)
+
+
+def test_it_requires_email_verification_before_sign_in(db):
+    user = User.objects.create_user("new@example.org", PASSWORD)
+    client = Client()
+    response = login(client, user.email)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert not client.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_it_sends_a_password_reset_email(alice, mailoutbox):
+    response = Client().post(reverse("account_reset_password"), {"email": alice.email})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    assert alice.email in mailoutbox[0].to
+
+
+def test_it_signs_out(alice):
+    client = make_client(alice)
+    client.post(reverse("account_logout"))
+    assert not client.get(reverse("home")).context["user"].is_authenticated

@@ -1,0 +1,225 @@
+"""Every URL pattern × every role: nobody reaches what is not theirs.
+
+How to extend it when you add a route:
+1. If the route needs objects, add a builder to WORLD_BUILDERS that creates them *owned by alice*
+   (or by her county, Nodaway) and stores them on the world (`world.alice_turf = ...`).
+2. Add a Route to ROUTES: its url name, how to build its args from the world, and who may reach it.
+   Everyone not in `allowed` must get `denied` (404 by default: out of scope looks like missing).
+
+A route of ours without a Route here fails `test_every_route_has_a_rule`, so nothing is forgotten.
+Third-party routes (allauth, the admin) are covered by families at the bottom of the table.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from leaders.models import User
+from tests.conftest import make_client, make_user
+
+PROJECT_MODULES = ("config", "lib", "leaders", "contacts", "turf", "events", "candidates")
+
+# Who walks the routes. alice owns the objects; the others must not reach them unless allowed.
+PERSONAS = {
+    "anonymous": None,
+    "alice": dict(email="alice@example.org", role=User.Role.LEADER),
+    "bob": dict(email="bob@example.org", role=User.Role.LEADER),
+    "carol": dict(email="carol@example.org", role=User.Role.COORDINATOR, counties=["Nodaway"]),
+    "dave": dict(email="dave@example.org", role=User.Role.COORDINATOR, counties=["Boone"]),
+    "cathy": dict(email="cathy@example.org", role=User.Role.CANDIDATE),
+    "sam": dict(email="sam@example.org", role=User.Role.STAFF),
+    # Privileged people who have not set up MFA yet reach nothing but MFA set-up.
+    "sam_without_mfa": dict(email="sam2@example.org", role=User.Role.STAFF, mfa=False),
+    "carol_without_mfa": dict(email="carol2@example.org", role=User.Role.COORDINATOR, counties=["Nodaway"], mfa=False),
+    "cathy_without_mfa": dict(email="cathy2@example.org", role=User.Role.CANDIDATE, mfa=False),
+}
+WITHOUT_MFA = {name for name in PERSONAS if name.endswith("_without_mfa")}
+EVERYONE = frozenset(PERSONAS) - WITHOUT_MFA
+SIGNED_IN = EVERYONE - {"anonymous"}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    allowed: frozenset[str]
+    args: Callable[[SimpleNamespace], list] = field(default=lambda world: [])
+    method: str = "get"
+    data: Callable[[SimpleNamespace], dict] = field(default=lambda world: {})
+    ok: tuple[int, ...] = (200,)
+    denied: tuple[int, ...] = (404,)
+    mfa_exempt: bool = False  # reachable before MFA set-up (health checks)
+
+
+# Builders add objects owned by alice (or her county) to the world. Later apps append theirs.
+WORLD_BUILDERS: list[Callable[[SimpleNamespace], None]] = []
+
+
+ROUTES = [
+    Route("home", allowed=EVERYONE),
+    Route("healthz", allowed=EVERYONE | WITHOUT_MFA, ok=(200,), mfa_exempt=True),
+]
+
+# Third-party routes, by family: (predicate on the url name, who reaches a page there).
+ADMIN_FAMILY = "admin:"
+ACCOUNT_PREFIXES = ("account_", "mfa_")
+
+
+def _walk(resolver: URLResolver, namespace: str = ""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry, inner)
+        elif isinstance(entry, URLPattern):
+            yield namespace, entry
+
+
+def project_patterns() -> dict[str, URLPattern]:
+    found = {}
+    for namespace, pattern in _walk(get_resolver()):
+        module = getattr(pattern.callback, "__module__", "")
+        if module.split(".")[0] in PROJECT_MODULES:
+            assert pattern.name, f"Unnamed project URL pattern {pattern.pattern}: name it."
+            found[f"{namespace}{pattern.name}"] = pattern
+    return found
+
+
+def third_party_names() -> list[str]:
+    names = []
+    for namespace, pattern in _walk(get_resolver()):
+        module = getattr(pattern.callback, "__module__", "")
+        if module.split(".")[0] not in PROJECT_MODULES and pattern.name:
+            names.append(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_route_has_a_rule():
+    ruled = {route.name for route in ROUTES}
+    missing = sorted(set(project_patterns()) - ruled)
+    stale = sorted(ruled - set(project_patterns()))
+    assert not missing, f"Routes without an access rule in tests/test_access.py: {missing}"
+    assert not stale, f"Rules for routes that no longer exist: {stale}"
+
+
+def test_every_third_party_route_belongs_to_a_family():
+    strays = [
+        name
+        for name in third_party_names()
+        if not (name.startswith(ADMIN_FAMILY) or name.startswith(ACCOUNT_PREFIXES))
+    ]
+    assert not strays, f"Third-party routes no family covers: {strays}"
+
+
+@pytest.fixture
+def world(db):
+    people = {}
+    for name, spec in PERSONAS.items():
+        if spec is not None:
+            spec = dict(spec)
+            people[name] = make_user(spec.pop("email"), **spec)
+    world = SimpleNamespace(**people)
+    for build in WORLD_BUILDERS:
+        build(world)
+    return world
+
+
+def _assert_security_headers(response, url):
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return
+    csp = response.get("Content-Security-Policy", "")
+    assert "frame-ancestors 'none'" in csp, f"{url}: CSP missing or without frame-ancestors"
+    assert "default-src 'self'" in csp, url
+    assert response.get("X-Content-Type-Options") == "nosniff", url
+    assert response.get("Referrer-Policy") == "same-origin", url
+    assert response.get("X-Frame-Options") == "DENY", url
+
+
+def _request(client, route: Route, world):
+    url = reverse(route.name, args=route.args(world))
+    send = getattr(client, route.method)
+    return url, send(url, route.data(world))
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
+def test_each_role_reaches_only_what_is_theirs(route, world):
+    outcomes = {}
+    for persona in PERSONAS:
+        client = make_client(getattr(world, persona, None))
+        url, response = _request(client, route, world)
+        _assert_security_headers(response, url)
+        location = response.get("Location", "")
+        if persona in WITHOUT_MFA and not route.mfa_exempt:
+            ok = response.status_code == 302 and location.startswith(reverse("mfa_activate_totp"))
+            expected = "MFA set-up redirect"
+        elif persona in route.allowed:
+            ok = response.status_code in route.ok
+            expected = f"one of {route.ok}"
+        elif persona == "anonymous":
+            ok = response.status_code == 302 and location.startswith(reverse("account_login"))
+            expected = "login redirect"
+        else:
+            ok = response.status_code in route.denied
+            expected = f"one of {route.denied}"
+        if not ok:
+            outcomes[persona] = f"got {response.status_code} {location}, expected {expected}"
+    assert not outcomes, f"{route.name}: {outcomes}"
+
+
+def _admin_url(name: str, world) -> str | None:
+    """Reverse an admin route with arguments pointing at alice's own rows."""
+    from django.contrib.contenttypes.models import ContentType
+
+    candidates = {
+        "object_id": str(world.alice.pk),
+        "id": str(world.alice.pk),
+        "app_label": "leaders",
+        "content_type_id": str(ContentType.objects.get_for_model(User).pk),
+    }
+    pattern = dict(project_patterns_and_third_party())[name]
+    wanted = set(pattern.pattern.regex.groupindex)
+    return reverse(name, kwargs={key: candidates[key] for key in wanted})
+
+
+def project_patterns_and_third_party():
+    for namespace, pattern in _walk(get_resolver()):
+        if pattern.name:
+            yield f"{namespace}{pattern.name}", pattern
+
+
+def test_only_staff_with_mfa_reach_the_admin(world):
+    names = [name for name in third_party_names() if name.startswith(ADMIN_FAMILY)]
+    assert "admin:index" in names and "admin:leaders_user_change" in names
+    failures = []
+    for name in names:
+        url = _admin_url(name, world)
+        for persona in PERSONAS:
+            response = make_client(getattr(world, persona, None)).get(url)
+            _assert_security_headers(response, url)
+            status = response.status_code
+            if persona == "sam":
+                if status >= 500:
+                    failures.append(f"{name} as sam: {status}")
+            elif name in ("admin:login", "admin:logout", "admin:jsi18n"):
+                # The login page sends everyone to allauth; logout and the JS catalogue expose nothing.
+                if status == 200 and name == "admin:login":
+                    failures.append(f"{name} as {persona}: served the admin's own login form")
+            elif status == 200:
+                failures.append(f"{name} as {persona}: 200")
+    assert not failures, failures
+
+
+def test_account_pages_are_reachable_but_mfa_pages_need_a_login(world):
+    for name in third_party_names():
+        if not name.startswith(ACCOUNT_PREFIXES):
+            continue
+        pattern = dict(project_patterns_and_third_party())[name]
+        kwargs = {key: "x" for key in pattern.pattern.regex.groupindex}
+        url = reverse(name, kwargs=kwargs)
+        for persona in ("anonymous", "alice", "sam_without_mfa"):
+            response = make_client(getattr(world, persona, None)).get(url)
+            _assert_security_headers(response, url)
+            assert response.status_code < 500, f"{name} as {persona}: {response.status_code}"
+            if name.startswith("mfa_") and persona == "anonymous":
+                assert response.status_code == 302, f"{name} served MFA pages to an anonymous visitor"
