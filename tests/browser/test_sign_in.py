@@ -1,0 +1,47 @@
+"""A volunteer and a staffer sign in on a phone-sized screen, in the real browser."""
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import hotp_value, yield_hotp_counters_from_time
+
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, email):
+    page.goto("/")
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def test_a_leader_signs_in_and_finds_the_menu_at_320_pixels(page, alice):
+    page.set_viewport_size({"width": 320, "height": 640})
+    sign_in(page, alice.email)
+    page.get_by_role("heading", name="Hello, Alice").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.get_by_text("Menu").click()
+    assert page.get_by_role("link", name="Home").is_visible()
+    assert page.get_by_role("link", name="Admin").count() == 0
+
+
+def test_a_staffer_signs_in_with_a_totp_code_and_sees_the_admin_link(page, sam):
+    sign_in(page, sam.email)
+    secret = Authenticator.objects.get(user=sam, type=Authenticator.Type.TOTP).data["secret"]
+    code = f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
+    page.get_by_label("Code").fill(code)
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("heading", name="Hello, Sam").wait_for()
+    page.get_by_text("Menu").click()
+    assert page.get_by_role("navigation").get_by_role("link", name="Admin").is_visible()
+
+
+def test_pages_load_no_script_the_csp_blocks(page, alice):
+    violations = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    sign_in(page, alice.email)
+    page.get_by_role("heading", name="Hello, Alice").wait_for()
+    assert page.evaluate("typeof window.htmx") == "object"
+    assert violations == []
