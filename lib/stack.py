@@ -32,7 +32,10 @@ PG_USER = "embedded_postgres"  # postgres refuses to run as root
 
 
 def say(message: str) -> None:
-    print(f"[stack] {message}", flush=True)
+    try:
+        print(f"[stack] {message}", flush=True)
+    except OSError:
+        pass  # the terminal or pipe is gone (Ctrl-C on `make run | tee`); cleanup must go on
 
 
 def port_is_open(port: int) -> bool:
@@ -213,19 +216,25 @@ class Stack:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        for child in self.children:
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for child in self.children:
+        # A second Ctrl-C must not leave servers behind half-way through stopping.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            for child in self.children:
+                if child.poll() is None:
+                    os.killpg(child.pid, signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            for child in self.children:
+                try:
+                    child.wait(max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    os.killpg(child.pid, signal.SIGKILL)
+        finally:
             try:
-                child.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-        if self.redis:
-            self.redis.stop()
-        if self.postgres:
-            self.postgres.stop()
+                if self.redis:
+                    self.redis.stop()
+            finally:
+                if self.postgres:
+                    self.postgres.stop()
 
     def manage(self, *args: str) -> None:
         subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True)
@@ -260,15 +269,14 @@ def run() -> int:
         web = stack.spawn(PYTHON, "manage.py", "runserver", WEB_ADDRESS, "--noreload")
         time.sleep(2)
         stack.manage("demo_logins")
-        print(f"\n  Neighborhood Leader is running at http://{WEB_ADDRESS}/  (Ctrl-C stops it)")
-        print(f"  For manage.py commands meanwhile: DATABASE_URL={stack.env['DATABASE_URL']}\n", flush=True)
         try:
+            print(f"\n  Neighborhood Leader is running at http://{WEB_ADDRESS}/  (Ctrl-C stops it)")
+            print(f"  For manage.py commands meanwhile: DATABASE_URL={stack.env['DATABASE_URL']}\n", flush=True)
             while all(child.poll() is None for child in stack.children):
                 time.sleep(0.5)
             say("a process stopped; shutting everything down")
             return web.returncode or 1
         except KeyboardInterrupt:
-            print()
             say("stopping")
             return 0
 
@@ -307,11 +315,16 @@ def _interrupt(signum, frame):
 
 def main(argv: list[str]) -> int:
     os.chdir(ROOT)
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops everything as Ctrl-C does
+    # `kill` or a closed terminal stops everything as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     command, rest = (argv[0], argv[1:]) if argv else ("run", [])
     # Ctrl-C reaches this process only; children run in their own sessions and are stopped in order.
     if command == "run":
-        return run()
+        try:
+            return run()
+        except KeyboardInterrupt:
+            return 130
     if command == "test":
         return test(rest)
     if command == "bench":
