@@ -179,7 +179,9 @@ PRIVILEGED_SESSION_AGE = min(
 # Email: the console in development, SMTP in production.
 EMAIL_BACKEND_NAME = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 MAILERS = {
     "default": {
@@ -259,3 +261,37 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Turf (turf app) and likely party (contacts/party.py) -------------------------------------
+# List sizes are targets: a door list fills whole households, so it may pass its size by one door.
+TURF_CALL_LIST_SIZE = env_int("TURF_CALL_LIST_SIZE", 50, minimum=1)
+TURF_DOOR_LIST_SIZE = env_int("TURF_DOOR_LIST_SIZE", 100, minimum=1)
+# Rural leaders get what is nearest even kilometres away, but never another region's voters.
+TURF_MAX_DISTANCE_KM = env_int("TURF_MAX_DISTANCE_KM", 80, minimum=1)
+# Cut together, a leader must not end up with a median distance worse than a neighbour's by more
+# than this factor; staff see turf past it flagged for a recut.
+try:
+    TURF_FAIRNESS_FACTOR = float(env_str("TURF_FAIRNESS_FACTOR", "1.5"))
+except ValueError:
+    raise ImproperlyConfigured("TURF_FAIRNESS_FACTOR must be a number such as 1.5.") from None
+# An ID's weight halves every this many days: for one half-life it outranks the declared party on
+# the voter file, for two the model score, for three a leader's "I know them" mark.
+PARTY_ID_HALF_LIFE_DAYS = env_int("PARTY_ID_HALF_LIFE_DAYS", 730, minimum=1)
+PARTY_SCORE_DEM_MIN = env_int("PARTY_SCORE_DEM_MIN", 65, minimum=0)
+PARTY_SCORE_REP_MAX = env_int("PARTY_SCORE_REP_MAX", 35, minimum=0)
+if not PARTY_SCORE_REP_MAX < PARTY_SCORE_DEM_MIN <= 100:
+    raise ImproperlyConfigured("Need PARTY_SCORE_REP_MAX < PARTY_SCORE_DEM_MIN <= 100.")
+# "Find yourself" searches a leader may run per day: enough for typos, too few to browse the file.
+FIND_ME_DAILY_LIMIT = env_int("FIND_ME_DAILY_LIMIT", 20, minimum=1)
+# Map tiles: any {z}/{x}/{y} URL; empty shows the points on a plain background. The tile host is
+# added to the CSP's img-src so the browser may load tiles from it.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
+if MAP_TILE_URL:
+    from urllib.parse import urlsplit
+
+    # "{s}" subdomains ({s}.tile.example) become a CSP wildcard (*.tile.example).
+    _tiles = urlsplit(MAP_TILE_URL.replace("{s}", "*"))
+    if _tiles.scheme not in ("https", "http") or not _tiles.netloc:
+        raise ImproperlyConfigured("MAP_TILE_URL must be an http(s) URL with {z}/{x}/{y}.")
+    SECURE_CSP["img-src"] = [*SECURE_CSP["img-src"], f"{_tiles.scheme}://{_tiles.netloc}"]

@@ -1,0 +1,208 @@
+"""Turf: each leader's call list and door list for a cycle, and the record of every change to them.
+
+A voter is on at most one list per cycle: the database enforces it (`one_list_per_voter_per_cycle`),
+so a race between two cuts fails loudly instead of handing one neighbor to two leaders.
+"""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404
+
+from contacts.models import Household, Suppression, Voter
+
+
+class CycleQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Cycle(models.Model):
+    """An election cycle ("2028 General"): lists, goals and races belong to one; one is active."""
+
+    name = models.CharField(max_length=60, unique=True)
+    election_date = models.DateField()
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CycleQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="one_active_cycle"
+            ),
+        ]
+        ordering = ["-election_date"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> "Cycle | None":
+        return cls.objects.active().first()
+
+
+class TurfQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see all turf; coordinators turf of leaders living in their counties; leaders their own."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_state_staff:
+            return self
+        if user.is_coordinator:
+            return self.filter(county__in=user.counties)
+        if user.is_leader:
+            return self.filter(leader=user)
+        return self.none()
+
+    def active(self):
+        return self.filter(status=Turf.Status.ACTIVE)
+
+    def current(self):
+        return self.filter(cycle__is_active=True)
+
+
+class Turf(models.Model):
+    """One leader's neighbors for one cycle: the lifecycle of their lists (active, locked, quit)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        QUIT = "quit", "Quit"
+
+    class Anchor(models.TextChoices):
+        HOME = "home", "Home geocode"
+        PRECINCT = "precinct", "Precinct centre"
+        COUNTY = "county", "County centre"
+        NONE = "none", "Precinct and street order only"
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="turfs")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="turfs")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    locked = models.BooleanField(default=False, help_text="A locked list changes only when unlocked.")
+    # Where the lists were measured from, as of the last cut: the leader's home may move later.
+    county = models.CharField(max_length=40, db_index=True, help_text="The leader's home county.")
+    precinct = models.CharField(max_length=40, blank=True)
+    anchor = models.CharField(max_length=10, choices=Anchor.choices, default=Anchor.NONE)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    call_median_m = models.FloatField(null=True, blank=True)
+    door_median_m = models.FloatField(null=True, blank=True)
+    cut_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TurfQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "leader"], name="one_turf_per_leader_per_cycle"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.leader} · {self.cycle}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    def can_edit(self, user) -> bool:
+        """Return whether the user may change these lists (leaders only read their own)."""
+        return user.is_state_staff or (user.is_coordinator and self.county in user.counties)
+
+
+def get_turf_for(user, pk) -> Turf:
+    """Fetch turf the user may see, or 404 as if it did not exist."""
+    return get_object_or_404(Turf.objects.visible_to(user).select_related("leader", "cycle"), pk=pk)
+
+
+class EntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(turf__in=Turf.objects.visible_to(user))
+
+    def listed(self):
+        """Drop voters a suppression or the voter file has taken off every list since the cut."""
+        suppressed = Suppression.objects.in_force().filter(voter=OuterRef("voter"), phone__isnull=True)
+        return self.filter(voter__is_registered=True).exclude(Exists(suppressed))
+
+    def calls(self):
+        return self.filter(list=Entry.List.CALL)
+
+    def doors(self):
+        return self.filter(list=Entry.List.DOOR)
+
+
+class Entry(models.Model):
+    """One voter on one leader's call list or door list."""
+
+    class List(models.TextChoices):
+        CALL = "call", "Call list"
+        DOOR = "door", "Door list"
+
+    turf = models.ForeignKey(Turf, on_delete=models.CASCADE, related_name="entries")
+    # The turf's cycle, copied so the database itself can say "one list per voter per cycle".
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="+")
+    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="turf_entries")
+    household = models.ForeignKey(Household, null=True, on_delete=models.PROTECT, related_name="turf_entries")
+    list = models.CharField(max_length=4, choices=List.choices)
+    distance_m = models.FloatField(null=True, blank=True, help_text="From the turf's anchor, in metres.")
+    located = models.BooleanField(default=True, help_text="False: the household has no geocode of its own.")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "voter"], name="one_list_per_voter_per_cycle"),
+        ]
+        indexes = [models.Index(fields=["turf", "list"])]
+        verbose_name_plural = "entries"
+
+    def __str__(self) -> str:
+        return f"{self.voter_id} on {self.turf}"
+
+
+class ChangeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(turf__in=Turf.objects.visible_to(user))
+
+
+class Change(models.Model):
+    """Who changed which turf, when, and how: one row per action, never edited."""
+
+    class Action(models.TextChoices):
+        CUT = "cut", "Cut"
+        RECUT = "recut", "Recut"
+        CARRY_OVER = "carry_over", "Carried over from the last cycle"
+        ADD = "add", "Added voters"
+        REMOVE = "remove", "Removed voters"
+        MOVE_IN = "move_in", "Voters moved in"
+        MOVE_OUT = "move_out", "Voters moved out"
+        LOCK = "lock", "Locked"
+        UNLOCK = "unlock", "Unlocked"
+        QUIT = "quit", "Leader quit"
+        HOME = "home", "Home linked"
+
+    turf = models.ForeignKey(Turf, null=True, blank=True, on_delete=models.CASCADE, related_name="changes")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when the cutter ran on its own (a task or the command).",
+    )
+    action = models.CharField(max_length=12, choices=Action.choices)
+    added = ArrayField(models.BigIntegerField(), default=list, blank=True, help_text="Voter IDs.")
+    removed = ArrayField(models.BigIntegerField(), default=list, blank=True, help_text="Voter IDs.")
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} · {self.leader} · {self.created_at:%Y-%m-%d %H:%M}"

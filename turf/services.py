@@ -1,0 +1,634 @@
+"""Every write to turf: cutting, recutting, hand edits, locking, quitting, new cycles, home links.
+
+Each function takes the cycle's row lock first, so two cuts in one cycle run one after the other
+and never both hand out the same neighbor; each records a Change (who, when, which voters).
+"""
+
+import statistics
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from contacts import party
+from contacts.models import Household, Phone, Suppression, Voter
+from leaders.models import User
+from turf.cutting import Item, Pool, Seeker, draft, haversine_m
+from turf.models import Change, Cycle, Entry, Turf
+
+
+class TurfError(Exception):
+    """A turf action that cannot be done, with a sentence for the person who asked."""
+
+
+# --- reading the pool -----------------------------------------------------------------------------
+
+
+def free_voters(cycle: Cycle) -> QuerySet:
+    """Registered, unsuppressed voters on nobody's list this cycle."""
+    suppressed = Suppression.objects.in_force().filter(voter=OuterRef("pk"), phone__isnull=True)
+    listed = Entry.objects.filter(cycle=cycle, voter=OuterRef("pk"))
+    return (
+        Voter.objects.registered()
+        .filter(household__isnull=False)
+        .exclude(Exists(suppressed))
+        .exclude(Exists(listed))
+    )
+
+
+def callable_phones() -> QuerySet:
+    """Phone numbers nobody has reported wrong, disconnected or off limits."""
+    return Phone.objects.exclude(Exists(Suppression.objects.in_force().filter(phone=OuterRef("pk"))))
+
+
+def call_pool(cycle: Cycle) -> QuerySet:
+    """Free likely Democrats with a number to call."""
+    with_phone = free_voters(cycle).filter(Exists(callable_phones().filter(voter=OuterRef("pk"))))
+    return party.likely_democrats(with_phone)
+
+
+def door_pool(cycle: Cycle) -> QuerySet:
+    """Free voters whose preference nobody knows yet."""
+    return party.needing_id(free_voters(cycle))
+
+
+POOL_FIELDS = (
+    "id",
+    "household_id",
+    "household__latitude",
+    "household__longitude",
+    "household__county",
+    "household__precinct",
+    "household__street_name",
+    "household__house_number",
+)
+
+
+def _precinct_centres(precincts: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[float, float]]:
+    """Return the mean geocode of each (county, precinct), for households that have none of their own."""
+    if not precincts:
+        return {}
+    located = Household.objects.filter(latitude__isnull=False, longitude__isnull=False)
+    if len(precincts) <= 50:
+        pairs = Q()
+        for county, precinct in precincts:
+            pairs |= Q(county=county, precinct=precinct)
+        located = located.filter(pairs)
+    rows = located.values_list("county", "precinct").annotate(lat=Avg("latitude"), lon=Avg("longitude"))
+    return {
+        (county, precinct): (lat, lon)
+        for county, precinct, lat, lon in rows
+        if (county, precinct) in precincts
+    }
+
+
+def _items(rows: Iterable[tuple], *, by_household: bool, exclude: set[int] = frozenset()) -> list[Item]:
+    """Turn pool rows into items: one per voter (calls) or one per household (doors)."""
+    rows = [row for row in rows if row[0] not in exclude]
+    unlocated = {(row[4], row[5]) for row in rows if row[2] is None or row[3] is None}
+    centres = _precinct_centres(unlocated)
+    grouped: dict[int, list[tuple]] = {}
+    for row in rows:
+        grouped.setdefault(row[1] if by_household else row[0], []).append(row)
+    items = []
+    for key, members in grouped.items():
+        _, household, lat, lon, county, precinct, street, number = members[0]
+        located = lat is not None and lon is not None
+        if not located:
+            lat, lon = centres.get((county, precinct), (None, None))
+        items.append(
+            Item(
+                key=key,
+                voters=tuple(sorted(row[0] for row in members)),
+                household=household,
+                lat=lat,
+                lon=lon,
+                located=located,
+                county=county,
+                precinct=precinct,
+                street=street,
+                number=number,
+            )
+        )
+    return items
+
+
+# --- anchors --------------------------------------------------------------------------------------
+
+
+def _anchor(leader: User) -> dict:
+    """Where a leader's lists are measured from: their home, else their precinct's or county's centre."""
+    voter = leader.voter
+    if voter is None:
+        raise TurfError(f"{leader} is not linked to their voter record yet: link their home first.")
+    household = voter.household
+    county = household.county if household else voter.county
+    precinct = household.precinct if household and household.precinct else voter.precinct
+    anchor = {
+        "county": county,
+        "precinct": precinct,
+        "street": household.street_name if household else "",
+        "number": household.house_number if household else None,
+    }
+    if household is not None and household.is_geocoded:
+        return anchor | {
+            "anchor": Turf.Anchor.HOME,
+            "latitude": household.latitude,
+            "longitude": household.longitude,
+        }
+    located = Household.objects.filter(county=county, latitude__isnull=False, longitude__isnull=False)
+    for kind, rows in (
+        (Turf.Anchor.PRECINCT, located.filter(precinct=precinct)),
+        (Turf.Anchor.COUNTY, located),
+    ):
+        centre = rows.aggregate(lat=Avg("latitude"), lon=Avg("longitude"))
+        if centre["lat"] is not None:
+            return anchor | {"anchor": kind, "latitude": centre["lat"], "longitude": centre["lon"]}
+    return anchor | {"anchor": Turf.Anchor.NONE, "latitude": None, "longitude": None}
+
+
+def _seeker(turf: Turf, home: dict, quota: int) -> Seeker:
+    return Seeker(
+        key=turf.pk,
+        lat=turf.latitude,
+        lon=turf.longitude,
+        county=turf.county,
+        precinct=turf.precinct,
+        quota=quota,
+        street=home["street"],
+        number=home["number"],
+    )
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def _lock(cycle: Cycle) -> None:
+    Cycle.objects.select_for_update().filter(pk=cycle.pk).exists()
+
+
+def _insert_entries(rows: list[tuple]) -> None:
+    """Insert (turf, cycle, voter, household, list, distance, located) rows with COPY."""
+    if not rows:
+        return
+    now = timezone.now()
+    # COPY: a statewide cut writes hundreds of thousands of rows, ten times faster than INSERTs.
+    with connection.cursor() as cursor:
+        columns = "turf_id, cycle_id, voter_id, household_id, list, distance_m, located, added_at"
+        with cursor.copy(f"COPY turf_entry ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row, now))
+
+
+def _entry_rows(turf: Turf, picks, list_name: str) -> list[tuple]:
+    return [
+        (turf.pk, turf.cycle_id, voter, item.household, list_name, distance, item.located)
+        for item, distance in picks
+        for voter in item.voters
+    ]
+
+
+def _refresh_medians(turfs: list[Turf]) -> None:
+    """Store each list's median distance, which staff compare between neighbors."""
+    distances: dict[tuple[int, str], list[float]] = {}
+    rows = Entry.objects.filter(turf__in=turfs, distance_m__isnull=False).values_list(
+        "turf_id", "list", "distance_m"
+    )
+    for turf_id, list_name, distance in rows.iterator(chunk_size=20_000):
+        distances.setdefault((turf_id, list_name), []).append(distance)
+    now = timezone.now()
+    for turf in turfs:
+        calls, doors = distances.get((turf.pk, Entry.List.CALL)), distances.get((turf.pk, Entry.List.DOOR))
+        turf.call_median_m = statistics.median(calls) if calls else None
+        turf.door_median_m = statistics.median(doors) if doors else None
+        turf.cut_at = now
+    Turf.objects.bulk_update(turfs, ["call_median_m", "door_median_m", "cut_at"], batch_size=2000)
+
+
+def _set_anchor(turf: Turf, home: dict) -> None:
+    turf.county, turf.precinct, turf.anchor = home["county"], home["precinct"], home["anchor"]
+    turf.latitude, turf.longitude = home["latitude"], home["longitude"]
+
+
+def _counts(turfs: list[Turf]) -> dict[tuple[int, str], int]:
+    rows = Entry.objects.filter(turf__in=turfs).values_list("turf_id", "list").annotate(n=Count("pk"))
+    return {(turf_id, list_name): n for turf_id, list_name, n in rows}
+
+
+# Households read around one leader, widening: a city block first, a county at most.
+WINDOWS = (2_000, 10_000, 50_000, 250_000)
+
+
+def _nearest_households(turf: Turf, size: int) -> tuple[QuerySet, float]:
+    """Return the `size` households nearest the anchor (GiST KNN) and how far the furthest one is."""
+    point = (turf.latitude, turf.longitude)
+    nearest = (
+        Household.objects.filter(latitude__isnull=False, longitude__isnull=False)
+        .order_by(RawSQL("ll_to_earth(latitude, longitude) <-> ll_to_earth(%s, %s)", point))
+        .values("pk")[:size]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT earth_distance(ll_to_earth(latitude, longitude), ll_to_earth(%s, %s))
+            FROM contacts_household WHERE latitude IS NOT NULL AND longitude IS NOT NULL
+            ORDER BY ll_to_earth(latitude, longitude) <-> ll_to_earth(%s, %s) OFFSET %s LIMIT 1
+            """,
+            [*point, *point, size - 1],
+        )
+        row = cursor.fetchone()
+    # Fewer households than the window holds: the window is the whole state.
+    return nearest, row[0] if row else float("inf")
+
+
+def _picks_near(turf: Turf, seeker: Seeker, pool: QuerySet, *, by_household: bool, taken: set[int]) -> list:
+    """Cut one leader from the households nearest them, widening the window until it is exact."""
+    max_m = settings.TURF_MAX_DISTANCE_KM * 1000.0
+    local = []
+    if turf.precinct:
+        unlocated = pool.filter(
+            household__latitude__isnull=True, household__county=turf.county, household__precinct=turf.precinct
+        )
+        local = list(unlocated.values_list(*POOL_FIELDS))
+    for size in WINDOWS:
+        nearby, reach = [], float("inf")
+        if turf.latitude is not None:
+            nearest, reach = _nearest_households(turf, size)
+            nearby = list(pool.filter(household__in=Subquery(nearest)).values_list(*POOL_FIELDS))
+        attempt = replace(seeker, picks=[], count=0)
+        draft(
+            Pool(_items(nearby + local, by_household=by_household, exclude=taken)),
+            [attempt],
+            max_distance_m=max_m,
+        )
+        furthest = max((distance or 0.0 for _, distance in attempt.picks), default=0.0)
+        # Exact once the leader is full inside the window: nothing outside it is nearer.
+        if (attempt.count >= attempt.quota and furthest <= reach) or reach >= max_m:
+            break
+    return attempt.picks
+
+
+def _fill(turfs: list[Turf], homes: dict[int, dict]) -> dict[int, list[int]]:
+    """Top every turf up to the list sizes from the free pool; return the voters added to each.
+
+    One turf reads only the households around it; several read the whole pool once and draft.
+    """
+    turfs = [turf for turf in turfs if turf.is_active and not turf.locked]
+    if not turfs:
+        return {}
+    cycle = turfs[0].cycle
+    counts = _counts(turfs)
+    sizes = {Entry.List.CALL: settings.TURF_CALL_LIST_SIZE, Entry.List.DOOR: settings.TURF_DOOR_LIST_SIZE}
+    by_pk = {turf.pk: turf for turf in turfs}
+    added: dict[int, list[int]] = {turf.pk: [] for turf in turfs}
+    rows: list[tuple] = []
+    taken: set[int] = set()
+    # Calls first: likely Democrats with a phone are the scarcer neighbors.
+    for list_name, pool in ((Entry.List.CALL, call_pool(cycle)), (Entry.List.DOOR, door_pool(cycle))):
+        by_household = list_name == Entry.List.DOOR
+        seekers = [
+            _seeker(turf, homes[turf.pk], sizes[list_name] - counts.get((turf.pk, list_name), 0))
+            for turf in turfs
+        ]
+        if len(turfs) == 1:
+            picks = {
+                turfs[0].pk: _picks_near(turfs[0], seekers[0], pool, by_household=by_household, taken=taken)
+            }
+        else:
+            rows_read = pool.values_list(*POOL_FIELDS).iterator(chunk_size=20_000)
+            draft(
+                Pool(_items(rows_read, by_household=by_household, exclude=taken)),
+                seekers,
+                max_distance_m=settings.TURF_MAX_DISTANCE_KM * 1000.0,
+            )
+            picks = {seeker.key: seeker.picks for seeker in seekers}
+        for turf_pk, chosen in picks.items():
+            new = _entry_rows(by_pk[turf_pk], chosen, list_name)
+            rows += new
+            added[turf_pk] += [row[2] for row in new]
+            taken.update(row[2] for row in new)
+    _insert_entries(rows)
+    _refresh_medians(turfs)
+    return added
+
+
+def _release(turf: Turf) -> list[int]:
+    """Take every voter off the turf's lists, back into the pool; return who they were."""
+    voters = list(turf.entries.values_list("voter_id", flat=True))
+    turf.entries.all().delete()
+    return voters
+
+
+def _record(
+    turf: Turf | None, *, leader: User, actor: User | None, action: str, added=(), removed=(), note=""
+):
+    return Change.objects.create(
+        turf=turf,
+        leader=leader,
+        actor=actor,
+        action=action,
+        added=list(added),
+        removed=list(removed),
+        note=note,
+    )
+
+
+def _require_cycle(cycle: Cycle | None) -> Cycle:
+    cycle = cycle or Cycle.current()
+    if cycle is None:
+        raise TurfError("No cycle is active: start one before cutting turf.")
+    return cycle
+
+
+def _require_editable(turf: Turf) -> None:
+    if not turf.is_active:
+        raise TurfError(f"{turf.leader} has quit: their lists are closed.")
+    if turf.locked:
+        raise TurfError(f"{turf.leader}'s lists are locked: unlock them first.")
+
+
+# --- cutting --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def turf_cut_for_leader(*, leader: User, actor: User | None = None, cycle: Cycle | None = None) -> Turf:
+    """Open (or reopen) a leader's turf this cycle and fill it from the free pool nearest them.
+
+    Call it when staff approve a leader; calling it again only tops up what is missing.
+    """
+    cycle = _require_cycle(cycle)
+    _lock(cycle)
+    home = _anchor(User.objects.select_related("voter__household").get(pk=leader.pk))
+    turf, created = Turf.objects.get_or_create(
+        cycle=cycle, leader=leader, defaults={"county": home["county"]}
+    )
+    if turf.locked:
+        return turf
+    rejoined = turf.status == Turf.Status.QUIT
+    turf.status = Turf.Status.ACTIVE
+    _set_anchor(turf, home)
+    turf.save()
+    added = _fill([turf], {turf.pk: home})[turf.pk]
+    if added or created or rejoined:
+        _record(turf, leader=leader, actor=actor, action=Change.Action.CUT, added=added)
+    return turf
+
+
+@transaction.atomic
+def turf_cut_all(*, cycle: Cycle | None = None, actor: User | None = None, recut: bool = False) -> list[Turf]:
+    """Fill every active, unlocked turf of the cycle, neighbors taking turns (a fair draft).
+
+    With `recut`, every unlocked list is emptied first and cut again from scratch: only when staff
+    ask for it, because leaders keep their neighbors all cycle.
+    """
+    cycle = _require_cycle(cycle)
+    _lock(cycle)
+    turfs = list(
+        Turf.objects.filter(cycle=cycle, status=Turf.Status.ACTIVE, locked=False).select_related(
+            "cycle", "leader__voter__household"
+        )
+    )
+    homes, cuttable = {}, []
+    for turf in turfs:
+        try:
+            homes[turf.pk] = _anchor(turf.leader)
+        except TurfError:
+            continue  # a home unlinked since the last cut: staff relink it, then recut that leader
+        _set_anchor(turf, homes[turf.pk])
+        cuttable.append(turf)
+    Turf.objects.bulk_update(
+        cuttable, ["county", "precinct", "anchor", "latitude", "longitude"], batch_size=2000
+    )
+    removed = {turf.pk: [] for turf in cuttable}
+    if recut:
+        pairs = Entry.objects.filter(turf__in=cuttable).values_list("turf_id", "voter_id")
+        for turf_id, voter_id in pairs.iterator(chunk_size=20_000):
+            removed[turf_id].append(voter_id)
+        Entry.objects.filter(turf__in=cuttable).delete()
+    added = _fill(cuttable, homes)
+    action = Change.Action.RECUT if recut else Change.Action.CUT
+    Change.objects.bulk_create(
+        [
+            Change(
+                turf=turf,
+                leader_id=turf.leader_id,
+                actor=actor,
+                action=action,
+                added=added.get(turf.pk, []),
+                removed=removed[turf.pk],
+            )  # fmt: skip
+            for turf in cuttable
+            if added.get(turf.pk) or removed[turf.pk]
+        ],
+        batch_size=2000,
+    )
+    return cuttable
+
+
+@transaction.atomic
+def turf_recut(*, turf: Turf, actor: User | None) -> Turf:
+    """Empty one leader's lists and cut them again from what is free (their old voters included)."""
+    _lock(turf.cycle)
+    turf = Turf.objects.select_for_update().get(pk=turf.pk)
+    _require_editable(turf)
+    home = _anchor(User.objects.select_related("voter__household").get(pk=turf.leader_id))
+    _set_anchor(turf, home)
+    turf.save()
+    removed = _release(turf)
+    added = _fill([turf], {turf.pk: home})[turf.pk]
+    _record(turf, leader=turf.leader, actor=actor, action=Change.Action.RECUT, added=added, removed=removed)
+    return turf
+
+
+# --- leaving, locking, hand edits -----------------------------------------------------------------
+
+
+@transaction.atomic
+def turf_quit(*, turf: Turf, actor: User | None) -> Turf:
+    """Close a leader's turf: their voters go back to the pool; nobody else's lists change."""
+    _lock(turf.cycle)
+    turf = Turf.objects.select_for_update().get(pk=turf.pk)
+    if not turf.is_active:
+        return turf
+    removed = _release(turf)
+    turf.status, turf.locked = Turf.Status.QUIT, False
+    turf.save(update_fields=["status", "locked"])
+    _record(turf, leader=turf.leader, actor=actor, action=Change.Action.QUIT, removed=removed)
+    return turf
+
+
+@transaction.atomic
+def turf_set_locked(*, turf: Turf, actor: User, locked: bool) -> Turf:
+    """Lock a leader's lists against every cut and edit, or unlock them."""
+    turf = Turf.objects.select_for_update().get(pk=turf.pk)
+    if not turf.is_active:
+        raise TurfError(f"{turf.leader} has quit: their lists are closed.")
+    if turf.locked != locked:
+        turf.locked = locked
+        turf.save(update_fields=["locked"])
+        _record(
+            turf,
+            leader=turf.leader,
+            actor=actor,
+            action=Change.Action.LOCK if locked else Change.Action.UNLOCK,
+        )
+    return turf
+
+
+def _distance(turf: Turf, household: Household | None) -> tuple[float | None, bool]:
+    if household is None or not household.is_geocoded:
+        return None, False
+    if turf.latitude is None:
+        return None, True
+    return haversine_m(turf.latitude, turf.longitude, household.latitude, household.longitude), True
+
+
+@transaction.atomic
+def turf_add_voters(*, turf: Turf, voters: list[Voter], list_name: str, actor: User) -> list[int]:
+    """Put chosen voters on a leader's list by hand; refuse any who are listed, suppressed or gone."""
+    _lock(turf.cycle)
+    turf = Turf.objects.select_for_update().get(pk=turf.pk)
+    _require_editable(turf)
+    ids = [voter.pk for voter in voters]
+    eligible = free_voters(turf.cycle).filter(pk__in=ids)
+    if list_name == Entry.List.CALL:
+        eligible = eligible.filter(Exists(callable_phones().filter(voter=OuterRef("pk"))))
+    eligible_ids = set(eligible.values_list("pk", flat=True))
+    refused = [voter for voter in voters if voter.pk not in eligible_ids]
+    if refused:
+        names = ", ".join(f"{voter} ({voter.pk})" for voter in refused[:5])
+        why = "already listed, suppressed, unregistered" + (
+            " or without a phone" if list_name == "call" else ""
+        )
+        raise TurfError(f"Not added: {names} — {why}.")
+    entries = []
+    for voter in voters:
+        distance, located = _distance(turf, voter.household)
+        entries.append(
+            Entry(
+                turf=turf,
+                cycle_id=turf.cycle_id,
+                voter=voter,
+                household=voter.household,
+                list=list_name,
+                distance_m=distance,
+                located=located,
+            )  # fmt: skip
+        )
+    Entry.objects.bulk_create(entries)
+    _refresh_medians([turf])
+    _record(
+        turf,
+        leader=turf.leader,
+        actor=actor,
+        action=Change.Action.ADD,
+        added=ids,
+        note=f"to the {list_name} list",
+    )
+    return ids
+
+
+@transaction.atomic
+def turf_remove_voters(*, turf: Turf, voter_ids: list[int], actor: User) -> list[int]:
+    """Take chosen voters off a leader's lists; they go back to the pool."""
+    _lock(turf.cycle)
+    turf = Turf.objects.select_for_update().get(pk=turf.pk)
+    _require_editable(turf)
+    entries = turf.entries.filter(voter_id__in=voter_ids)
+    removed = list(entries.values_list("voter_id", flat=True))
+    entries.delete()
+    if removed:
+        _refresh_medians([turf])
+        _record(turf, leader=turf.leader, actor=actor, action=Change.Action.REMOVE, removed=removed)
+    return removed
+
+
+@transaction.atomic
+def turf_move_voters(*, source: Turf, target: Turf, voter_ids: list[int], actor: User) -> list[int]:
+    """Move chosen voters from one leader's lists to another's in the same cycle, keeping the list."""
+    if source.cycle_id != target.cycle_id or source.pk == target.pk:
+        raise TurfError("Voters move only between two different leaders in the same cycle.")
+    _lock(source.cycle)
+    source, target = (Turf.objects.select_for_update().get(pk=turf.pk) for turf in (source, target))
+    _require_editable(source)
+    _require_editable(target)
+    entries = list(source.entries.filter(voter_id__in=voter_ids).select_related("household"))
+    for entry in entries:
+        entry.turf = target
+        entry.distance_m, entry.located = _distance(target, entry.household)
+    Entry.objects.bulk_update(entries, ["turf", "distance_m", "located"])
+    moved = [entry.voter_id for entry in entries]
+    if moved:
+        _refresh_medians([source, target])
+        _record(source, leader=source.leader, actor=actor, action=Change.Action.MOVE_OUT, removed=moved,
+                note=f"to {target.leader}")  # fmt: skip
+        _record(target, leader=target.leader, actor=actor, action=Change.Action.MOVE_IN, added=moved,
+                note=f"from {source.leader}")  # fmt: skip
+    return moved
+
+
+# --- homes and cycles -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def turf_link_home(*, leader: User, voter: Voter, actor: User) -> User:
+    """Link a leader to their own voter record, whose household anchors their turf."""
+    leader = User.objects.select_for_update().get(pk=leader.pk)
+    if User.objects.filter(voter=voter).exclude(pk=leader.pk).exists():
+        raise TurfError("That voter record already belongs to another account: ask state staff.")
+    if leader.voter_id == voter.pk:
+        return leader
+    leader.voter = voter
+    leader.save(update_fields=["voter"])
+    turf = Turf.objects.current().filter(leader=leader).first()
+    _record(turf, leader=leader, actor=actor, action=Change.Action.HOME, note=f"voter {voter.pk}")
+    return leader
+
+
+@transaction.atomic
+def cycle_start(*, name: str, election_date: date, actor: User | None = None) -> Cycle:
+    """Start a new cycle: each active leader keeps last cycle's neighbors who are still here.
+
+    Voters who moved, died or left the rolls (suppressed or unregistered) stay behind; the gaps are
+    then filled for everyone at once with the fair draft.
+    """
+    previous = Cycle.current()
+    if previous is not None:
+        _lock(previous)
+        Cycle.objects.filter(pk=previous.pk).update(is_active=False)
+    cycle = Cycle.objects.create(name=name, election_date=election_date, is_active=True)
+    if previous is None:
+        return cycle
+    carried: list[tuple[Turf, list[int]]] = []
+    rows = []
+    for old in Turf.objects.filter(cycle=previous, status=Turf.Status.ACTIVE).select_related("leader"):
+        new = Turf.objects.create(
+            cycle=cycle, leader=old.leader, locked=old.locked, county=old.county, precinct=old.precinct,
+            anchor=old.anchor, latitude=old.latitude, longitude=old.longitude,
+        )  # fmt: skip
+        kept = list(
+            old.entries.listed().values_list("voter_id", "household_id", "list", "distance_m", "located")
+        )
+        rows += [(new.pk, cycle.pk, *entry) for entry in kept]
+        carried.append((new, [entry[0] for entry in kept]))
+    _insert_entries(rows)
+    Change.objects.bulk_create(
+        [
+            Change(
+                turf=turf,
+                leader=turf.leader,
+                actor=actor,
+                action=Change.Action.CARRY_OVER,
+                added=voters,
+                note=f"from {previous}",
+            )
+            for turf, voters in carried
+        ]  # fmt: skip
+    )
+    turf_cut_all(cycle=cycle, actor=actor)
+    return cycle
