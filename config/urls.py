@@ -13,5 +13,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("voters/", include("contacts.urls")),
     path("turf/", include("turf.urls")),
+    path("", include("events.urls")),
     path("", include("leaders.urls")),
 ]
