@@ -179,7 +179,9 @@ PRIVILEGED_SESSION_AGE = min(
 # Email: the console in development, SMTP in production.
 EMAIL_BACKEND_NAME = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 MAILERS = {
     "default": {

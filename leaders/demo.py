@@ -12,7 +12,7 @@ from django.db import transaction
 
 from leaders.models import User
 
-DEMO_PASSWORD = "neighbors-2026"
+DEMO_PASSWORD = "neighbors-2026"  # noqa: S105 (printed by make run; demo data only)
 DEMO_DOMAIN = "example.org"
 
 CAST = [

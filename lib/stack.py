@@ -8,6 +8,7 @@ it started, so a `make test` next to a running `make run` leaves that one alone.
 Usage: python -m lib.stack run | test [pytest args] | bench [args] | db
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -32,10 +33,9 @@ PG_USER = "embedded_postgres"  # postgres refuses to run as root
 
 
 def say(message: str) -> None:
-    try:
+    # The terminal or pipe may be gone (Ctrl-C on `make run | tee`); cleanup must go on.
+    with contextlib.suppress(OSError):
         print(f"[stack] {message}", flush=True)
-    except OSError:
-        pass  # the terminal or pipe is gone (Ctrl-C on `make run | tee`); cleanup must go on
 
 
 def port_is_open(port: int) -> bool:
@@ -263,15 +263,15 @@ def run() -> int:
         stack.manage("make_demo_data", "--if-empty")
         celery = [PYTHON, "-m", "celery", "-A", "config"]
         stack.spawn(*celery, "worker", "--loglevel=INFO", "--concurrency=2")
-        stack.spawn(
-            *celery, "beat", "--loglevel=INFO", "--schedule", str(VAR / "celerybeat-schedule")
-        )
+        stack.spawn(*celery, "beat", "--loglevel=INFO", "--schedule", str(VAR / "celerybeat-schedule"))
         web = stack.spawn(PYTHON, "manage.py", "runserver", WEB_ADDRESS, "--noreload")
         time.sleep(2)
         stack.manage("demo_logins")
         try:
             print(f"\n  Neighborhood Leader is running at http://{WEB_ADDRESS}/  (Ctrl-C stops it)")
-            print(f"  For manage.py commands meanwhile: DATABASE_URL={stack.env['DATABASE_URL']}\n", flush=True)
+            print(
+                f"  For manage.py commands meanwhile: DATABASE_URL={stack.env['DATABASE_URL']}\n", flush=True
+            )
             while all(child.poll() is None for child in stack.children):
                 time.sleep(0.5)
             say("a process stopped; shutting everything down")

@@ -24,7 +24,11 @@ def make_user(
     first_name: str = "",
 ) -> User:
     user = User.objects.create_user(
-        email, PASSWORD, role=role, counties=counties or [], first_name=first_name or email.split("@")[0].title()
+        email,
+        PASSWORD,
+        role=role,
+        counties=counties or [],
+        first_name=first_name or email.split("@")[0].title(),
     )
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     if mfa and user.is_privileged:

@@ -33,7 +33,9 @@ PERSONAS = {
     "sam": dict(email="sam@example.org", role=User.Role.STAFF),
     # Privileged people who have not set up MFA yet reach nothing but MFA set-up.
     "sam_without_mfa": dict(email="sam2@example.org", role=User.Role.STAFF, mfa=False),
-    "carol_without_mfa": dict(email="carol2@example.org", role=User.Role.COORDINATOR, counties=["Nodaway"], mfa=False),
+    "carol_without_mfa": dict(
+        email="carol2@example.org", role=User.Role.COORDINATOR, counties=["Nodaway"], mfa=False
+    ),
     "cathy_without_mfa": dict(email="cathy2@example.org", role=User.Role.CANDIDATE, mfa=False),
 }
 WITHOUT_MFA = {name for name in PERSONAS if name.endswith("_without_mfa")}

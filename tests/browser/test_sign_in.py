@@ -40,7 +40,12 @@ def test_a_staffer_signs_in_with_a_totp_code_and_sees_the_admin_link(page, sam):
 
 def test_pages_load_no_script_the_csp_blocks(page, alice):
     violations = []
-    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     sign_in(page, alice.email)
     page.get_by_role("heading", name="Hello, Alice").wait_for()
     assert page.evaluate("typeof window.htmx") == "object"

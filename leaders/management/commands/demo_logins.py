@@ -11,7 +11,7 @@ class Command(BaseCommand):
         if not accounts:
             self.stdout.write("No demo accounts in this database.")
             return
-        self.stdout.write("\nDemo logins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for user, totp_uri in accounts:
             self.stdout.write(f"  {user.get_role_display():20} {user.email}")
             if totp_uri:
