@@ -16,7 +16,8 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-dev-key-set-DJANGO_SECRET_KEY" if DEBUG else None)
 if not DEBUG and len(SECRET_KEY) < 40:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 40 characters in production.")
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+# The container health check and `make run` reach the app as localhost.
+ALLOWED_HOSTS = [*env_list("DJANGO_ALLOWED_HOSTS", []), "127.0.0.1", "localhost"]
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 PARTY_NAME = env_str("PARTY_NAME", "Missouri Democratic Party")

@@ -5,12 +5,18 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _get(name: str) -> str | None:
+    # An empty assignment (NAME= in an env file) means "use the default", as if unset.
+    value = os.environ.get(name)
+    return value if value not in (None, "") else None
 
 
 def env_str(name: str, default: str | None = None) -> str:
     """Return a string variable, or raise when it is unset and has no default."""
-    value = os.environ.get(name)
+    value = _get(name)
     if value is None:
         if default is None:
             raise ImproperlyConfigured(f"Set the environment variable {name}.")
@@ -20,7 +26,7 @@ def env_str(name: str, default: str | None = None) -> str:
 
 def env_bool(name: str, default: bool) -> bool:
     """Return a boolean variable (1/0, true/false, yes/no, on/off)."""
-    value = os.environ.get(name)
+    value = _get(name)
     if value is None:
         return default
     lowered = value.strip().lower()
@@ -33,7 +39,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     """Return an integer variable, optionally with a lower bound."""
-    value = os.environ.get(name)
+    value = _get(name)
     if value is None:
         return default
     try:
@@ -47,7 +53,7 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
 
 def env_list(name: str, default: list[str]) -> list[str]:
     """Return a comma-separated list variable."""
-    value = os.environ.get(name)
+    value = _get(name)
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]

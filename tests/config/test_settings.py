@@ -49,6 +49,14 @@ def test_it_refuses_to_start_with_a_bad_value(variable, value, message):
     assert message in result.stderr
 
 
+def test_it_treats_an_empty_assignment_as_unset():
+    result = run_manage("check", env={**PRODUCTION_ENV, "DJANGO_SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "Set the environment variable DJANGO_SECRET_KEY" in result.stderr
+    result = run_manage("check", env={**PRODUCTION_ENV, "STATIC_ROOT": "", "DB_CONNECT_TIMEOUT": ""})
+    assert result.returncode == 0, result.stderr
+
+
 def test_it_refuses_to_start_in_production_without_a_secret_key():
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SECRET_KEY"}
     result = run_manage("check", env=env)

@@ -1,0 +1,40 @@
+"""docker-compose.yml cannot run here (no Docker engine); check what it promises instead."""
+
+from pathlib import Path
+
+import yaml
+
+COMPOSE = yaml.safe_load((Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text())
+
+
+def test_it_runs_postgres_redis_web_worker_and_beat_each_with_a_healthcheck():
+    services = COMPOSE["services"]
+    assert set(services) == {"db", "redis", "web", "worker", "beat"}
+    for name, service in services.items():
+        assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+
+
+def test_it_keeps_queued_tasks_when_redis_is_killed():
+    assert "--appendonly" in COMPOSE["services"]["redis"]["command"]
+    assert (
+        COMPOSE["services"]["redis"]["command"][
+            COMPOSE["services"]["redis"]["command"].index("--appendonly") + 1
+        ]
+        == "yes"
+    )
+
+
+def test_it_points_the_app_at_the_compose_database_and_broker():
+    for name in ("web", "worker", "beat"):
+        environment = COMPOSE["services"][name]["environment"]
+        assert (
+            environment["DATABASE_URL"].startswith("postgres://")
+            and "@db:5432/" in environment["DATABASE_URL"]
+        )
+        assert environment["REDIS_URL"] == "redis://redis:6379/0"
+        assert COMPOSE["services"][name]["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def test_it_serves_the_web_app_with_gunicorn_after_migrating():
+    command = COMPOSE["services"]["web"]["command"]
+    assert "migrate" in command and "gunicorn config.wsgi" in command
