@@ -123,3 +123,21 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def make_turf(leader: User, *, cycle, calls=(), doors=()):
+    """Give a leader turf in a cycle with these voters on their call list and door list."""
+    from turf.models import Entry, Turf
+
+    turf, _ = Turf.objects.get_or_create(cycle=cycle, leader=leader, defaults={"county": "Nodaway"})
+    for list_name, voters in ((Entry.List.CALL, calls), (Entry.List.DOOR, doors)):
+        for distance, voter in enumerate(voters):
+            Entry.objects.create(
+                turf=turf,
+                cycle=cycle,
+                voter=voter,
+                household=voter.household,
+                list=list_name,
+                distance_m=distance * 50.0,
+            )
+    return turf

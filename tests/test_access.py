@@ -53,6 +53,9 @@ class Route:
     ok: tuple[int, ...] = (200,)
     denied: tuple[int, ...] = (404,)
     mfa_exempt: bool = False  # reachable before MFA set-up (health checks)
+    read_only: frozenset[str] = frozenset()  # personas who see the object but may not act: 403
+    content_type: str | None = None  # e.g. JSON for API endpoints
+    anonymous: tuple[int, ...] | None = None  # an API answers 401 instead of the login redirect
 
 
 # Builders add objects owned by alice (or her county) to the world. Later apps append theirs.
@@ -63,6 +66,50 @@ ROUTES = [
     Route("home", allowed=EVERYONE),
     Route("healthz", allowed=EVERYONE | WITHOUT_MFA, ok=(200,), mfa_exempt=True),
 ]
+
+
+# --- the field app: alice's lists and gathering ----------------------------------------------------
+
+
+def _field_world(world):
+    from tests.events.conftest import make_gathering, make_lists
+
+    world.lists = make_lists(world.alice, world.bob)
+    world.gathering = make_gathering(world.alice)
+
+
+def _field_item(world) -> dict:
+    import uuid
+
+    from django.utils import timezone
+
+    return {"uuid": str(uuid.uuid4()), "channel": "phone", "result": "no_answer",
+            "device_time": timezone.now().isoformat(), "voter": world.lists.calls[0].pk}  # fmt: skip
+
+
+def _field_batch(world) -> str:
+    import json
+
+    return json.dumps({"attempts": [_field_item(world)]})
+
+
+WORLD_BUILDERS.append(_field_world)
+LEADERS = frozenset({"alice", "bob"})
+ROUTES += [
+    Route("events:calls", allowed=LEADERS),
+    Route("events:call", allowed=frozenset({"alice"}), read_only=frozenset({"carol", "sam"}),
+          args=lambda w: [w.lists.calls[0].pk]),
+    # Coordinators and staff may log for voters in their scope (paper sheets, calls on a leader's behalf).
+    Route("events:record", method="post", allowed=frozenset({"alice", "carol", "sam"}), ok=(302,), data=_field_item),
+    # Out-of-scope voters are rejected per item (tests/events/test_sync.py); roles that never record get 403.
+    Route("events:sync", method="post", allowed=frozenset({"alice", "bob", "carol", "dave", "sam"}), denied=(403,),
+          data=_field_batch, content_type="application/json", anonymous=(401,)),
+    Route("events:gathering_new", allowed=LEADERS),
+    Route("events:gathering", allowed=frozenset({"alice", "carol", "sam"}), args=lambda w: [w.gathering.pk]),
+    Route("events:gathering_edit", allowed=frozenset({"alice"}), read_only=frozenset({"carol", "sam"}),
+          args=lambda w: [w.gathering.pk]),
+    Route("events:service_worker", allowed=EVERYONE),
+]  # fmt: skip
 
 # Third-party routes, by family: (predicate on the url name, who reaches a page there).
 ADMIN_FAMILY = "admin:"
@@ -141,7 +188,8 @@ def _assert_security_headers(response, url):
 def _request(client, route: Route, world):
     url = reverse(route.name, args=route.args(world))
     send = getattr(client, route.method)
-    return url, send(url, route.data(world))
+    extra = {"content_type": route.content_type} if route.content_type else {}
+    return url, send(url, route.data(world), **extra)
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
@@ -158,6 +206,12 @@ def test_each_role_reaches_only_what_is_theirs(route, world):
         elif persona in route.allowed:
             ok = response.status_code in route.ok
             expected = f"one of {route.ok}"
+        elif persona in route.read_only:
+            ok = response.status_code == 403
+            expected = "403 (visible but read-only)"
+        elif persona == "anonymous" and route.anonymous:
+            ok = response.status_code in route.anonymous
+            expected = f"one of {route.anonymous}"
         elif persona == "anonymous":
             ok = response.status_code == 302 and location.startswith(reverse("account_login"))
             expected = "login redirect"

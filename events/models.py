@@ -1,0 +1,166 @@
+"""Gatherings a leader hosts and the neighbors invited to them; API tokens for the field app.
+
+A gathering is small now (host, kind, time, place, capacity). Speakers, check-in and "the ask"
+come later as their own fields and rows: an Invitation already links a voter to one gathering,
+so attendance and the answer to the ask will hang off it.
+"""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from contacts.models import ContactAttempt, Voter
+from turf.models import leaders_visible_to
+
+
+class GatheringQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see every gathering; coordinators those of leaders in their counties; leaders their own."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_state_staff:
+            return self
+        if user.is_coordinator:
+            return self.filter(host__in=leaders_visible_to(user))
+        if user.is_leader:
+            return self.filter(host=user)
+        return self.none()
+
+    def upcoming(self):
+        return self.filter(starts_at__gte=timezone.now()).order_by("starts_at")
+
+
+class Gathering(models.Model):
+    """A house meeting, community gathering, meet-and-greet or training that a leader hosts."""
+
+    class Kind(models.TextChoices):
+        HOUSE_MEETING = "house_meeting", "House meeting"
+        COMMUNITY = "community", "Community gathering"
+        MEET_AND_GREET = "meet_and_greet", "Meet-and-greet"
+        TRAINING = "training", "Training"
+
+    host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="gatherings")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.HOUSE_MEETING)
+    starts_at = models.DateTimeField()
+    # A speaker cannot be in two places at once: that check needs the end, not just the start.
+    duration_minutes = models.PositiveSmallIntegerField(default=90)
+    place = models.CharField(max_length=120, help_text="Where: a living room, the library, the Lions Club.")
+    address = models.CharField(max_length=200, blank=True)
+    capacity = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Leave empty for no limit.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GatheringQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(name="gathering_has_duration", condition=Q(duration_minutes__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {timezone.localtime(self.starts_at):%b %-d, %-I:%M %p}"
+
+    def can_edit(self, user) -> bool:
+        return self.host_id == user.pk
+
+
+def get_gathering_for(user, pk) -> Gathering:
+    """Fetch a gathering the user may see, or 404 as if it did not exist."""
+    return get_object_or_404(Gathering.objects.visible_to(user).select_related("host"), pk=pk)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(gathering__in=Gathering.objects.visible_to(user))
+
+
+class Invitation(models.Model):
+    """A neighbor invited to a gathering, usually at the end of a call, and their answer."""
+
+    class Rsvp(models.TextChoices):
+        YES = "yes", "Yes"
+        MAYBE = "maybe", "Maybe"
+        NO = "no", "No"
+
+    gathering = models.ForeignKey(Gathering, on_delete=models.CASCADE, related_name="invitations")
+    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="invitations")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rsvp = models.CharField(max_length=5, choices=Rsvp.choices)
+    attempt = models.ForeignKey(
+        ContactAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations",
+        help_text="The call the invitation was made on.",
+    )  # fmt: skip
+    # The device time of the answer: an older answer synced late must not overwrite a newer one.
+    answered_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["gathering", "voter"], name="one_invitation_per_voter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voter_id} → {self.gathering_id}: {self.rsvp}"
+
+
+class LearnedEmail(models.Model):
+    """An email address a neighbor gave a leader, for invitations and reminders."""
+
+    voter = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="learned_emails")
+    address = models.EmailField()
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    attempt = models.ForeignKey(
+        ContactAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["voter", "address"], name="one_row_per_learned_email")]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def find(self, raw: str):
+        """Return the active user a raw token belongs to, or None."""
+        token = self.select_related("user").filter(digest=ApiToken.digest_of(raw)).first()
+        if token is None or not token.user.is_active:
+            return None
+        return token.user
+
+
+class ApiToken(models.Model):
+    """A bearer token for a device or script that syncs without a browser session.
+
+    Only a SHA-256 digest is stored: a leaked database does not leak working tokens.
+    """
+
+    PREFIX = "nl_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=60, help_text="Which device or script holds it.")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name}"
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, user, name: str) -> tuple["ApiToken", str]:
+        """Create a token and return it with its raw value, which is shown once and never stored."""
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        return cls.objects.create(user=user, name=name, digest=cls.digest_of(raw)), raw

@@ -1,0 +1,421 @@
+"""The leader's field app: home screen, call list and call screen, gatherings, the sync API."""
+
+import json
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from contacts import party
+from contacts.models import Channel, ContactAttempt, PartyID, Phone, Voter
+from contacts.services import PHONE_RESULTS, Recorded
+from events.forms import AttemptForm, GatheringForm, attempt_form_from_json, attempt_form_from_post
+from events.models import ApiToken, Gathering, Invitation, get_gathering_for
+from events.services import FieldAttempt, field_record
+from leaders import views as leader_views
+from turf.models import Entry, Turf
+from turf.services import callable_phones
+
+MAX_BATCH = 100
+FIELD_STATIC = ["css/app.css", "css/field.css", "js/htmx-2.0.11.min.js", "js/outbox-1.js", "js/field-1.js",
+                "img/icon.svg"]  # fmt: skip
+
+
+def offline_page(view):
+    """Mark a leader's page for the service worker to keep, so it opens without a connection."""
+
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and request.user.is_authenticated:
+            response["X-Offline-Page"] = "1"
+        return response
+
+    wrapped.__name__, wrapped.__doc__, wrapped.__module__ = view.__name__, view.__doc__, view.__module__
+    return wrapped
+
+
+def _my_turf(user) -> Turf | None:
+    """The leader's own active turf this cycle, if they have one."""
+    if not user.is_leader:
+        return None
+    return Turf.objects.visible_to(user).current().active().filter(leader=user).first()
+
+
+def _called(user):
+    """Call-list entries the leader has called since the voter was put on their list."""
+    return Exists(
+        ContactAttempt.objects.filter(
+            voter=OuterRef("voter"), leader=user, channel=Channel.PHONE, device_time__gte=OuterRef("added_at")
+        )
+    )
+
+
+def _knocked(user):
+    """Door-list entries whose door the leader has knocked (or reported on paper) since listing."""
+    return Exists(
+        ContactAttempt.objects.filter(
+            household=OuterRef("household"), leader=user, channel__in=[Channel.DOOR, Channel.PAPER],
+            device_time__gte=OuterRef("added_at"),
+        )
+    )  # fmt: skip
+
+
+def _call_entries(turf: Turf, user):
+    return (
+        Entry.objects.filter(turf=turf)
+        .calls()
+        .listed()
+        .annotate(called=_called(user))
+        .select_related("voter")
+        .order_by("distance_m", "voter__last_name", "voter__first_name", "voter_id")
+    )
+
+
+# --- home -----------------------------------------------------------------------------------------
+
+
+def home(request):
+    """Leaders get their field home screen; everyone else the page their role starts from."""
+    if not (request.user.is_authenticated and request.user.is_leader):
+        return leader_views.home(request)
+    return _field_home(request)
+
+
+@offline_page
+def _field_home(request):
+    user = request.user
+    turf = _my_turf(user)
+    context = {
+        "turf": turf,
+        "gathering": Gathering.objects.visible_to(user).filter(host=user).upcoming().first(),
+    }
+    if turf is not None:
+        entries = Entry.objects.filter(turf=turf).listed()
+        calls = entries.calls().annotate(done=_called(user))
+        doors = entries.doors().annotate(done=_knocked(user))
+        context |= {
+            "calls_total": calls.count(),
+            "calls_done": calls.filter(done=True).count(),
+            "doors_total": doors.count(),
+            "doors_done": doors.filter(done=True).count(),
+            "next_call": _call_entries(turf, user).filter(called=False).first(),
+            "next_door": doors.filter(done=False)
+            .select_related("household")
+            .order_by("household__street_name", "household__street_side", "household__house_number")
+            .first(),
+        }
+    return render(request, "events/home.html", context)
+
+
+# --- calls ----------------------------------------------------------------------------------------
+
+
+@login_required
+@offline_page
+def calls(request):
+    """The leader's call list in calling order: not yet called first, nearest first."""
+    if not request.user.is_leader:
+        raise Http404
+    turf = _my_turf(request.user)
+    entries = list(_call_entries(turf, request.user)) if turf else []
+    return render(request, "events/calls.html", {"turf": turf, "entries": entries})
+
+
+def _call_entry_for(user, voter_id) -> Entry:
+    """The call-list entry of a voter: 404 when out of scope, 403 when visible but not the user's to call."""
+    entry = (
+        Entry.objects.visible_to(user)
+        .calls()
+        .listed()
+        .filter(cycle__is_active=True, voter_id=voter_id)
+        .select_related("turf", "voter__household")
+        .first()
+    )
+    if entry is None:
+        raise Http404
+    if entry.turf.leader_id != user.pk:
+        raise PermissionDenied
+    return entry
+
+
+@login_required
+@offline_page
+def call(request, voter_id):
+    """The call screen: dial by hand, then log the result, the ID, an invitation and a note."""
+    entry = _call_entry_for(request.user, voter_id)
+    voter = (
+        party.with_party_signals(Voter.objects.filter(pk=entry.voter_id)).select_related("household").get()
+    )
+    voter.likely = party.likely_party(voter)
+    phones = list(callable_phones().filter(voter=voter).order_by("-kind", "pk"))
+    gatherings = list(Gathering.objects.visible_to(request.user).filter(host=request.user).upcoming()[:1])
+    invitations = {
+        invitation.gathering_id: invitation
+        for invitation in Invitation.objects.filter(voter=voter, gathering__in=gatherings)
+    }
+    for gathering in gatherings:
+        gathering.invitation = invitations.get(gathering.pk)
+    queue = [(e.voter_id, e.called) for e in _call_entries(entry.turf, request.user)]
+    order = [pk for pk, _ in queue]
+    here = order.index(voter.pk) if voter.pk in order else len(order)
+    # Next: the first neighbor not yet called after this one, wrapping round to the top.
+    waiting = [pk for pk, called in queue[here + 1 :] + queue[:here] if not called and pk != voter.pk]
+    next_url = reverse("events:call", args=[waiting[0]]) if waiting else reverse("events:calls")
+    context = {
+        "voter": voter,
+        "phones": phones,
+        "gatherings": gatherings,
+        "attempts": ContactAttempt.objects.filter(voter=voter)
+        .select_related("leader")
+        .order_by("-device_time")[:5],
+        "results": [ContactAttempt.Result(result) for result in PHONE_RESULTS if result != "talked"],
+        "ids": PartyID.Value.choices,
+        "rsvps": Invitation.Rsvp.choices,
+        "client_uuid": uuid.uuid4(),
+        "next_url": next_url,
+        "position": here + 1,
+        "total": len(order),
+    }
+    return render(request, "events/call.html", context)
+
+
+# --- recording ------------------------------------------------------------------------------------
+
+
+def _error_text(form: AttemptForm) -> str:
+    return " ".join(
+        " ".join(messages_) if name == "__all__" else f"{name}: {' '.join(messages_)}"
+        for name, messages_ in form.errors.items()
+    )
+
+
+def _scope_errors(user, forms: list[AttemptForm]) -> dict[int, str]:
+    """Check every voter, household, number and gathering against the user's lists, in four queries.
+
+    Out of scope reads like missing: the error never says whose list a voter is on.
+    """
+    voter_ids = set().union(*(form.voter_ids() for form in forms)) if forms else set()
+    household_ids = {form.cleaned_data["household"] for form in forms if form.cleaned_data["household"]}
+    listed = {}
+    households = set()
+    if voter_ids or household_ids:
+        rows = (
+            Entry.objects.visible_to(user)
+            .filter(cycle__is_active=True)
+            .filter(Q(voter_id__in=voter_ids) | Q(household_id__in=household_ids))
+            .values_list("voter_id", "household_id")
+        )
+        for voter_id, household_id in rows:
+            listed[voter_id] = household_id
+            households.add(household_id)
+    phone_ids = {form.cleaned_data["phone"] for form in forms if form.cleaned_data["phone"]}
+    phones = dict(Phone.objects.filter(pk__in=phone_ids).values_list("pk", "voter_id")) if phone_ids else {}
+    gathering_ids = {form.cleaned_data["gathering"] for form in forms if form.cleaned_data["gathering"]}
+    gatherings = (
+        set(Gathering.objects.visible_to(user).filter(pk__in=gathering_ids).values_list("pk", flat=True))
+        if gathering_ids
+        else set()
+    )
+    errors = {}
+    for index, form in enumerate(forms):
+        data = form.cleaned_data
+        missing = sorted(voter_id for voter_id in form.voter_ids() if voter_id not in listed)
+        if missing:
+            errors[index] = f"Voter {missing[0]} is not on your lists."
+        elif data["household"] and data["household"] not in households:
+            errors[index] = f"Household {data['household']} is not on your lists."
+        elif data["household"] and any(
+            listed[p.cleaned_data["voter"]] != data["household"] for p in form.people_forms
+        ):
+            errors[index] = "Everyone named at a door must live there."
+        elif data["phone"] and phones.get(data["phone"]) != data["voter"]:
+            errors[index] = f"Phone {data['phone']} is not a number of voter {data['voter']}."
+        elif data["gathering"] and data["gathering"] not in gatherings:
+            errors[index] = f"Gathering {data['gathering']} is not one of yours."
+    return errors
+
+
+def _field_attempt(form: AttemptForm) -> FieldAttempt:
+    return FieldAttempt(
+        attempt=form.to_attempt(),
+        gathering_id=form.cleaned_data["gathering"],
+        rsvp=form.cleaned_data["rsvp"],
+        emails=form.emails(),
+    )
+
+
+@login_required
+@require_POST
+def record(request):
+    """Record one call or knock posted by a page form without JavaScript, then go on to the next."""
+    form = attempt_form_from_post(request.POST)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        next_url = reverse("home")
+    if not form.is_valid():
+        messages.error(request, f"Not saved: {_error_text(form)}")
+        return redirect(request.META.get("HTTP_REFERER") or next_url)
+    if _scope_errors(request.user, [form]):
+        raise Http404
+    (outcome,) = field_record(user=request.user, items=[_field_attempt(form)])
+    if outcome.status == Recorded.REJECTED:
+        messages.error(request, f"Not saved: {outcome.error}")
+    else:
+        messages.success(request, "Saved.")
+    return redirect(next_url)
+
+
+def _api_user(request):
+    """Return (user, None) for a bearer token or a session with a valid CSRF token, else (None, response)."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        user = ApiToken.objects.find(header.removeprefix("Bearer ").strip())
+        if user is None:
+            return None, JsonResponse({"error": "The API token is not valid."}, status=401)
+    elif request.user.is_authenticated:
+        user = request.user
+        # A browser session must prove it comes from our pages; a bearer token cannot be sent by a
+        # cross-site form, so only sessions are CSRF-checked.
+        rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+        if rejected is not None:
+            return None, JsonResponse({"error": "CSRF check failed: reload the page."}, status=403)
+    else:
+        return None, JsonResponse({"error": "Sign in first."}, status=401)
+    if not (user.is_leader or user.is_coordinator or user.is_state_staff):
+        return None, JsonResponse({"error": "Your role does not record contacts."}, status=403)
+    return user, None
+
+
+def _bad_batch(message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=400)
+
+
+@csrf_exempt
+@never_cache
+@require_POST
+def sync(request):
+    """Record a batch of attempts from the field app's outbox; answer per item, after commit.
+
+    Body: {"attempts": [{"uuid", "channel", "result", "device_time", "voter"?, "household"?,
+    "phone"?, "note"?, "latitude"?, "longitude"?, "invite"?: {"gathering", "rsvp"},
+    "people"?: [{"voter", "party_id"?, "know_them"?, "do_not_contact"?, "phone"?, "email"?}]}].
+    Reply: {"results": [{"uuid", "status": "created" | "duplicate" | "rejected", "error"}]}, in order.
+    """
+    user, denied = _api_user(request)
+    if denied is not None:
+        return denied
+    if request.content_type != "application/json":
+        return _bad_batch("Send JSON (Content-Type: application/json).")
+    try:
+        payload = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return _bad_batch("The body is not valid JSON.")
+    items = payload.get("attempts") if isinstance(payload, dict) else None
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
+        return _bad_batch(f'Send {{"attempts": [...]}} with 1 to {MAX_BATCH} attempts.')
+    forms = [attempt_form_from_json(item) for item in items]
+    results: list[dict | None] = [None] * len(items)
+    valid = []
+    for index, form in enumerate(forms):
+        if form.is_valid():
+            valid.append(index)
+        else:
+            raw_uuid = items[index].get("uuid") if isinstance(items[index], dict) else None
+            results[index] = {
+                "uuid": str(raw_uuid or ""),
+                "status": Recorded.REJECTED,
+                "error": _error_text(form),
+            }
+    scope = _scope_errors(user, [forms[index] for index in valid])
+    to_record = []
+    for position, index in enumerate(valid):
+        if position in scope:
+            uuid_ = str(forms[index].cleaned_data["uuid"])
+            results[index] = {"uuid": uuid_, "status": Recorded.REJECTED, "error": scope[position]}
+        else:
+            to_record.append(index)
+    outcomes = field_record(user=user, items=[_field_attempt(forms[index]) for index in to_record])
+    for index, outcome in zip(to_record, outcomes, strict=True):
+        results[index] = {"uuid": str(outcome.client_uuid), "status": outcome.status, "error": outcome.error}
+    return JsonResponse({"results": results})
+
+
+# --- gatherings -----------------------------------------------------------------------------------
+
+
+@login_required
+def gathering_new(request):
+    """Plan a gathering to invite neighbors to."""
+    if not request.user.is_leader:
+        raise Http404
+    form = GatheringForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        gathering = form.save(commit=False)
+        gathering.host = request.user
+        gathering.save()
+        messages.success(request, "Gathering planned: invite your neighbors when you call them.")
+        return redirect("events:gathering", gathering.pk)
+    return render(request, "events/gathering_form.html", {"form": form})
+
+
+@login_required
+@offline_page
+def gathering(request, pk):
+    """A gathering and who said they are coming."""
+    gathering = get_gathering_for(request.user, pk)
+    invitations = gathering.invitations.select_related("voter").order_by("rsvp", "voter__last_name")
+    counts = {choice: 0 for choice, _ in Invitation.Rsvp.choices}
+    for invitation in invitations:
+        counts[invitation.rsvp] += 1
+    return render(
+        request,
+        "events/gathering.html",
+        {
+            "gathering": gathering,
+            "invitations": invitations,
+            "counts": counts,
+            "can_edit": gathering.can_edit(request.user),
+        },
+    )
+
+
+@login_required
+def gathering_edit(request, pk):
+    """Change a gathering's time or place; only its host may."""
+    gathering = get_gathering_for(request.user, pk)
+    if not gathering.can_edit(request.user):
+        raise PermissionDenied
+    form = GatheringForm(request.POST or None, instance=gathering)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Gathering updated.")
+        return redirect("events:gathering", gathering.pk)
+    return render(request, "events/gathering_form.html", {"form": form, "gathering": gathering})
+
+
+# --- offline --------------------------------------------------------------------------------------
+
+
+@require_GET
+def service_worker(request):
+    """Serve the service worker from the site root, so it may control every leader page."""
+    assets = [staticfiles_storage.url(name) for name in FIELD_STATIC]
+    # The cache name changes whenever an asset's hashed URL does, so a deploy replaces the cache.
+    version = uuid.uuid5(uuid.NAMESPACE_URL, "|".join(assets)).hex[:12]
+    body = render_to_string("events/sw.js", {"assets": json.dumps(assets), "version": version})
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response

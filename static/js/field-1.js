@@ -1,0 +1,245 @@
+/* Field pages: record calls and knocks into the outbox at the moment of entry, send them when
+   there is a connection, keep the leader's pages on the phone for when there is none. */
+(function () {
+  "use strict";
+  var BATCH = 20;
+  var bar = document.querySelector("[data-outbox]");
+  if (!bar || !window.NLOutbox) return;
+  var user = bar.dataset.user;
+  var syncUrl = bar.dataset.syncUrl;
+  var countText = bar.querySelector("[data-outbox-count]");
+  var sendButton = bar.querySelector("[data-outbox-send]");
+  var rejectedList = document.querySelector("[data-outbox-rejected]");
+  var syncing = false;
+  var retryDelay = 5000;
+  var retryTimer = null;
+  var problem = "";
+
+  function newUuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    // Pages served over plain http on a LAN have no randomUUID: build a version-4 UUID by hand.
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function csrfToken() {
+    // The cookie is always current; a page kept offline may carry a token from before a sign-in.
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) return decodeURIComponent(match[1]);
+    var field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
+  // --- building an attempt from a page form ------------------------------------------------------
+
+  var NUMBERS = ["voter", "household", "phone", "gathering"];
+  var PERSON_FIELDS = ["party_id", "know_them", "do_not_contact", "phone", "email"];
+
+  function itemFromForm(form, submitter) {
+    var data = new FormData(form, submitter);
+    var parts = String(data.get("result") || "").split(":");
+    var result = parts[0];
+    var subject = parts[1] || "";
+    var item = { uuid: newUuid(), device_time: new Date().toISOString(), channel: data.get("channel"), result: result };
+    NUMBERS.forEach(function (name) {
+      if (name !== "gathering" && data.get(name)) item[name] = Number(data.get(name));
+    });
+    var note = String(data.get("note") || "").trim();
+    if (note) item.note = note;
+    var talked = result === "talked";
+    if (talked && data.get("rsvp") && data.get("gathering")) {
+      item.invite = { gathering: Number(data.get("gathering")), rsvp: data.get("rsvp") };
+    }
+    var people = {};
+    data.forEach(function (value, key) {
+      var match = key.match(/^people-(\d+)-(\w+)$/);
+      if (!match || value === "") return;
+      (people[match[1]] = people[match[1]] || {})[match[2]] = value;
+    });
+    item.people = Object.keys(people).sort(function (a, b) { return a - b; }).map(function (index) {
+      var raw = people[index];
+      var person = { voter: Number(raw.voter) };
+      if (talked && raw.party_id) person.party_id = Number(raw.party_id);
+      if (raw.know_them) person.know_them = true;
+      if (raw.do_not_contact) person.do_not_contact = true;
+      if (raw.phone) person.phone = raw.phone;
+      if (raw.email) person.email = raw.email;
+      return person;
+    }).filter(function (person) {
+      var said = PERSON_FIELDS.some(function (name) { return person[name] !== undefined; });
+      return said || String(person.voter) === subject;
+    });
+    if (position && Date.now() - position.at < 5 * 60 * 1000) {
+      item.latitude = position.latitude;
+      item.longitude = position.longitude;
+    }
+    return item;
+  }
+
+  // --- location, only when the leader has said yes -------------------------------------------------
+
+  var position = null;
+  var locationToggle = document.querySelector("[data-share-location]");
+  function watchLocation() {
+    if (localStorage.getItem("nl-share-location") !== "1" || !navigator.geolocation) return;
+    navigator.geolocation.watchPosition(function (p) {
+      position = { latitude: p.coords.latitude, longitude: p.coords.longitude, at: Date.now() };
+    }, function () {}, { maximumAge: 60000, timeout: 20000 });
+  }
+  if (locationToggle) {
+    locationToggle.checked = localStorage.getItem("nl-share-location") === "1";
+    locationToggle.addEventListener("change", function () {
+      localStorage.setItem("nl-share-location", locationToggle.checked ? "1" : "0");
+      if (locationToggle.checked) watchLocation();
+    });
+  }
+  watchLocation();
+
+  // --- what the screen says ----------------------------------------------------------------------
+
+  function showState(records) {
+    var pending = records.pending;
+    var waiting = pending.length;
+    if (problem && waiting) {
+      countText.textContent = waiting + (waiting === 1 ? " attempt waits" : " attempts wait") + " to sync. " + problem;
+    } else if (waiting) {
+      countText.textContent = waiting + (waiting === 1 ? " attempt waits" : " attempts wait") + " to sync" +
+        (navigator.onLine ? "…" : " (no connection: they are safe on this phone).");
+    } else {
+      countText.textContent = "Everything is synced.";
+    }
+    bar.dataset.waiting = String(waiting);
+    bar.classList.toggle("waiting", waiting > 0);
+    sendButton.hidden = waiting === 0;
+    pending.forEach(function (record) { markTarget(record.item, "Saved on this phone"); });
+    rejectedList.hidden = records.rejected.length === 0;
+    rejectedList.textContent = "";
+    records.rejected.forEach(function (record) {
+      var li = document.createElement("li");
+      li.textContent = "Not accepted: " + record.error + " ";
+      var dismiss = document.createElement("button");
+      dismiss.type = "button";
+      dismiss.textContent = "Dismiss";
+      dismiss.addEventListener("click", function () { NLOutbox.remove([record.uuid]).then(refresh); });
+      li.appendChild(dismiss);
+      rejectedList.appendChild(li);
+    });
+  }
+
+  function markTarget(item, text) {
+    var key = item.household ? "household:" + item.household : "voter:" + item.voter;
+    document.querySelectorAll('[data-target="' + key + '"]').forEach(function (row) {
+      row.classList.add("done");
+      var state = row.querySelector("[data-state]");
+      if (state) state.textContent = text;
+    });
+  }
+
+  function refresh() {
+    return Promise.all([NLOutbox.pending(user), NLOutbox.rejected(user)]).then(function (lists) {
+      showState({ pending: lists[0], rejected: lists[1] });
+      return lists[0];
+    });
+  }
+
+  // --- sending -----------------------------------------------------------------------------------
+
+  function later() {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(sync, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 60000);
+  }
+
+  function sendBatch(records) {
+    return fetch(syncUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ attempts: records.map(function (r) { return r.item; }) }),
+    }).then(function (response) {
+      if (response.status === 401 || response.status === 403) {
+        problem = "Sign in again to send them.";
+        throw new Error("auth");
+      }
+      if (!response.ok) {
+        problem = "The server could not take them yet; trying again soon.";
+        throw new Error("status " + response.status);
+      }
+      return response.json();
+    }).then(function (body) {
+      var done = [];
+      var rejections = [];
+      body.results.forEach(function (result) {
+        if (result.status === "created" || result.status === "duplicate") done.push(result.uuid);
+        else if (result.status === "rejected") rejections.push(NLOutbox.reject(result.uuid, result.error));
+      });
+      if (done.length + rejections.length === 0) throw new Error("nothing answered");
+      return Promise.all(rejections).then(function () { return NLOutbox.remove(done); });
+    });
+  }
+
+  function sync() {
+    if (syncing) return Promise.resolve();
+    syncing = true;
+    clearTimeout(retryTimer);
+    function next() {
+      return NLOutbox.pending(user).then(function (pending) {
+        if (!pending.length) { retryDelay = 5000; problem = ""; return; }
+        return sendBatch(pending.slice(0, BATCH)).then(function () { problem = ""; return refresh().then(next); });
+      });
+    }
+    return next().catch(function () { later(); }).then(function () {
+      syncing = false;
+      return refresh();
+    });
+  }
+
+  // --- recording ---------------------------------------------------------------------------------
+
+  document.querySelectorAll("form[data-record]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var item = itemFromForm(form, event.submitter);
+      NLOutbox.add(user, item).then(function () {
+        markTarget(item, "Saved on this phone");
+        var saved = form.querySelector("[data-saved]");
+        if (saved) saved.hidden = false;
+        form.reset();
+        return refresh();
+      }).then(function () {
+        sync();
+        if (form.dataset.next) window.location.assign(form.dataset.next);
+      }).catch(function (error) {
+        window.alert("This phone could not save it: " + error);
+      });
+    });
+  });
+
+  sendButton.addEventListener("click", function () { retryDelay = 5000; sync(); });
+  window.addEventListener("online", function () { retryDelay = 5000; sync(); });
+  window.addEventListener("offline", refresh);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) sync(); });
+
+  // --- keeping pages for offline -----------------------------------------------------------------
+
+  function keepPages() {
+    if (!navigator.serviceWorker || !navigator.onLine) return;
+    navigator.serviceWorker.register(bar.dataset.swUrl, { scope: "/" }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      var urls = [location.pathname + location.search];
+      document.querySelectorAll("a[data-offline]").forEach(function (a) {
+        if (a.origin === location.origin) urls.push(a.pathname + a.search);
+      });
+      var channel = new MessageChannel();
+      channel.port1.onmessage = function () { document.documentElement.dataset.offlineReady = "1"; };
+      registration.active.postMessage({ type: "keep", urls: urls }, [channel.port2]);
+    }).catch(function () {});
+  }
+
+  refresh().then(sync);
+  keepPages();
+})();

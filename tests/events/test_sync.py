@@ -1,0 +1,181 @@
+"""POST /api/v1/contacts/sync: per-item answers, no duplicates, only the leader's own lists."""
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from contacts.models import ContactAttempt, PartyID, Phone, Suppression
+from events.models import ApiToken, Invitation, LearnedEmail
+from tests.conftest import make_client
+from tests.events.conftest import a_call, a_knock, make_gathering
+
+URL = reverse("events:sync")
+
+
+def post(client, attempts, **headers):
+    return client.post(URL, json.dumps({"attempts": attempts}), content_type="application/json", **headers)
+
+
+def statuses(response):
+    return [(item["status"], item["error"]) for item in response.json()["results"]]
+
+
+def test_it_records_a_call_with_an_id_and_an_invitation(alice, lists):
+    gathering = make_gathering(alice)
+    voter = lists.calls[0]
+    item = a_call(voter, people=[{"voter": voter.pk, "party_id": 2}], invite={"gathering": gathering.pk, "rsvp": "yes"},
+                  note="Bring the casserole")  # fmt: skip
+    response = post(make_client(alice), [item])
+    assert response.status_code == 200
+    assert response.json()["results"] == [{"uuid": item["uuid"], "status": "created", "error": ""}]
+    attempt = ContactAttempt.objects.get()
+    assert (attempt.leader, attempt.voter, attempt.note, str(attempt.client_uuid)) == (
+        alice,
+        voter,
+        "Bring the casserole",
+        item["uuid"],
+    )
+    assert PartyID.objects.get().value == 2
+    invitation = Invitation.objects.get()
+    assert (invitation.gathering, invitation.voter, invitation.rsvp, invitation.attempt) == (
+        gathering,
+        voter,
+        "yes",
+        attempt,
+    )
+
+
+def test_it_records_a_knock_with_two_ids_and_what_was_learned(alice, lists):
+    first, second = lists.door_voters[0], lists.door_voters[1]
+    item = a_knock(lists.homes[0], result="talked", people=[
+        {"voter": first.pk, "party_id": 1, "know_them": True, "phone": "(660) 555-0199", "email": "Pat@Example.org"},
+        {"voter": second.pk, "party_id": 4},
+    ])  # fmt: skip
+    assert statuses(post(make_client(alice), [item])) == [("created", "")]
+    assert dict(PartyID.objects.values_list("voter_id", "value")) == {first.pk: 1, second.pk: 4}
+    assert Phone.objects.get(voter=first).number == "6605550199"
+    assert LearnedEmail.objects.get().address == "pat@example.org"
+
+
+def test_a_replayed_batch_creates_nothing_new(alice, lists):
+    batch = [a_knock(lists.homes[0]), a_call(lists.calls[0], result="no_answer")]
+    client = make_client(alice)
+    assert [s for s, _ in statuses(post(client, batch))] == ["created", "created"]
+    assert [s for s, _ in statuses(post(client, batch))] == ["duplicate", "duplicate"]
+    assert ContactAttempt.objects.count() == 2
+
+
+def test_it_rejects_a_voter_on_another_leaders_list_and_keeps_the_rest(alice, lists):
+    foreign = a_call(lists.bobs_voter, result="no_answer")
+    mine = a_call(lists.calls[0], result="no_answer")
+    response = post(make_client(alice), [foreign, mine])
+    assert statuses(response) == [
+        ("rejected", f"Voter {lists.bobs_voter.pk} is not on your lists."),
+        ("created", ""),
+    ]
+    assert list(ContactAttempt.objects.values_list("voter_id", flat=True)) == [lists.calls[0].pk]
+
+
+def test_it_rejects_a_household_not_on_the_list_and_people_who_do_not_live_there(alice, bob, lists):
+    other_home = lists.bobs_voter.household
+    elsewhere = a_knock(
+        lists.homes[0], result="talked", people=[{"voter": lists.door_voters[2].pk, "party_id": 1}]
+    )
+    response = post(make_client(alice), [a_knock(other_home), elsewhere])
+    assert statuses(response) == [
+        ("rejected", f"Household {other_home.pk} is not on your lists."),
+        ("rejected", "Everyone named at a door must live there."),
+    ]
+    assert statuses(post(make_client(bob), [a_knock(lists.homes[0])]))[0][0] == "rejected"
+    assert not ContactAttempt.objects.exists()
+
+
+def test_it_rejects_someone_elses_gathering_and_number(alice, bob, lists):
+    bobs_gathering = make_gathering(bob)
+    voter = lists.calls[0]
+    invite = a_call(voter, invite={"gathering": bobs_gathering.pk, "rsvp": "yes"})
+    wrong = a_call(voter, result="wrong_number", phone=lists.bobs_voter.phones.get().pk)
+    assert [s for s, _ in statuses(post(make_client(alice), [invite, wrong]))] == ["rejected", "rejected"]
+    assert not ContactAttempt.objects.exists()
+
+
+def test_it_rejects_an_item_that_breaks_a_rule_and_says_why(alice, lists):
+    voter = lists.calls[0]
+    items = [
+        a_call(voter, result="no_answer", people=[{"voter": voter.pk, "party_id": 1}]),
+        a_call(voter, result="moved"),
+        a_knock(lists.homes[0], device_time="2001-01-01T00:00:00Z"),
+        {"uuid": "not-a-uuid"},
+        "not even an object",
+    ]
+    results = statuses(post(make_client(alice), items))
+    assert [status for status, _ in results] == ["rejected"] * 5
+    assert "must be Talked" in results[0][1]
+    assert "not a phone result" in results[1][1]
+    assert "clock" in results[2][1]
+    assert "uuid" in results[3][1]
+    assert not ContactAttempt.objects.exists()
+
+
+def test_a_wrong_number_at_the_api_suppresses_that_number(alice, lists):
+    voter = lists.calls[0]
+    phone = voter.phones.get()
+    assert statuses(post(make_client(alice), [a_call(voter, result="wrong_number", phone=phone.pk)])) == [
+        ("created", "")
+    ]
+    assert Suppression.objects.get().phone == phone
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["{not json", json.dumps([]), json.dumps({"attempts": []}), json.dumps({"attempts": "x"}),
+     json.dumps({"attempts": [{}] * 101})],
+)  # fmt: skip
+def test_a_malformed_batch_is_a_400_that_writes_nothing(alice, lists, body):
+    response = make_client(alice).post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert not ContactAttempt.objects.exists()
+
+
+def test_a_browser_session_needs_the_csrf_token(alice, lists):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    client.get(reverse("events:calls"))  # sets the CSRF cookie, as the page does
+    item = a_call(lists.calls[0], result="no_answer")
+    assert post(client, [item]).status_code == 403
+    token = client.cookies["csrftoken"].value
+    assert statuses(post(client, [item], HTTP_X_CSRFTOKEN=token)) == [("created", "")]
+
+
+def test_a_bearer_token_works_without_a_session_or_csrf(alice, lists):
+    _, raw = ApiToken.issue(user=alice, name="Bench phone")
+    client = Client(enforce_csrf_checks=True)
+    item = a_call(lists.calls[0], result="no_answer")
+    assert statuses(post(client, [item], HTTP_AUTHORIZATION=f"Bearer {raw}")) == [("created", "")]
+    assert post(client, [item], HTTP_AUTHORIZATION="Bearer nl_wrong").status_code == 401
+    assert ApiToken.objects.get().digest != raw
+
+
+def test_anonymous_callers_get_401_and_candidates_403(cathy, lists):
+    item = a_call(lists.calls[0], result="no_answer")
+    assert post(Client(), [item]).status_code == 401
+    assert post(make_client(cathy), [item]).status_code == 403
+    assert not ContactAttempt.objects.exists()
+
+
+def test_a_coordinator_records_for_voters_in_their_county_only(carol, dave, lists):
+    item = a_call(lists.calls[0], result="no_answer")
+    assert statuses(post(make_client(dave), [item]))[0][0] == "rejected"
+    assert statuses(post(make_client(carol), [item])) == [("created", "")]
+
+
+def test_logging_works_with_the_broker_down(alice, lists, settings):
+    # Nothing listens on port 9: any attempt to reach the broker would fail or hang.
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = "redis://127.0.0.1:9/0"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    item = a_knock(lists.homes[1], result="hostile")
+    assert statuses(post(make_client(alice), [item])) == [("created", "")]
+    assert Suppression.objects.filter(reason="hostile").count() == 2
