@@ -29,8 +29,13 @@ from turf.models import Entry, Turf
 from turf.services import callable_phones
 
 MAX_BATCH = 100
-FIELD_STATIC = ["css/app.css", "css/field.css", "js/htmx-2.0.11.min.js", "js/outbox-1.js", "js/field-1.js",
+FIELD_STATIC = ["css/app.css", "css/turf.css", "css/field.css", "js/htmx-2.0.11.min.js", "js/outbox-1.js", "js/field-1.js",
                 "img/icon.svg"]  # fmt: skip
+
+
+def id_choices() -> list[tuple[int, str]]:
+    """The ID scale for tap targets; a zero-width space lets "Undecided/Independent" wrap at the slash."""
+    return [(value, label.replace("/", "/\u200b")) for value, label in PartyID.Value.choices]
 
 
 def offline_page(view):
@@ -181,7 +186,7 @@ def call(request, voter_id):
         .select_related("leader")
         .order_by("-device_time")[:5],
         "results": [ContactAttempt.Result(result) for result in PHONE_RESULTS if result != "talked"],
-        "ids": PartyID.Value.choices,
+        "ids": id_choices(),
         "rsvps": Invitation.Rsvp.choices,
         "client_uuid": uuid.uuid4(),
         "next_url": next_url,

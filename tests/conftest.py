@@ -108,6 +108,8 @@ def browser():
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls in tests are still synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # Let tests see and route a service worker's own requests: set_offline() alone leaves them online.
+    os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
     executable = SYSTEM_CHROMIUM if os.path.exists(SYSTEM_CHROMIUM) else None
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
@@ -141,3 +143,9 @@ def make_turf(leader: User, *, cycle, calls=(), doors=()):
                 distance_m=distance * 50.0,
             )
     return turf
+
+
+def sign_in_browser(page, user: User, base_url: str) -> None:
+    """Give the browser tab a signed-in session for this user, without the login form."""
+    session = make_client(user).cookies["sessionid"].value
+    page.context.add_cookies([{"name": "sessionid", "value": session, "url": base_url}])
