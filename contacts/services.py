@@ -225,7 +225,8 @@ def contact_record_many(*, leader, attempts: Sequence[Attempt]) -> list[Recorded
     if not attempts:
         return []
     now = timezone.now()
-    with transaction.atomic():
+    # No savepoint when a caller's transaction wraps this: the batch stands or falls with it.
+    with transaction.atomic(savepoint=False):
         inserted = _insert_attempts(leader, attempts, now)
         missing = {a.client_uuid for a in attempts if a.client_uuid not in inserted}
         earlier = {

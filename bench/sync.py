@@ -1,0 +1,253 @@
+"""Sync throughput: batches of 20 attempts from 50 concurrent clients, against a trivial view.
+
+Builds its own database (bench_sync) on the same server with 50 leaders and their lists, starts
+gunicorn on 127.0.0.1, and measures for a fixed time each: a trivial Django view (middleware
+only) and POST /api/v1/contacts/sync with 20 new attempts a request (half knocks with an ID, half
+calls), each client a leader with a bearer token. Then it restarts gunicorn with the broker
+unreachable (REDIS_URL at a closed port) and measures both again: recording must not care.
+
+Targets: sync p95 under 150 ms and at least 40% of the trivial view's requests per second.
+BENCH_SYNC_SECONDS (default 10), BENCH_SYNC_CLIENTS (50), BENCH_SYNC_WORKERS (gunicorn workers, 4).
+"""
+
+import asyncio
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+django.setup()
+
+import psycopg  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connections  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DB = "bench_sync"
+SECONDS = float(os.environ.get("BENCH_SYNC_SECONDS", "10"))
+CLIENTS = int(os.environ.get("BENCH_SYNC_CLIENTS", "50"))
+WORKERS = int(os.environ.get("BENCH_SYNC_WORKERS", "4"))
+BATCH = 20
+HOUSEHOLDS_PER_LEADER = 10
+
+
+def _admin():
+    database = settings.DATABASES["default"]
+    return psycopg.connect(
+        host=database["HOST"], port=database["PORT"] or 5432, user=database["USER"],
+        password=database["PASSWORD"] or None, dbname="postgres", autocommit=True,
+    )  # fmt: skip
+
+
+def _use(name: str) -> None:
+    connections.close_all()
+    settings.DATABASES["default"]["NAME"] = name
+    connections["default"].settings_dict["NAME"] = name
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _populate() -> list[dict]:
+    """Make one leader per client, each with call voters and door households; return their tokens."""
+    from contacts.models import Household, Phone, Voter
+    from events.models import ApiToken
+    from leaders.models import User
+    from turf.models import Cycle, Entry, Turf
+
+    cycle = Cycle.objects.create(name="Bench General", election_date=date(2028, 11, 7), is_active=True)
+    clients = []
+    for n in range(CLIENTS):
+        leader = User.objects.create_user(f"leader{n}@bench.example", role=User.Role.LEADER)
+        turf = Turf.objects.create(cycle=cycle, leader=leader, county="Nodaway")
+        homes = Household.objects.bulk_create(
+            Household(address_key=f"{n}-{h} Bench St", house_number=h, street_name="Bench", county="Nodaway")
+            for h in range(HOUSEHOLDS_PER_LEADER)
+        )
+        voters = Voter.objects.bulk_create(
+            Voter(id=10_000_000 + n * 100 + i, household=homes[i // 2], county="Nodaway")
+            for i in range(2 * HOUSEHOLDS_PER_LEADER)
+        )
+        Phone.objects.bulk_create(Phone(voter=v, number=f"660555{v.pk % 10_000:04d}") for v in voters)
+        Entry.objects.bulk_create(
+            Entry(turf=turf, cycle=cycle, voter=v, household=v.household, list=Entry.List.CALL if i % 2 else Entry.List.DOOR)
+            for i, v in enumerate(voters)
+        )  # fmt: skip
+        _, token = ApiToken.issue(user=leader, name="bench")
+        doors = [(v.household_id, v.pk) for i, v in enumerate(voters) if i % 2 == 0]
+        calls = [v.pk for i, v in enumerate(voters) if i % 2]
+        clients.append({"token": token, "doors": doors, "calls": calls})
+    return clients
+
+
+def _batch(client: dict) -> bytes:
+    now = timezone.now().isoformat()
+    items = []
+    for i in range(BATCH):
+        if i % 2 == 0:
+            household, voter = client["doors"][i // 2 % len(client["doors"])]
+            items.append({"uuid": str(uuid.uuid4()), "channel": "door", "result": "talked", "device_time": now,
+                          "household": household, "people": [{"voter": voter, "party_id": 1 + i % 5}]})  # fmt: skip
+        else:
+            voter = client["calls"][i // 2 % len(client["calls"])]
+            items.append({"uuid": str(uuid.uuid4()), "channel": "phone", "result": "no_answer", "device_time": now,
+                          "voter": voter})  # fmt: skip
+    return json.dumps({"attempts": items}).encode()
+
+
+async def _request(port: int, method: str, path: str, headers: dict, body: bytes = b"") -> int:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {len(body)}\r\n"
+    )
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    writer.write(head.encode() + b"\r\n" + body)
+    await writer.drain()
+    reply = await reader.read()
+    writer.close()
+    status = int(reply.split(b" ", 2)[1])
+    if path.endswith("sync") and status == 200 and b'"created"' not in reply:
+        raise RuntimeError(f"sync did not create: {reply[-300:]!r}")
+    return status
+
+
+async def _load(port: int, clients: list[dict], kind: str) -> dict:
+    """Run CLIENTS concurrent clients for SECONDS; return requests/s, p50, p95 and errors."""
+    latencies, errors = [], 0
+    stop = time.monotonic() + SECONDS
+
+    async def one(client):
+        nonlocal errors
+        while time.monotonic() < stop:
+            if kind == "sync":
+                args = ("POST", "/api/v1/contacts/sync",
+                        {"Authorization": f"Bearer {client['token']}", "Content-Type": "application/json"}, _batch(client))  # fmt: skip
+            else:
+                args = ("GET", "/bench/trivial", {})
+            start = time.perf_counter()
+            try:
+                status = await _request(port, *args)
+            except (OSError, RuntimeError, IndexError, ValueError):
+                status = 0
+            if status == 200:
+                latencies.append((time.perf_counter() - start) * 1000)
+            else:
+                errors += 1
+
+    began = time.monotonic()
+    await asyncio.gather(*(one(client) for client in clients))
+    elapsed = time.monotonic() - began
+    if errors > len(latencies) // 100:
+        raise RuntimeError(f"{kind}: {errors} failed requests against {len(latencies)} answered")
+    latencies.sort()
+    p95 = latencies[min(len(latencies) - 1, math.ceil(0.95 * len(latencies)) - 1)]
+    return {"rps": len(latencies) / elapsed, "p50": latencies[len(latencies) // 2], "p95": p95, "errors": errors,
+            "requests": len(latencies)}  # fmt: skip
+
+
+def _gunicorn(port: int, redis_url: str) -> subprocess.Popen:
+    database = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.web",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{BENCH_DB}",
+        "REDIS_URL": redis_url,
+        "DJANGO_DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
+         "--backlog", "2048", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    for _ in range(200):
+        try:
+            if asyncio.run(_request(port, "GET", "/bench/trivial", {})) == 200:
+                return process
+        except (OSError, IndexError, ValueError):
+            if process.poll() is not None:
+                raise RuntimeError("gunicorn did not start") from None
+        time.sleep(0.1)
+    process.terminate()
+    raise RuntimeError("gunicorn did not open its port in 20 s")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def _measure(clients: list[dict]) -> list[tuple[str, str]]:
+    rows = []
+    closed_port = _free_port()  # nothing listens there: the broker is "down"
+    for label, redis_url in (
+        ("broker up", settings.REDIS_URL),
+        ("broker down", f"redis://127.0.0.1:{closed_port}/0"),
+    ):
+        port = _free_port()
+        server = _gunicorn(port, redis_url)
+        try:
+            asyncio.run(_load(port, clients[:5], "trivial"))  # warm every worker's connection
+            trivial = asyncio.run(_load(port, clients, "trivial"))
+            sync = asyncio.run(_load(port, clients, "sync"))
+        finally:
+            _stop(server)
+        share = sync["rps"] / trivial["rps"] * 100
+        rows += [
+            (f"{label}: trivial view", f"{trivial['rps']:.0f} req/s, p50 {trivial['p50']:.0f} ms, "
+                                      f"p95 {trivial['p95']:.0f} ms, {trivial['errors']} errors"),
+            (f"{label}: sync, {BATCH} attempts a batch", f"{sync['rps']:.0f} req/s ({sync['rps'] * BATCH:.0f} attempts/s), "
+                                                      f"p50 {sync['p50']:.0f} ms, p95 {sync['p95']:.0f} ms, {sync['errors']} errors"),
+            (f"{label}: sync vs trivial", f"{share:.0f}% of its rate (target >= 40%), p95 target < 150 ms"),
+        ]  # fmt: skip
+    return rows
+
+
+def run() -> list[tuple[str, str]]:
+    """Build the bench database, serve it with gunicorn, measure, drop it; return (measure, result) rows."""
+    original = settings.DATABASES["default"]["NAME"]
+    with _admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    try:
+        _use(BENCH_DB)
+        call_command("migrate", verbosity=0)
+        clients = _populate()
+        connections.close_all()
+        rows = [
+            (
+                "sync clients / gunicorn workers",
+                f"{CLIENTS} concurrent / {WORKERS} sync workers, {SECONDS:.0f} s each",
+            )
+        ]
+        return rows + _measure(clients)
+    finally:
+        _use(original)
+        if not os.environ.get("BENCH_KEEP_DB"):
+            with _admin() as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    for measure, result in run():
+        print(f"{measure:<48} {result}")
