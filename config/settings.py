@@ -296,3 +296,9 @@ if MAP_TILE_URL:
     if _tiles.scheme not in ("https", "http") or not _tiles.netloc:
         raise ImproperlyConfigured("MAP_TILE_URL must be an http(s) URL with {z}/{x}/{y}.")
     SECURE_CSP["img-src"] = [*SECURE_CSP["img-src"], f"{_tiles.scheme}://{_tiles.netloc}"]
+
+# --- Data imports (contacts: voter file, geocodes, phones, scores) ----------------------------
+# Uploaded files are kept here, outside MEDIA_ROOT: voter data is never served as a static file.
+IMPORT_DIR = Path(env_str("NL_IMPORT_DIR", str(VAR_DIR / "imports")))
+# The statewide PSR file is about 1.7 GB; uploads stream to disk and stop past this size.
+VOTER_FILE_MAX_UPLOAD_BYTES = env_int("VOTER_FILE_MAX_UPLOAD_BYTES", 3 * 1024**3, minimum=1)

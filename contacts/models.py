@@ -7,32 +7,64 @@ history stays joinable to a voter whatever the next file says.
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
 
-class Household(models.Model):
-    """One door: the voters at one normalized residential address, unit included."""
+class Election(models.Model):
+    """An election voters took part in, as the voter file's history names it ("11/05/2024 General")."""
 
-    address_key = models.CharField(max_length=300, unique=True)
+    # Voters hold election ids in an integer array: an int4 key is all that array can hold.
+    id = models.AutoField(primary_key=True)
+    date = models.DateField()
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["-date", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["date", "name"], name="one_election_per_date_and_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.date:%m/%d/%Y} {self.name}"
+
+
+class Household(models.Model):
+    """One door: the voters at one normalized residential address, unit included.
+
+    The address key is computed by the importer (contacts/psr.py) and never changes for a door, so
+    contact history recorded against a household stays with it across voter-file editions.
+    """
+
+    address_key = models.TextField(unique=True)
     house_number = models.IntegerField(null=True, blank=True)
-    house_suffix = models.CharField(max_length=20, blank=True)
-    pre_direction = models.CharField(max_length=4, blank=True)
-    street_name = models.CharField(max_length=100, blank=True)
-    street_type = models.CharField(max_length=20, blank=True)
-    post_direction = models.CharField(max_length=4, blank=True)
-    unit_type = models.CharField(max_length=20, blank=True)
-    unit_number = models.CharField(max_length=20, blank=True)
-    non_standard_address = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=60, blank=True)
-    state = models.CharField(max_length=2, default="MO")
-    zip_code = models.CharField(max_length=10, blank=True)
-    county = models.CharField(max_length=40, db_index=True)
-    precinct = models.CharField(max_length=40, blank=True)
+    # Text from the voter file is stored as given: a long value must never abort a statewide import.
+    house_suffix = models.TextField(blank=True)
+    pre_direction = models.TextField(blank=True)
+    street_name = models.TextField(blank=True)
+    street_type = models.TextField(blank=True)
+    post_direction = models.TextField(blank=True)
+    unit_type = models.TextField(blank=True)
+    unit_number = models.TextField(blank=True)
+    non_standard_address = models.TextField(blank=True)
+    city = models.TextField(blank=True)
+    state = models.TextField(default="MO")
+    zip_code = models.TextField(blank=True)
+    county = models.TextField()
+    precinct = models.TextField(blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
-    geocode_match = models.CharField(max_length=20, blank=True)
+    geocode_match = models.CharField(
+        max_length=10, blank=True, help_text="Exact, Non_Exact, No_Match or Tie, from the Census geocoder."
+    )
     street_side = models.CharField(max_length=1, blank=True, help_text="L or R, from the geocoder.")
+    tiger_line_id = models.CharField(max_length=20, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["county", "precinct", "street_name", "house_number"])]
@@ -68,40 +100,71 @@ class VoterQuerySet(models.QuerySet):
     def registered(self):
         return self.filter(is_registered=True)
 
+    def voted_in(self, election: Election):
+        """Keep voters whose history includes the election (GIN-indexed)."""
+        return self.filter(elections__contains=[election.pk])
+
+    def in_district(self, code: str):
+        """Keep voters in a district code of any map ("20 LE 155", "25 CN 5"), GIN-indexed."""
+        return self.filter(districts__contains=[code])
+
 
 class Voter(models.Model):
-    """A registered (or formerly registered) Missouri voter, as the PSR file describes them."""
+    """A registered (or formerly registered) Missouri voter, as the PSR file describes them.
+
+    Written only by the importer (contacts/psr.py), set-based; never deleted, so contact history
+    stays joinable to the voter across editions. A voter missing from a newer edition is marked
+    no longer registered.
+    """
 
     id = models.BigIntegerField(primary_key=True, help_text="The Secretary of State's Voter ID.")
     household = models.ForeignKey(
         Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="voters"
     )
-    first_name = models.CharField(max_length=60, blank=True)
-    middle_name = models.CharField(max_length=60, blank=True)
-    last_name = models.CharField(max_length=60, blank=True)
-    suffix = models.CharField(max_length=10, blank=True)
+    first_name = models.TextField(blank=True)
+    middle_name = models.TextField(blank=True)
+    last_name = models.TextField(blank=True)
+    suffix = models.TextField(blank=True)
     birth_year = models.SmallIntegerField(null=True, blank=True)
-    declared_party = models.CharField(max_length=40, blank=True)
+    declared_party = models.TextField(blank=True)
     registered_on = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=20, blank=True)
-    county = models.CharField(max_length=40, db_index=True)
-    precinct = models.CharField(max_length=40, blank=True)
-    precinct_name = models.CharField(max_length=100, blank=True)
-    split = models.CharField(max_length=40, blank=True)
-    township = models.CharField(max_length=60, blank=True)
-    ward = models.CharField(max_length=40, blank=True)
-    # District codes keep their map year ("20 CN 6"), so two maps never mix silently.
-    congressional_district = models.CharField(max_length=20, blank=True, db_index=True)
-    legislative_district = models.CharField(max_length=20, blank=True, db_index=True)
-    senate_district = models.CharField(max_length=20, blank=True, db_index=True)
-    mailing_address = models.CharField(max_length=200, blank=True)
-    mailing_city = models.CharField(max_length=60, blank=True)
-    mailing_state = models.CharField(max_length=2, blank=True)
-    mailing_zip = models.CharField(max_length=10, blank=True)
+    status = models.TextField(blank=True, help_text="Active or Inactive, as the file says.")
+    county = models.TextField(help_text="The election authority (PSR County value).")
+    precinct = models.TextField(blank=True)
+    precinct_name = models.TextField(blank=True)
+    split = models.TextField(blank=True)
+    township = models.TextField(blank=True)
+    ward = models.TextField(blank=True)
+    # District codes carry their map ("20 CN 6", "25 CN 5", "CN-N 6" for 2011), so maps never mix:
+    # these three hold the newest map in the file, `districts` every code of every map it carried.
+    congressional_district = models.TextField(blank=True)
+    legislative_district = models.TextField(blank=True)
+    senate_district = models.TextField(blank=True)
+    districts = ArrayField(models.TextField(), default=list, blank=True)
+    # Election ids, most recent first; an array rather than a join table keeps 4.3 million voters
+    # times up to 20 elections one row each, and the GIN index answers "who voted in E".
+    elections = ArrayField(models.IntegerField(), default=list, blank=True)
+    mailing_address = models.TextField(blank=True)
+    mailing_city = models.TextField(blank=True)
+    mailing_state = models.TextField(blank=True)
+    mailing_zip = models.TextField(blank=True)
     is_registered = models.BooleanField(default=True)
+    unregistered_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an edition of the voter file first left them out."
+    )
+    row_hash = models.BigIntegerField(
+        null=True, blank=True, editable=False, help_text="Hash of the voter's line in the last file written."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = VoterQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["county", "precinct"]),
+            GinIndex(fields=["districts"]),
+            GinIndex(fields=["elections"]),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -110,6 +173,9 @@ class Voter(models.Model):
     def full_name(self) -> str:
         parts = [self.first_name, self.middle_name[:1], self.last_name, self.suffix]
         return " ".join(part for part in parts if part)
+
+    def voted_in(self, election: Election) -> bool:
+        return election.pk in self.elections
 
 
 class Phone(models.Model):
@@ -129,6 +195,9 @@ class Phone(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["voter", "number"], name="phone_unique_per_voter")]
 
+    def __str__(self) -> str:
+        return f"({self.number[:3]}) {self.number[3:6]}-{self.number[6:]}"
+
 
 class Score(models.Model):
     """A partisanship model score, 0 (Republican) to 100 (Democratic), from the party's vendor."""
@@ -142,6 +211,85 @@ class Score(models.Model):
         constraints = [
             models.CheckConstraint(name="score_0_to_100", condition=Q(value__gte=0, value__lte=100)),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.value} of 100"
+
+
+class ImportRun(models.Model):
+    """One import of a data file (voter file, geocodes, phones, scores): its progress and its counts.
+
+    Progress is written from a separate connection while the import's own transaction is still
+    open, so the upload page can show it live.
+    """
+
+    class Kind(models.TextChoices):
+        VOTERS = "voters", "Voter file (PSR)"
+        GEOCODES = "geocodes", "Census geocoder results"
+        PHONES = "phones", "Phone numbers"
+        SCORES = "scores", "Partisanship scores"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Finished"
+        FAILED = "failed", "Failed"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED)
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    dry_run = models.BooleanField(default=False)
+    file_name = models.CharField(max_length=255, help_text="The name of the file as it was uploaded.")
+    path = models.CharField(max_length=1000, help_text="Where the file is on the server.")
+    report_path = models.CharField(max_length=1000, blank=True, help_text="Rejected rows and warnings.")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    phase = models.CharField(max_length=100, blank=True)
+    bytes_total = models.BigIntegerField(default=0)
+    bytes_done = models.BigIntegerField(default=0)
+    rows_per_second = models.IntegerField(default=0)
+    rows_read = models.IntegerField(default=0)
+    inserted = models.IntegerField(default=0)
+    updated = models.IntegerField(default=0)
+    unchanged = models.IntegerField(default=0)
+    unregistered = models.IntegerField(default=0, help_text="Voters marked no longer registered.")
+    moved = models.IntegerField(default=0, help_text="Voters moved to another household.")
+    rejected = models.IntegerField(default=0)
+    warnings = models.IntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        if not self.bytes_total:
+            return 0
+        return min(99, self.bytes_done * 100 // self.bytes_total)
+
+    @property
+    def seconds_left(self) -> int | None:
+        """Estimate the seconds left in the reading phase from the rate so far."""
+        if self.is_finished or not self.rows_per_second or not self.rows_read or not self.bytes_done:
+            return None
+        bytes_per_row = self.bytes_done / self.rows_read
+        rows_left = (self.bytes_total - self.bytes_done) / bytes_per_row
+        return round(rows_left / self.rows_per_second)
 
 
 class Channel(models.TextChoices):
@@ -189,6 +337,9 @@ class ContactAttempt(models.Model):
         ]
         indexes = [models.Index(fields=["leader", "-device_time"])]
 
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.get_result_display()}"
+
 
 class PartyID(models.Model):
     """A voter's party preference as told to a leader, on the 1-5 scale or refused."""
@@ -216,6 +367,9 @@ class PartyID(models.Model):
     class Meta:
         indexes = [models.Index(fields=["voter", "-recorded_at"])]
 
+    def __str__(self) -> str:
+        return self.get_value_display()
+
 
 class LeaderMark(models.Model):
     """A leader's own 'I know them: Democrat' mark on a neighbor, the weakest party signal."""
@@ -226,6 +380,9 @@ class LeaderMark(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["voter", "leader"], name="one_mark_per_leader")]
+
+    def __str__(self) -> str:
+        return "Known Democrat (leader's mark)"
 
 
 class SuppressionQuerySet(models.QuerySet):
@@ -269,3 +426,6 @@ class Suppression(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["voter", "reason"])]
+
+    def __str__(self) -> str:
+        return self.get_reason_display()

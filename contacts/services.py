@@ -7,15 +7,20 @@ Scoping is the caller's job: contacts cannot see turf, so callers pass only vote
 requesting leader's lists.
 """
 
+import shutil
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 
-from contacts.models import Channel, ContactAttempt, LeaderMark, PartyID, Phone, Suppression, Voter
+from contacts.importing import ImportRefused, ImportResult, Progress
+from contacts.models import Channel, ContactAttempt, ImportRun, LeaderMark, PartyID, Phone, Suppression, Voter
 
 Result = ContactAttempt.Result
 
@@ -294,3 +299,114 @@ def contact_record(
     if outcome.status == Recorded.REJECTED:
         raise ContactError(outcome.error)
     return outcome
+
+
+# --- Data imports: the voter file, geocodes, phones, scores -----------------------------------
+
+
+def import_data(
+    *, kind: str, path: Path, dry_run: bool = False, progress: Progress | None = None
+) -> ImportResult:
+    """Import one file of a kind (ImportRun.Kind); raise ImportRefused if it cannot be imported at all."""
+    from contacts import geocodes, psr, vendor
+
+    importers = {
+        ImportRun.Kind.VOTERS: psr.import_voter_file,
+        ImportRun.Kind.GEOCODES: geocodes.import_geocodes,
+        ImportRun.Kind.PHONES: vendor.import_phones,
+        ImportRun.Kind.SCORES: vendor.import_scores,
+    }
+    return importers[kind](Path(path), dry_run=dry_run, progress=progress or Progress())
+
+
+def import_upload(*, user, kind: str, uploaded_file, dry_run: bool = False) -> ImportRun:
+    """Keep an uploaded file in the import directory and queue its import; return the run."""
+    directory = Path(settings.IMPORT_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    name = get_valid_filename(Path(uploaded_file.name).name)[:100] or "upload"
+    target = directory / f"{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}-{name}"
+    # The upload handler already streamed it to a temporary file on disk: move it, never read it.
+    shutil.move(uploaded_file.temporary_file_path(), target)
+    target.chmod(0o600)
+    run = ImportRun.objects.create(
+        kind=kind,
+        dry_run=dry_run,
+        file_name=uploaded_file.name[:255],
+        path=str(target),
+        bytes_total=target.stat().st_size,
+        started_by=user,
+    )
+    from contacts.tasks import run_import_task
+
+    transaction.on_commit(lambda: run_import_task.delay(run.pk))
+    return run
+
+
+class RunProgressWriter:
+    """Write an import's progress to its ImportRun from a connection of its own.
+
+    The import's writes stay invisible until its transaction commits; progress written on the
+    same connection would be too. A second, autocommitting connection makes it visible at once.
+    """
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def __call__(self, progress: Progress) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE contacts_importrun SET phase = %s, bytes_done = %s, rows_read = %s, rows_per_second = %s "
+                "WHERE id = %s",
+                [progress.phase[:100], progress.bytes_done, progress.rows, progress.rate, self.run_id],
+            )
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def run_import(*, run_id: int) -> ImportRun | None:
+    """Run a queued import and record its counts; a run that already finished is left alone.
+
+    A run found "running" was started by a worker that died: its transaction rolled back, so
+    running it again is safe, and the import lock keeps two attempts from overlapping.
+    """
+    claimed = ImportRun.objects.filter(
+        pk=run_id, status__in=[ImportRun.Status.QUEUED, ImportRun.Status.RUNNING]
+    ).update(status=ImportRun.Status.RUNNING, started_at=timezone.now(), phase="Starting", error="")
+    if not claimed:
+        return None
+    run = ImportRun.objects.get(pk=run_id)
+    writer = RunProgressWriter(run_id)
+    try:
+        result = import_data(
+            kind=run.kind,
+            path=Path(run.path),
+            dry_run=run.dry_run,
+            progress=Progress(total_bytes=run.bytes_total, sinks=[writer]),
+        )
+    except ImportRefused as refusal:
+        return _finish(run, status=ImportRun.Status.FAILED, error=str(refusal))
+    except Exception as error:
+        _finish(run, status=ImportRun.Status.FAILED, error=f"The import stopped: {error.__class__.__name__}.")
+        raise
+    finally:
+        writer.close()
+    return _finish(run, status=ImportRun.Status.SUCCEEDED, result=result)
+
+
+def _finish(run: ImportRun, *, status: str, result: ImportResult | None = None, error: str = "") -> ImportRun:
+    run.status = status
+    run.error = error
+    run.finished_at = timezone.now()
+    run.phase = "Done" if status == ImportRun.Status.SUCCEEDED else "Stopped"
+    fields = ["status", "error", "finished_at", "phase"]
+    if result is not None:
+        for name, value in result.counts.as_dict().items():
+            setattr(run, "rows_read" if name == "read" else name, value)
+        run.report_path = str(result.report)
+        run.bytes_done = run.bytes_total
+        fields += ["rows_read", "inserted", "updated", "unchanged", "unregistered", "moved", "rejected",
+                   "warnings", "report_path", "bytes_done"]  # fmt: skip
+    run.save(update_fields=fields)
+    return run

@@ -1,0 +1,278 @@
+"""What every data import shares: its counts, its progress line, its report, its transaction.
+
+Each import (voter file, geocodes, phones, scores) reads a file as a stream, stages rows with COPY
+and writes them set-based inside one transaction, so a crash or Ctrl-C leaves the database as it
+was. Rows that cannot be used are rejected, and rows stored with one field fixed carry a warning;
+both go, with their line numbers, to a report next to the input file (``<file>.rejects.csv``).
+"""
+
+import csv
+import heapq
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+
+from lib.spreadsheet import SafeWriter
+
+# One data import at a time: two voter files written at once would fight over the same rows.
+IMPORT_LOCK = 7_310_001
+REJECTED = "rejected"
+WARNING = "warning"
+
+
+class ImportRefused(Exception):
+    """The file cannot be imported at all (wrong header, unreadable): nothing was written."""
+
+
+@dataclass
+class Counts:
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    unregistered: int = 0
+    moved: int = 0
+    rejected: int = 0
+    warnings: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    LABELS = {
+        "read": "rows read",
+        "inserted": "inserted",
+        "updated": "updated",
+        "unchanged": "unchanged",
+        "unregistered": "no longer registered",
+        "moved": "moved to another household",
+        "rejected": "rejected",
+        "warnings": "warnings",
+    }
+
+    def lines(self, names: Iterable[str] | None = None) -> list[str]:
+        """Return one aligned 'label: number' line per count."""
+        names = list(names or (f.name for f in fields(self)))
+        width = max(len(self.LABELS[name]) for name in names)
+        return [f"{self.LABELS[name]:>{width}}: {getattr(self, name):,}" for name in names]
+
+
+class Progress:
+    """Throttled progress: rows read, rows per second, share of the file, time left, phase.
+
+    Sinks are callables taking the Progress; they run at most once a second while reading and
+    at every phase change, so a statewide import reports a few hundred times, not millions.
+    """
+
+    def __init__(self, *, total_bytes: int = 0, sinks: Iterable[Callable[["Progress"], None]] = ()) -> None:
+        self.total_bytes = total_bytes
+        self.bytes_done = 0
+        self.rows = 0
+        self.phase = "Starting"
+        self.started = time.monotonic()
+        self.sinks = list(sinks)
+        self._last = 0.0
+
+    @property
+    def rate(self) -> int:
+        elapsed = time.monotonic() - self.started
+        return int(self.rows / elapsed) if elapsed > 0 else 0
+
+    @property
+    def seconds_left(self) -> int | None:
+        rate = self.rate
+        if not rate or not self.rows or not self.bytes_done or self.bytes_done >= self.total_bytes:
+            return None
+        rows_left = (self.total_bytes - self.bytes_done) * self.rows / self.bytes_done
+        return round(rows_left / rate)
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.bytes_done * 100 // self.total_bytes) if self.total_bytes else 0
+
+    def describe(self) -> str:
+        if self.phase != PHASE_READING:
+            return f"{self.phase} ({self.rows:,} rows read, {time.monotonic() - self.started:.1f} s)"
+        text = f"{self.phase}: {self.rows:,} rows, {self.rate:,} rows/s"
+        if self.total_bytes:
+            text += f", {self.percent}%"
+            if (left := self.seconds_left) is not None:
+                text += f", ETA {left // 60}:{left % 60:02}"
+        return text
+
+    def reading(self, *, rows: int, bytes_done: int) -> None:
+        self.rows, self.bytes_done = rows, bytes_done
+        now = time.monotonic()
+        if now - self._last >= 1.0:
+            self._last = now
+            self._emit()
+
+    def enter(self, phase: str) -> None:
+        self.phase = phase
+        self._emit()
+
+    def _emit(self) -> None:
+        for sink in self.sinks:
+            sink(self)
+
+
+PHASE_READING = "Reading the file"
+
+
+@dataclass
+class ImportResult:
+    counts: Counts
+    report: Path
+    shown: tuple[str, ...]  # the counts that mean something for this kind of file
+
+
+def terminal_progress(stream) -> Callable[[Progress], None]:
+    """Return a sink printing progress to a terminal on one line, or one line per update otherwise."""
+    tty = getattr(getattr(stream, "_out", stream), "isatty", lambda: False)()
+
+    def sink(progress: Progress) -> None:
+        if tty:
+            stream.write("\r\033[K" + progress.describe(), ending="")
+            stream.flush()
+        else:
+            stream.write(progress.describe())
+
+    return sink
+
+
+def report_path_for(path: Path) -> Path:
+    return path.with_name(path.name + ".rejects.csv")
+
+
+class IssueLog:
+    """Rejected rows and warnings, spooled to disk while reading and merged in line order at the end.
+
+    Issues found while reading arrive in line order; issues found by SQL afterwards arrive as a
+    second ordered stream. Neither is held in memory, whatever the number of bad rows.
+    """
+
+    HEADER = ["line", "voter_id", "outcome", "problem", "content"]
+
+    def __init__(self) -> None:
+        self._spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")  # noqa: SIM115
+        self._writer = csv.writer(self._spool)
+        self.rejected = 0
+        self.warnings = 0
+
+    def reject(self, line: int, voter_id, problem: str, content: str = "") -> None:
+        self.rejected += 1
+        self._writer.writerow([line, voter_id or "", REJECTED, problem, content])
+
+    def warn(self, line: int, voter_id, problem: str) -> None:
+        self.warnings += 1
+        self._writer.writerow([line, voter_id or "", WARNING, problem, ""])
+
+    def _spooled(self) -> Iterator[list]:
+        self._spool.seek(0)
+        for row in csv.reader(self._spool):
+            row[0] = int(row[0])
+            yield row
+
+    def write_report(self, path: Path, later: Iterable[tuple] = ()) -> Counts:
+        """Write the report, merging issues found later (ordered by line); return their tallies."""
+        tallies = Counts()
+        later_rows = (
+            [line, voter_id or "", outcome, problem, content or ""]
+            for line, voter_id, outcome, problem, content in later
+        )
+        with open(path, "w", newline="", encoding="utf-8") as out:
+            writer = SafeWriter(out)
+            writer.writerow(self.HEADER)
+            for row in heapq.merge(self._spooled(), later_rows, key=lambda row: row[0]):
+                if row[2] == REJECTED:
+                    tallies.rejected += 1
+                else:
+                    tallies.warnings += 1
+                writer.writerow(row)
+        self._spool.close()
+        return tallies
+
+
+@contextmanager
+def import_transaction(*, dry_run: bool):
+    """Run an import in one transaction, alone, without the web's statement timeout.
+
+    A dry run does all the work and rolls it back, so its counts are exactly the real ones.
+    """
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+            # A statewide file takes minutes; the settings' timeout is meant for web requests.
+            cursor.execute("SET LOCAL statement_timeout = 0")
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        yield
+        if dry_run:
+            transaction.set_rollback(True)
+
+
+def copy_rows(cursor, table: str, columns: list[str], chunks: Iterable[bytes]) -> None:
+    """COPY already formatted text-format chunks into a table."""
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with cursor.copy(statement) as copy:
+        for chunk in chunks:
+            copy.write(chunk)
+
+
+def copy_escape(value: bytes) -> bytes:
+    """Escape a field for COPY's text format, where a backslash starts an escape."""
+    if b"\\" in value:
+        value = value.replace(b"\\", b"\\\\")
+    if b"\r" in value:
+        value = value.replace(b"\r", b"\\r")
+    if b"\n" in value:
+        value = value.replace(b"\n", b"\\n")
+    return value
+
+
+def server_side_rows(sql: str, params=(), *, name: str = "issues", batch: int = 10_000) -> Iterator[tuple]:
+    """Stream a query's rows through a named cursor, inside the current transaction."""
+    with connection.connection.cursor(name=name) as cursor:
+        cursor.itersize = batch
+        cursor.execute(sql, params)
+        yield from cursor
+
+
+class ImportCommand(BaseCommand):
+    """A management command importing one kind of file through contacts.services.import_data."""
+
+    kind = ""
+    what = ""
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path, help=f"The {self.what}.")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Do all the work and roll it back: print the counts and write the report, change nothing.",
+        )
+
+    def handle(self, *args, path: Path, dry_run: bool, verbosity: int, **options):
+        from contacts import services
+
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        sinks = [terminal_progress(self.stderr)] if verbosity else []
+        try:
+            result = services.import_data(
+                kind=self.kind, path=path, dry_run=dry_run, progress=Progress(sinks=sinks)
+            )
+        except ImportRefused as refusal:
+            raise CommandError(f"{path}: {refusal} Nothing was imported.") from None
+        if verbosity and sinks:
+            self.stderr.write("")
+        title = f"{self.what[0].upper()}{self.what[1:]} {path}"
+        self.stdout.write(title + (" (dry run: nothing was changed)" if dry_run else ""))
+        for line in result.counts.lines(result.shown):
+            self.stdout.write("  " + line)
+        self.stdout.write(f"Rejected rows and warnings: {result.report}")

@@ -1,0 +1,746 @@
+"""The Missouri Secretary of State's PSR voter file: its layout, a streaming reader, a set-based loader.
+
+Editions differ, so columns are found by header name, never by position: district columns carry
+their map ("CONGRESSIONAL DISTRICT 20", "... 25" after the 2025 redistricting, "Congressional - New"
+for the 2011 map), the Voter History columns may number fewer than 20 or be absent, and "Political
+Party" exists only since declarations began in 2022. Any other unknown column is refused, loudly.
+"""
+
+import hashlib
+import re
+import sys
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+
+from django.db import connection
+
+from contacts.importing import (
+    PHASE_READING,
+    Counts,
+    ImportRefused,
+    ImportResult,
+    IssueLog,
+    Progress,
+    copy_escape,
+    copy_rows,
+    import_transaction,
+    report_path_for,
+    server_side_rows,
+)
+
+# The 116 election authorities: 114 counties, St. Louis City, and Kansas City (its own authority).
+ELECTION_AUTHORITIES = (
+    "Adair", "Andrew", "Atchison", "Audrain", "Barry", "Barton", "Bates", "Benton", "Bollinger",
+    "Boone", "Buchanan", "Butler", "Caldwell", "Callaway", "Camden", "Cape Girardeau", "Carroll",
+    "Carter", "Cass", "Cedar", "Chariton", "Christian", "Clark", "Clay", "Clinton", "Cole", "Cooper",
+    "Crawford", "Dade", "Dallas", "Daviess", "DeKalb", "Dent", "Douglas", "Dunklin", "Franklin",
+    "Gasconade", "Gentry", "Greene", "Grundy", "Harrison", "Henry", "Hickory", "Holt", "Howard",
+    "Howell", "Iron", "Jackson", "Jasper", "Jefferson", "Johnson", "Knox", "Laclede", "Lafayette",
+    "Lawrence", "Lewis", "Lincoln", "Linn", "Livingston", "McDonald", "Macon", "Madison", "Maries",
+    "Marion", "Mercer", "Miller", "Mississippi", "Moniteau", "Monroe", "Montgomery", "Morgan",
+    "New Madrid", "Newton", "Nodaway", "Oregon", "Osage", "Ozark", "Pemiscot", "Perry", "Pettis",
+    "Phelps", "Pike", "Platte", "Polk", "Pulaski", "Putnam", "Ralls", "Randolph", "Ray", "Reynolds",
+    "Ripley", "St. Charles", "St. Clair", "Ste. Genevieve", "St. Francois", "St. Louis County",
+    "Saline", "Schuyler", "Scotland", "Scott", "Shannon", "Shelby", "Stoddard", "Stone", "Sullivan",
+    "Taney", "Texas", "Vernon", "Warren", "Washington", "Wayne", "Webster", "Worth", "Wright",
+    "St. Louis City", "Kansas City",
+)  # fmt: skip
+# Both spellings of St. Louis County occur in the wild; either is the same authority.
+KNOWN_AUTHORITIES = frozenset(ELECTION_AUTHORITIES) | {"St. Louis"}
+
+# Canonical field -> header names that mean it (compared upper-cased, spaces collapsed).
+BASE_COLUMNS = {
+    "county": ("COUNTY",),
+    "voter_id": ("VOTER ID",),
+    "first_name": ("FIRST NAME",),
+    "middle_name": ("MIDDLE NAME",),
+    "last_name": ("LAST NAME",),
+    "suffix": ("SUFFIX",),
+    "house_number": ("HOUSE NUMBER",),
+    "house_suffix": ("HOUSE SUFFIX",),
+    "pre_direction": ("PRE DIRECTION",),
+    "street_name": ("STREET NAME",),
+    "street_type": ("STREET TYPE",),
+    "post_direction": ("POST DIRECTION",),
+    "unit_type": ("UNIT TYPE",),
+    "unit_number": ("UNIT NUMBER",),
+    "non_standard_address": ("NON STANDARD ADDRESS",),
+    "city": ("RESIDENTIAL CITY",),
+    "state": ("RESIDENTIAL STATE",),
+    "zip_code": ("RESIDENTIAL ZIPCODE", "RESIDENTIAL ZIP CODE"),
+    "mailing_address": ("MAILING ADDRESS",),
+    "mailing_city": ("MAILING CITY",),
+    "mailing_state": ("MAILING STATE",),
+    "mailing_zip": ("MAILING ZIPCODE", "MAILING ZIP CODE"),
+    "birthdate": ("BIRTHDATE",),
+    "declared_party": ("POLITICAL PARTY",),
+    "registration_date": ("REGISTRATION DATE",),
+    "precinct": ("PRECINCT",),
+    "precinct_name": ("PRECINCT NAME",),
+    "split": ("SPLIT",),
+    "township": ("TOWNSHIP",),
+    "ward": ("WARD",),
+    "status": ("VOTER STATUS", "STATUS"),
+}
+OPTIONAL_COLUMNS = frozenset({"declared_party"})
+DISTRICT_KINDS = {"CONGRESSIONAL": "congressional", "LEGISLATIVE": "legislative", "SENATE": "senate"}
+_DISTRICT_BY_YEAR = re.compile(r"^(CONGRESSIONAL|LEGISLATIVE|SENATE|STATE SENATE) DISTRICT (\d{2})$")
+_DISTRICT_2011 = re.compile(r"^(CONGRESSIONAL|LEGISLATIVE|SENATE|STATE SENATE) - NEW$")
+_HISTORY = re.compile(r"^VOTER HISTORY (\d{1,2})$")
+
+# The header of the current edition, as the Secretary of State writes it.
+CURRENT_HEADER = (
+    "County", "Voter ID", "First Name", "Middle Name", "Last Name", "Suffix", "House Number",
+    "House Suffix", "Pre Direction", "Street Name", "Street Type", "Post Direction", "Unit Type",
+    "Unit Number", "Non Standard Address", "Residential City", "Residential State",
+    "Residential ZipCode", "Mailing Address", "Mailing City", "Mailing State", "Mailing ZipCode",
+    "Birthdate", "Political Party", "Registration Date", "Precinct", "Precinct Name", "Split",
+    "Township", "Ward", "CONGRESSIONAL DISTRICT 20", "LEGISLATIVE DISTRICT 20", "SENATE DISTRICT 20",
+    "Voter Status", *(f"Voter History {n}" for n in range(1, 21)),
+)  # fmt: skip
+
+
+class LayoutError(ValueError):
+    """The header is not one of a PSR file's: nothing may be imported from it."""
+
+
+@dataclass(frozen=True)
+class DistrictColumn:
+    index: int
+    kind: str  # congressional, legislative, senate
+    map: str  # "20", "25", or "11" for the 2011 map's "- New" columns
+
+
+@dataclass
+class Layout:
+    """Where each field of one edition's header lives."""
+
+    width: int
+    columns: dict[str, int] = field(default_factory=dict)
+    districts: list[DistrictColumn] = field(default_factory=list)
+    history: list[int] = field(default_factory=list)
+
+    @classmethod
+    def from_header(cls, names: list[str]) -> "Layout":
+        """Map a header row to fields, or raise LayoutError naming what is wrong."""
+        layout = cls(width=len(names))
+        by_header = {header: name for name, headers in BASE_COLUMNS.items() for header in headers}
+        unknown, seen, history = [], set(), []
+        for index, raw in enumerate(names):
+            header = " ".join(raw.split()).upper()
+            if header in seen:
+                raise LayoutError(f"Column {raw!r} appears twice in the header.")
+            seen.add(header)
+            if header in by_header:
+                layout.columns[by_header[header]] = index
+            elif match := _DISTRICT_BY_YEAR.match(header):
+                kind = DISTRICT_KINDS[match[1].removeprefix("STATE ")]
+                layout.districts.append(DistrictColumn(index, kind, match[2]))
+            elif match := _DISTRICT_2011.match(header):
+                kind = DISTRICT_KINDS[match[1].removeprefix("STATE ")]
+                layout.districts.append(DistrictColumn(index, kind, "11"))
+            elif match := _HISTORY.match(header):
+                history.append((int(match[1]), index))
+            else:
+                unknown.append(raw)
+        if "voter_id" not in layout.columns or "county" not in layout.columns:
+            raise LayoutError(
+                "This is not a PSR voter file: its first line has no 'County' and 'Voter ID' columns."
+            )
+        missing = [
+            BASE_COLUMNS[name][0].title()
+            for name in BASE_COLUMNS
+            if name not in layout.columns and name not in OPTIONAL_COLUMNS
+        ]
+        missing += [
+            f"a {kind.title()} district column"
+            for kind in DISTRICT_KINDS.values()
+            if not any(d.kind == kind for d in layout.districts)
+        ]
+        if missing:
+            raise LayoutError("The header lacks required columns: " + ", ".join(missing) + ".")
+        if unknown:
+            raise LayoutError(
+                "Unknown columns for a PSR file: " + ", ".join(repr(u) for u in unknown) + ". "
+                "A new edition needs its layout added to contacts/psr.py before it can be imported."
+            )
+        layout.history = [index for _, index in sorted(history)]
+        return layout
+
+
+# --- Reading -------------------------------------------------------------------------------------
+
+UTF8_BOM = b"\xef\xbb\xbf"
+STAGE = "contacts_voter_stage"
+GONE = "contacts_voter_gone"
+LATE_ISSUES = "contacts_voter_late_issues"
+CHUNK_LINES = 4_000
+# A registered voter is at least 17½; nobody on the rolls is older than 120.
+YOUNGEST_AGE, OLDEST_AGE = 17, 120
+_HISTORY_CELL = re.compile(rb"^(\d{2})/(\d{2})/(\d{4}) +(\S.{0,99}?)\s*$")
+
+
+def decode_line(raw: bytes) -> tuple[bytes, bool]:
+    """Return the line as UTF-8 bytes, and whether it was not UTF-8 and had to be read as cp1252."""
+    if raw.isascii():
+        return raw, False
+    try:
+        raw.decode("utf-8")
+        return raw, False
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace").encode("utf-8"), True
+
+
+def read_layout(stream: BinaryIO) -> Layout:
+    """Read the header row and map it, or refuse the file before anything is written."""
+    first = stream.readline()
+    if not first.strip():
+        raise ImportRefused("The file is empty: a PSR file starts with a header row.")
+    header, _ = decode_line(first.removeprefix(UTF8_BOM).rstrip(b"\r\n"))
+    if b"\t" not in header:
+        raise ImportRefused("This is not a PSR voter file: its first line is not a tab-separated header.")
+    try:
+        return Layout.from_header(header.decode().split("\t"))
+    except LayoutError as error:
+        raise ImportRefused(str(error)) from None
+
+
+class Existing:
+    """The voters already in the database, as two sorted arrays: 16 bytes a voter, no Python objects.
+
+    Each voter's hash is that of their line in the last file written, so a re-import recognises an
+    unchanged row while reading and never stages it. A voter no longer registered loads as 0, which
+    no line hashes to, so their line is written again and brings them back.
+    """
+
+    def __init__(self, ids: array, hashes: array) -> None:
+        self.ids, self.hashes = ids, hashes
+        self.count = len(ids)
+        # 0 unseen, 1 unchanged, 2 staged, 3 only on a rejected line (kept registered, not written)
+        self.seen = bytearray(self.count)
+        self.first_line = array("i", bytes(4 * self.count))
+
+    @classmethod
+    def load(cls, cursor, *, batch: int = 500_000) -> "Existing":
+        ids, hashes = array("q"), array("q")
+        last = -1
+        while True:
+            cursor.execute(
+                """
+                SELECT count(*), string_agg(int8send(id) || int8send(hash), ''::bytea ORDER BY id)
+                FROM (SELECT id, CASE WHEN is_registered THEN coalesce(row_hash, 2) ELSE 0 END AS hash
+                      FROM contacts_voter WHERE id > %s ORDER BY id LIMIT %s) AS batch
+                """,
+                [last, batch],
+            )
+            count, data = cursor.fetchone()
+            if not count:
+                break
+            pairs = array("q")
+            pairs.frombytes(data)
+            if sys.byteorder == "little":
+                pairs.byteswap()  # int8send is big-endian
+            ids.extend(pairs[0::2])
+            hashes.extend(pairs[1::2])
+            last = ids[-1]
+            if count < batch:
+                break
+        return cls(ids, hashes)
+
+    def find(self, voter_id: int) -> int:
+        """Return the voter's index in the arrays, or -1."""
+        index = bisect_left(self.ids, voter_id)
+        return index if index < self.count and self.ids[index] == voter_id else -1
+
+    def gone(self) -> Iterator[int]:
+        """Yield registered voters no line of this file named."""
+        seen, hashes, ids = self.seen, self.hashes, self.ids
+        index = seen.find(0)
+        while index != -1:
+            if hashes[index]:
+                yield ids[index]
+            index = seen.find(0, index + 1)
+
+
+class Elections(dict):
+    """History cell (b"11/05/2024 General") -> election id as bytes; a new election gets the next id.
+
+    Ids are handed out here, while the COPY holds the connection; the import lock means no one
+    else adds elections meanwhile, and the new rows are inserted once the COPY ends.
+    """
+
+    INVALID = b""
+
+    def __init__(self, cursor) -> None:
+        super().__init__()
+        cursor.execute("SELECT id, date, name FROM contacts_election")
+        self.by_date_name = {(day, name): pk for pk, day, name in cursor.fetchall()}
+        for (day, name), pk in self.by_date_name.items():
+            self[f"{day:%m/%d/%Y} {name}".encode()] = str(pk).encode()
+        self.next_id = max(self.by_date_name.values(), default=0) + 1
+        self.new: list[tuple[int, date, str]] = []
+
+    def __missing__(self, cell: bytes) -> bytes:
+        match = _HISTORY_CELL.match(cell)
+        pk = None
+        if match:
+            month, day, year, name = match.groups()
+            try:
+                key = (date(int(year), int(month), int(day)), name.decode())
+            except ValueError:
+                key = None
+            if key and (pk := self.by_date_name.get(key)) is None:
+                pk = self.by_date_name[key] = self.next_id
+                self.next_id += 1
+                self.new.append((pk, *key))
+        value = str(pk).encode() if pk else self.INVALID
+        self[cell] = value
+        return value
+
+
+class VoterFileLoader:
+    """Stream one PSR file into the database: unchanged rows skipped, the rest staged and upserted."""
+
+    def __init__(self, layout: Layout, *, progress: Progress, log: IssueLog, report_path: Path) -> None:
+        self.layout = layout
+        self.report_path = report_path
+        self.progress = progress
+        self.log = log
+        self.counts = Counts()
+        self.counties: set[bytes] = set()
+        self.late_issues: list[tuple[int, int, str]] = []  # (line, voter, problem) found after reading
+        self.duplicate_ids: set[int] = set()
+        self.staged = 0
+        width = layout.width
+        history = layout.history
+        # Every known edition ends with its Voter History columns: then one rsplit finds them.
+        self.trailing_history = history == list(range(width - len(history), width))
+        self.history_set = set(history)
+        self.stage_columns = [i for i in range(width) if i not in self.history_set]
+        names = {index: name for name, index in layout.columns.items()}
+        names.update({d.index: f"d{d.index}" for d in layout.districts})
+        self.stage_names = [names[i] for i in self.stage_columns]
+
+    # Reading ---------------------------------------------------------------------------------
+
+    def chunks(self, stream: BinaryIO, existing: Existing, elections: Elections) -> Iterator[bytes]:
+        """Read the rows after the header; yield COPY text for the rows that must be written."""
+        layout, log, counts = self.layout, self.log, self.counts
+        tabs = layout.width - 1
+        voter_at = layout.columns["voter_id"]
+        county_at = layout.columns["county"]
+        history_count = len(layout.history)
+        elect = elections.__getitem__
+        md5 = hashlib.md5
+        find, seen, first_line, hashes = existing.find, existing.seen, existing.first_line, existing.hashes
+        counties = self.counties
+        out: list[bytes] = []
+        line_no = 1
+        for raw in stream:
+            line_no += 1
+            line = raw.rstrip(b"\r\n")
+            if not line or line.isspace():
+                continue
+            counts.read += 1
+            if line_no % 16_384 == 0:
+                self.progress.reading(rows=counts.read, bytes_done=stream.tell())
+            line, was_cp1252 = decode_line(line)
+            problems = []
+            if was_cp1252:
+                problems.append("Not UTF-8: read as Windows-1252 (cp1252); check accented letters.")
+            if b"\x00" in line:
+                line = line.replace(b"\x00", b"")
+                problems.append("NUL bytes removed.")
+            found = line.count(b"\t")
+            fields = line.split(b"\t", max(voter_at, county_at) + 1)
+            voter_text = fields[voter_at].strip() if len(fields) > voter_at else b""
+            voter_id = int(voter_text) if voter_text.isdigit() and len(voter_text) <= 18 else None
+            if found != tabs:
+                log.reject(
+                    line_no, voter_id, f"Has {found + 1} columns; the header has {tabs + 1}.", line.decode()
+                )
+                self._hold(existing, voter_id)
+                continue
+            if voter_id is None:
+                problem = (
+                    "No Voter ID." if not voter_text else f"Voter ID {voter_text.decode()!r} is not a number."
+                )
+                log.reject(line_no, None, problem, line.decode())
+                continue
+            counties.add(fields[county_at])
+            row_hash = int.from_bytes(md5(line).digest()[:8], "little", signed=True) | 1
+            index = find(voter_id)
+            if index >= 0:
+                state = seen[index]
+                if state in (1, 2):
+                    self._duplicate(line_no, voter_id, index, existing, line)
+                    continue
+                seen[index] = 1
+                first_line[index] = line_no
+                if hashes[index] == row_hash:
+                    counts.unchanged += 1
+                    continue
+                seen[index] = 2
+            # The row is written: map its history to election ids and stage it.
+            if self.trailing_history:
+                parts = line.rsplit(b"\t", history_count) if history_count else [line]
+                head, cells = parts[0], parts[1:]
+            else:
+                parts = line.split(b"\t")
+                head = b"\t".join(parts[i] for i in self.stage_columns)
+                cells = [parts[i] for i in layout.history]
+            ids = [elect(cell) for cell in cells if cell]
+            if Elections.INVALID in ids:
+                bad = [cell.decode() for cell in cells if cell and elections[cell] == Elections.INVALID]
+                problems += [
+                    f"Voter History {cell!r} is not a date and an election name; left out." for cell in bad
+                ]
+                ids = [pk for pk in ids if pk]
+            for problem in problems:
+                log.warn(line_no, voter_id, problem)
+            if b"\\" in head or b"\r" in head:
+                head = copy_escape(head)
+            out.append(b"%d\t%d\t%s\t{%s}\n" % (line_no, row_hash, head, b",".join(ids)))
+            self.staged += 1
+            if len(out) >= CHUNK_LINES:
+                yield b"".join(out)
+                out.clear()
+        if out:
+            yield b"".join(out)
+        self.progress.reading(rows=counts.read, bytes_done=stream.tell())
+
+    def _hold(self, existing: Existing, voter_id: int | None) -> None:
+        """Keep a voter named only on a rejected line registered: their row was unreadable, not absent."""
+        if voter_id is not None and (index := existing.find(voter_id)) >= 0 and not existing.seen[index]:
+            existing.seen[index] = 3
+
+    def _duplicate(self, line_no: int, voter_id: int, index: int, existing: Existing, line: bytes) -> None:
+        """Reject every line of a Voter ID that appears twice: which one is right cannot be told."""
+        first = existing.first_line[index]
+        self.log.reject(
+            line_no, voter_id, f"Voter ID {voter_id} also appears on line {first}.", line.decode()
+        )
+        if voter_id not in self.duplicate_ids:
+            self.duplicate_ids.add(voter_id)
+            self.late_issues.append(
+                (first, voter_id, f"Voter ID {voter_id} appears again on line {line_no}.")
+            )
+            if existing.seen[index] == 1:
+                self.counts.unchanged -= 1
+
+    # Writing ---------------------------------------------------------------------------------
+
+    def field(self, name: str) -> str:
+        """Return the stage column of a field, or '' for an optional column this edition lacks."""
+        return f"s.{name}" if name in self.layout.columns else "''"
+
+    def stage_ddl(self) -> str:
+        columns = ["line_no bigint NOT NULL", "row_hash bigint NOT NULL"]
+        columns += [
+            f"{name} {'bigint' if name == 'voter_id' else 'text'} NOT NULL" for name in self.stage_names
+        ]
+        columns.append("elections integer[] NOT NULL")
+        # Computed once by the server while copying: households are found and created by this key.
+        columns.append(f"address_key text GENERATED ALWAYS AS ({ADDRESS_KEY}) STORED")
+        return f"CREATE UNLOGGED TABLE {STAGE} ({', '.join(columns)})"
+
+    def districts(self) -> tuple[str, dict[str, str]]:
+        """Return SQL for every district code, and for each kind the newest map's code."""
+        codes = [f"s.d{d.index}" for d in self.layout.districts]
+        newest = {}
+        for kind in DISTRICT_KINDS.values():
+            of_kind = [d for d in self.layout.districts if d.kind == kind]
+            newest[kind] = f"s.d{max(of_kind, key=lambda d: int(d.map)).index}"
+        return f"array_remove(ARRAY[{', '.join(codes)}], '')", newest
+
+    def voter_columns(self) -> dict[str, str]:
+        """Map each contacts_voter column to its SQL expression over the stage row ``s``."""
+        year = date.today().year
+        all_codes, newest = self.districts()
+        birth = self.field("birthdate")
+        registration = self.field("registration_date")
+        return {
+            "id": "s.voter_id",
+            "household_id": "h.id",
+            "first_name": "s.first_name",
+            "middle_name": "s.middle_name",
+            "last_name": "s.last_name",
+            "suffix": "s.suffix",
+            "birth_year": f"""CASE WHEN {birth} ~ '^([0-9]{{2}}/[0-9]{{2}}/)?[0-9]{{4}}$'
+                AND right({birth}, 4)::int BETWEEN {year - OLDEST_AGE} AND {year - YOUNGEST_AGE}
+                THEN right({birth}, 4)::int END""",
+            "declared_party": self.field("declared_party"),
+            "registered_on": f"CASE WHEN {_VALID_DATE.format(registration)} THEN {_ISO_DATE.format(registration)}::date END",
+            "status": "s.status",
+            "county": "s.county",
+            "precinct": "s.precinct",
+            "precinct_name": "s.precinct_name",
+            "split": "s.split",
+            "township": "s.township",
+            "ward": "s.ward",
+            "congressional_district": newest["congressional"],
+            "legislative_district": newest["legislative"],
+            "senate_district": newest["senate"],
+            "districts": all_codes,
+            "elections": "s.elections",
+            "mailing_address": "s.mailing_address",
+            "mailing_city": "s.mailing_city",
+            "mailing_state": "s.mailing_state",
+            "mailing_zip": "s.mailing_zip",
+            "is_registered": "true",
+            "unregistered_at": "NULL::timestamptz",
+            "row_hash": "s.row_hash",
+            "updated_at": "now()",
+        }
+
+    def warnings_sql(self) -> str:
+        """Return SQL yielding (line, voter, outcome, problem, content) for fields stored with a fix."""
+        year = date.today().year
+        birth, registration = self.field("birthdate"), self.field("registration_date")
+        checks = [
+            f"""CASE WHEN {birth} <> '' AND NOT ({birth} ~ '^([0-9]{{2}}/[0-9]{{2}}/)?[0-9]{{4}}$'
+                AND right({birth}, 4)::int BETWEEN {year - OLDEST_AGE} AND {year - YOUNGEST_AGE})
+                THEN format('Birthdate %%L is not a possible birth year; stored as unknown.', {birth}) END""",
+            f"""CASE WHEN {registration} <> '' AND NOT {_VALID_DATE.format(registration)}
+                THEN format('Registration Date %%L is not a past date; stored as unknown.', {registration}) END""",
+            """CASE WHEN NOT s.county = ANY(%(authorities)s)
+                THEN format('County %%L is not a Missouri election authority; kept as given.', s.county) END""",
+            """CASE WHEN s.house_number !~ '^[0-9]{0,9}$'
+                THEN format('House Number %%L is not a number; kept in the address, not in walking order.',
+                            s.house_number) END""",
+        ]
+        values = ", ".join(f"({check})" for check in checks)
+        return f"""
+            SELECT s.line_no, s.voter_id, 'warning', w.problem, ''
+            FROM {STAGE} s CROSS JOIN LATERAL (VALUES {values}) AS w(problem)
+            WHERE w.problem IS NOT NULL
+            UNION ALL
+            SELECT line_no, voter_id, 'rejected', problem, '' FROM {LATE_ISSUES}
+            ORDER BY 1
+        """  # noqa: S608 (built from constants and the header's known column names)
+
+    def load(self, stream: BinaryIO, *, dry_run: bool) -> Counts:
+        counts, progress = self.counts, self.progress
+        with import_transaction(dry_run=dry_run), connection.cursor() as cursor:
+            cursor.execute("SELECT NOT EXISTS (SELECT 1 FROM contacts_voter)")
+            first_import = cursor.fetchone()[0]
+            existing = Existing.load(cursor)
+            elections = Elections(cursor)
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGE}, {GONE}, {LATE_ISSUES}")
+            cursor.execute(self.stage_ddl())
+            progress.enter(PHASE_READING)
+            columns = ["line_no", "row_hash", *self.stage_names, "elections"]
+            copy_rows(cursor.cursor, STAGE, columns, self.chunks(stream, existing, elections))
+
+            progress.enter("Checking for duplicate Voter IDs")
+            cursor.executemany(
+                "INSERT INTO contacts_election (id, date, name) VALUES (%s, %s, %s)", elections.new
+            )
+            if elections.new:
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence('contacts_election', 'id'), max(id)) FROM contacts_election"
+                )
+            self._reject_duplicates(cursor)
+            rebuild = _drop_secondary_indexes(cursor) if first_import else None
+            progress.enter("Writing households")
+            cursor.execute(_HOUSEHOLDS_SQL.format(stage=STAGE, house_number=_HOUSE_NUMBER))
+            progress.enter("Writing voters")
+            written = self._upsert_voters(cursor)
+            counts.inserted, counts.updated, counts.moved = written
+            counts.unchanged += self.staged_left(cursor) - counts.inserted - counts.updated
+            if not first_import:
+                # Rows whose line changed but whose values did not (a new edition's date format):
+                # keep their new hash so the next import skips them while reading.
+                cursor.execute(
+                    "UPDATE contacts_voter v SET row_hash = s.row_hash FROM contacts_voter_stage s "
+                    "WHERE v.id = s.voter_id AND v.row_hash IS DISTINCT FROM s.row_hash"
+                )
+                cursor.execute(_REFRESH_HOUSEHOLDS_SQL.format(stage=STAGE))
+            progress.enter("Marking voters no longer registered")
+            counts.unregistered = self._unregister(cursor, existing)
+            if rebuild:
+                progress.enter("Building indexes")
+                rebuild()
+                cursor.execute("ANALYZE contacts_voter, contacts_household")
+            progress.enter("Writing the report")
+            issues = server_side_rows(self.warnings_sql(), {"authorities": sorted(KNOWN_AUTHORITIES)})
+            tallies = self.log.write_report(self.report_path, issues)
+            counts.rejected, counts.warnings = tallies.rejected, tallies.warnings
+            cursor.execute(f"DROP TABLE {STAGE}, {GONE}, {LATE_ISSUES}")
+        return counts
+
+    def staged_left(self, cursor) -> int:
+        cursor.execute("SELECT count(*) FROM contacts_voter_stage")
+        return cursor.fetchone()[0]
+
+    def _reject_duplicates(self, cursor) -> None:
+        """Reject every line of a Voter ID that appears more than once, and stage none of them."""
+        cursor.execute(
+            "CREATE UNLOGGED TABLE contacts_voter_late_issues (line_no bigint, voter_id bigint, problem text)"
+        )
+        cursor.executemany("INSERT INTO contacts_voter_late_issues VALUES (%s, %s, %s)", self.late_issues)
+        # Voter IDs new to the database can only be counted once all of them are staged.
+        cursor.execute(
+            """
+            WITH twice AS (
+                SELECT voter_id, array_agg(line_no ORDER BY line_no) AS lines
+                FROM contacts_voter_stage GROUP BY voter_id HAVING count(*) > 1
+            )
+            INSERT INTO contacts_voter_late_issues
+            SELECT s.line_no, s.voter_id,
+                   format('Voter ID %s appears on lines %s.', s.voter_id, array_to_string(t.lines, ', '))
+            FROM contacts_voter_stage s JOIN twice t USING (voter_id)
+            """
+        )
+        cursor.execute(
+            "DELETE FROM contacts_voter_stage WHERE voter_id IN (SELECT voter_id FROM contacts_voter_late_issues) "
+            "OR voter_id = ANY(%s)",
+            [sorted(self.duplicate_ids)],
+        )
+
+    def _upsert_voters(self, cursor) -> tuple[int, int, int]:
+        columns = self.voter_columns()
+        names = list(columns)
+        compared = [name for name in names if name not in ("id", "row_hash", "updated_at")]
+        cursor.execute(
+            f"""
+            WITH written AS (
+                INSERT INTO contacts_voter AS v ({", ".join(names)})
+                SELECT {", ".join(columns.values())}
+                FROM {STAGE} s LEFT JOIN contacts_household h ON h.address_key = s.address_key
+                ON CONFLICT (id) DO UPDATE SET {", ".join(f"{name} = EXCLUDED.{name}" for name in names[1:])}
+                WHERE ({", ".join(f"v.{name}" for name in compared)})
+                      IS DISTINCT FROM ({", ".join(f"EXCLUDED.{name}" for name in compared)})
+                RETURNING old.id IS NULL AS inserted,
+                          old.id IS NOT NULL AND old.household_id IS DISTINCT FROM new.household_id AS moved
+            )
+            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
+                   count(*) FILTER (WHERE moved)
+            FROM written
+            """  # noqa: S608 (built from constants and the header's known column names)
+        )
+        return cursor.fetchone()
+
+    def _unregister(self, cursor, existing: Existing) -> int:
+        """Mark registered voters this file leaves out as no longer registered, county by county.
+
+        Only the election authorities the file covers are considered, so a file of one county
+        never unregisters the rest of the state. Nothing is deleted: contact history stays.
+        """
+        cursor.execute(f"CREATE UNLOGGED TABLE {GONE} (id bigint)")
+        copy_rows(cursor.cursor, GONE, ["id"], _batched(b"%d\n" % voter_id for voter_id in existing.gone()))
+        cursor.execute(
+            """
+            UPDATE contacts_voter SET is_registered = false, unregistered_at = now(), updated_at = now()
+            WHERE id IN (SELECT id FROM contacts_voter_gone) AND is_registered AND county = ANY(%s)
+            """,
+            [sorted(county.decode("utf-8", "replace") for county in self.counties)],
+        )
+        return cursor.rowcount
+
+
+def _batched(lines: Iterator[bytes], size: int = 10_000) -> Iterator[bytes]:
+    batch = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= size:
+            yield b"".join(batch)
+            batch.clear()
+    if batch:
+        yield b"".join(batch)
+
+
+def _drop_secondary_indexes(cursor):
+    """Drop the voter and household tables' plain indexes and foreign keys; return what rebuilds them.
+
+    On a first import into empty tables, building each index once at the end is several times
+    faster than updating it row by row, and checking the household key in one pass beats a
+    deferred check per row. Only done when the tables are empty: nobody is reading them then.
+    """
+    cursor.execute(
+        """
+        SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+        FROM pg_index i
+        WHERE i.indrelid IN ('contacts_voter'::regclass, 'contacts_household'::regclass)
+          AND NOT i.indisunique AND NOT i.indisprimary
+        """
+    )
+    indexes = cursor.fetchall()
+    cursor.execute(
+        """
+        SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE conrelid = 'contacts_voter'::regclass AND contype = 'f'
+        """
+    )
+    foreign_keys = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    for name, _ in foreign_keys:
+        cursor.execute(f'ALTER TABLE contacts_voter DROP CONSTRAINT "{name}"')
+
+    def rebuild() -> None:
+        for _, definition in indexes:
+            cursor.execute(definition)
+        for name, definition in foreign_keys:
+            cursor.execute(f'ALTER TABLE contacts_voter ADD CONSTRAINT "{name}" {definition}')
+
+    return rebuild
+
+
+# The household key: one door, whatever the unit type is called (APT 2, # 2, UNIT 2) and with or
+# without ZIP+4. Protected voters (XXXXX) and rows without an address belong to no household.
+ADDRESS_KEY = """
+    CASE WHEN house_number || street_name || non_standard_address = ''
+              OR strpos(house_number || street_name || non_standard_address, 'XXXXX') > 0 THEN NULL
+    ELSE upper(house_number || house_suffix || '|' || pre_direction || '|' || street_name || '|'
+               || street_type || '|' || post_direction || '|' || unit_number || '|' || non_standard_address
+               || '|' || CASE WHEN zip_code = '' THEN city ELSE left(zip_code, 5) END)
+    END
+"""
+_HOUSE_NUMBER = "CASE WHEN s.house_number ~ '^[0-9]{1,9}$' THEN s.house_number::int END"
+# MM/DD/YYYY -> YYYY-MM-DD, which PostgreSQL reads the same whatever its DateStyle.
+_ISO_DATE = "(right({0}, 4) || '-' || left({0}, 2) || '-' || substr({0}, 4, 2))"
+_VALID_DATE = (
+    "({0} ~ '^[0-9]{{2}}/[0-9]{{2}}/[0-9]{{4}}$' AND pg_input_is_valid(" + _ISO_DATE + ", 'date') "
+    "AND " + _ISO_DATE + "::date BETWEEN '1900-01-01' AND current_date)"
+)
+_HOUSEHOLDS_SQL = """
+    INSERT INTO contacts_household (address_key, house_number, house_suffix, pre_direction, street_name,
+        street_type, post_direction, unit_type, unit_number, non_standard_address, city, state, zip_code,
+        county, precinct, geocode_match, street_side, tiger_line_id)
+    SELECT DISTINCT ON (s.address_key COLLATE "C") s.address_key, {house_number}, s.house_suffix,
+        s.pre_direction, s.street_name, s.street_type, s.post_direction, s.unit_type, s.unit_number,
+        s.non_standard_address, s.city, s.state, s.zip_code, s.county, s.precinct, '', '', ''
+    FROM {stage} s
+    WHERE s.address_key IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM contacts_household h WHERE h.address_key = s.address_key)
+    ORDER BY s.address_key COLLATE "C", s.line_no
+"""
+# A household's precinct follows its voters when precincts are redrawn.
+_REFRESH_HOUSEHOLDS_SQL = """
+    UPDATE contacts_household h SET county = s.county, precinct = s.precinct
+    FROM (SELECT DISTINCT ON (address_key COLLATE "C") address_key, county, precinct FROM {stage}
+          WHERE address_key IS NOT NULL ORDER BY address_key COLLATE "C", line_no) s
+    WHERE h.address_key = s.address_key AND (h.county, h.precinct) IS DISTINCT FROM (s.county, s.precinct)
+"""
+
+
+SHOWN = ("read", "inserted", "updated", "unchanged", "unregistered", "rejected", "moved", "warnings")
+
+
+def import_voter_file(path: Path, *, dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
+    """Import a PSR voter file; refuse it (ImportRefused) before writing anything if it is not one."""
+    path = Path(path)
+    progress = progress or Progress()
+    progress.total_bytes = path.stat().st_size
+    with open(path, "rb", buffering=1 << 20) as stream:
+        layout = read_layout(stream)
+        loader = VoterFileLoader(layout, progress=progress, log=IssueLog(), report_path=report_path_for(path))
+        counts = loader.load(stream, dry_run=dry_run)
+    progress.enter("Done")
+    return ImportResult(counts=counts, report=loader.report_path, shown=SHOWN)

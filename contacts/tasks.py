@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from contacts import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_import_task(run_id: int) -> None:
+    """Run a queued data import (voter file, geocodes, phones, scores) and record its counts."""
+    services.run_import(run_id=run_id)

@@ -1,0 +1,48 @@
+"""Cells that are safe to open in a spreadsheet, whatever path an export takes.
+
+Excel, LibreOffice and Google Sheets run a cell that starts with = + - or @ as a formula, and a
+leading tab or carriage return does not stop them. A voter's name or address comes from outside
+(the state's file, a leader's phone), so every exported text cell that starts with one of those
+gets a leading apostrophe, which spreadsheets show as plain text. django-import-export's own
+escaping only looks at '=', which is why nothing relies on it.
+"""
+
+import csv
+from collections.abc import Iterable
+from typing import Any
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(value: Any) -> Any:
+    """Return the value with a leading apostrophe if a spreadsheet would run it as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralize_row(row: Iterable[Any]) -> list[Any]:
+    return [neutralize(value) for value in row]
+
+
+class SafeWriter:
+    """A csv.writer whose every cell is neutralized first."""
+
+    def __init__(self, file, **options) -> None:
+        self._writer = csv.writer(file, **options)
+
+    def writerow(self, row: Iterable[Any]) -> Any:
+        return self._writer.writerow(neutralize_row(row))
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def neutralize_dataset(dataset):
+    """Return a copy of a tablib Dataset (the admin's CSV/XLSX/… exports) with every cell neutralized."""
+    safe = type(dataset)(headers=neutralize_row(dataset.headers) if dataset.headers else None)
+    safe.title = dataset.title
+    for row in dataset:
+        safe.append(neutralize_row(row))
+    return safe

@@ -1,0 +1,40 @@
+"""Large uploads: streamed to a file on disk as they arrive, and cut off past a size cap.
+
+Django keeps uploads under FILE_UPLOAD_MAX_MEMORY_SIZE in memory and has no cap at all on file
+size (DATA_UPLOAD_MAX_MEMORY_SIZE covers form fields only). A view that accepts a 1.7 GB voter
+file installs this handler before it reads the request, so nothing is held in memory and an
+oversized upload is dropped, and its partial file deleted, as soon as it passes the cap.
+"""
+
+from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
+
+
+class CappedDiskUploadHandler(TemporaryFileUploadHandler):
+    """Write every uploaded file to a temporary file; skip any file larger than max_bytes."""
+
+    def __init__(self, request=None, *, max_bytes: int) -> None:
+        super().__init__(request)
+        self.max_bytes = max_bytes
+        self.received = 0
+        self.too_large = False
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        # A request announcing more than the cap (plus room for the form's other fields) is
+        # refused before a byte of it is written.
+        if content_length and content_length > self.max_bytes + 65_536:
+            self.too_large = True
+        return super().handle_raw_input(input_data, META, content_length, boundary, encoding)
+
+    def new_file(self, *args, **kwargs) -> None:
+        if self.too_large:
+            raise SkipFile()
+        self.received = 0
+        super().new_file(*args, **kwargs)
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.received += len(raw_data)
+        if self.received > self.max_bytes:
+            self.too_large = True
+            self.file.close()  # a NamedTemporaryFile: closing it deletes the partial upload
+            raise SkipFile()
+        return super().receive_data_chunk(raw_data, start)
