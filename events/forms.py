@@ -195,6 +195,12 @@ def attempt_form_from_post(post) -> AttemptForm:
             people.setdefault(int(match[1]), {})[match[2]] = post.get(key)
     result, _, subject = (flat.get("result") or "").partition(":")
     flat["result"] = result
+    if result != Result.TALKED:
+        # A button other than Save was pressed: IDs and an answer picked before it were not said.
+        flat.pop("rsvp", None)
+        flat.pop("gathering", None)
+        for person in people.values():
+            person.pop("party_id", None)
     chosen = []
     for _, person in sorted(people.items()):
         said_something = any(
