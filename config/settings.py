@@ -268,7 +268,7 @@ LOGGING = {
 TURF_CALL_LIST_SIZE = env_int("TURF_CALL_LIST_SIZE", 50, minimum=1)
 TURF_DOOR_LIST_SIZE = env_int("TURF_DOOR_LIST_SIZE", 100, minimum=1)
 # Rural leaders get what is nearest even kilometres away, but never another region's voters.
-TURF_MAX_DISTANCE_KM = env_int("TURF_MAX_DISTANCE_KM", 80, minimum=1)
+TURF_MAX_DISTANCE_KM = env_int("TURF_MAX_DISTANCE_KM", 40, minimum=1)
 # Cut together, a leader must not end up with a median distance worse than a neighbour's by more
 # than this factor; staff see turf past it flagged for a recut.
 try:

@@ -85,13 +85,21 @@ class Pool:
         self.cells: dict[tuple[int, int], list[int]] = defaultdict(list)
         self.blocks: dict[tuple[int, int], set[tuple[int, int]]] = defaultdict(set)
         self.by_precinct: dict[tuple[str, str], list[int]] = defaultdict(list)
+        # Untaken items per cell and per block: once an area is emptied, searches skip it whole,
+        # so a leader reaching far through other leaders' neighbors does not reopen every cell.
+        self.cell_of: list[tuple[int, int] | None] = [None] * len(items)
+        self.free_in: dict[tuple, int] = defaultdict(int)
         for i, item in enumerate(items):
             if item.located:
                 x, y = self.project(item.lat, item.lon)
                 self.xy[i] = (x, y)
                 cell = (math.floor(x / CELL_M), math.floor(y / CELL_M))
+                block = (cell[0] // BLOCK_CELLS, cell[1] // BLOCK_CELLS)
                 self.cells[cell].append(i)
-                self.blocks[(cell[0] // BLOCK_CELLS, cell[1] // BLOCK_CELLS)].add(cell)
+                self.blocks[block].add(cell)
+                self.cell_of[i] = cell
+                self.free_in[cell] += 1
+                self.free_in[("block", *block)] += 1
             else:
                 self.by_precinct[(item.county, item.precinct)].append(i)
         if self.blocks:
@@ -101,6 +109,13 @@ class Pool:
                 min(b[1] for b in self.blocks),
                 max(b[1] for b in self.blocks),
             )
+
+    def take(self, index: int) -> None:
+        self.taken[index] = 1
+        cell = self.cell_of[index]
+        if cell is not None:
+            self.free_in[cell] -= 1
+            self.free_in[("block", cell[0] // BLOCK_CELLS, cell[1] // BLOCK_CELLS)] -= 1
 
     def project(self, lat: float, lon: float) -> tuple[float, float]:
         return (
@@ -175,15 +190,19 @@ class Stream:
             else:
                 around = [(hx + dx, hy + dy) for dx in range(-ring, ring + 1) for dy in (-ring, ring)]
                 around += [(hx + dx, hy + dy) for dx in (-ring, ring) for dy in range(-ring + 1, ring)]
+            free_in = pool.free_in
             for block in around:
-                if block in pool.blocks:
+                if free_in.get(("block", *block)):
                     distance = _rect_distance(x, y, block[0] * block_m, block[1] * block_m, block_m)
                     heapq.heappush(heap, (distance, 0, _BLOCK, block))
             lower = self._ring_lower_bound(ring + 1)
             if ring < self.last_ring and lower <= self.max_distance:
                 heapq.heappush(heap, (lower, 0, _RING, ring + 1))
         elif kind == _BLOCK:
+            free_in = pool.free_in
             for cell in pool.blocks[payload]:
+                if not free_in[cell]:
+                    continue
                 distance = _rect_distance(x, y, cell[0] * CELL_M, cell[1] * CELL_M, CELL_M)
                 heapq.heappush(heap, (distance, 0, _CELL, cell))
         else:
@@ -238,7 +257,7 @@ def draft(pool: Pool, seekers: list[Seeker], *, max_distance_m: float) -> None:
             index = streams[seeker].next_free()
             if index is None:
                 continue
-            pool.taken[index] = 1
+            pool.take(index)
             item = pool.items[index]
             distance = None
             if seeker.lat is not None and item.lat is not None:

@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 
 from contacts.models import Household, Suppression, Voter
+from leaders.models import User
 
 
 class CycleQuerySet(models.QuerySet):
@@ -206,3 +207,47 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} · {self.leader} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# Scoping for rows other apps own but whose visibility depends on turf (contacts and leaders cannot
+# import turf). Every turf view reads voters, households and leaders through these three.
+
+
+def voters_visible_to(user) -> models.QuerySet:
+    """Staff see every voter; coordinators their counties'; leaders the voters on their own lists."""
+    if not user.is_authenticated:
+        return Voter.objects.none()
+    if user.is_state_staff:
+        return Voter.objects.all()
+    if user.is_coordinator:
+        return Voter.objects.filter(county__in=user.counties)
+    if user.is_leader:
+        mine = Entry.objects.filter(turf__leader=user, turf__status=Turf.Status.ACTIVE, cycle__is_active=True)
+        return Voter.objects.filter(pk__in=mine.values("voter_id"))
+    return Voter.objects.none()
+
+
+def households_visible_to(user) -> models.QuerySet:
+    """Staff see every household; coordinators their counties'; leaders the doors on their lists."""
+    if not user.is_authenticated:
+        return Household.objects.none()
+    if user.is_state_staff:
+        return Household.objects.all()
+    if user.is_coordinator:
+        return Household.objects.filter(county__in=user.counties)
+    if user.is_leader:
+        mine = Entry.objects.filter(turf__leader=user, turf__status=Turf.Status.ACTIVE, cycle__is_active=True)
+        return Household.objects.filter(pk__in=mine.values("household_id"))
+    return Household.objects.none()
+
+
+def leaders_visible_to(user) -> models.QuerySet:
+    """Staff see every leader; coordinators the leaders who live in their counties; others none."""
+    leaders = User.objects.filter(role=User.Role.LEADER, is_active=True)
+    if user.is_authenticated and user.is_state_staff:
+        return leaders
+    if user.is_authenticated and user.is_coordinator:
+        return leaders.filter(
+            Q(voter__county__in=user.counties) | Q(turfs__county__in=user.counties)
+        ).distinct()
+    return leaders.none()

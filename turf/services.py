@@ -4,14 +4,15 @@ Each function takes the cycle's row lock first, so two cuts in one cycle run one
 and never both hand out the same neighbor; each records a Change (who, when, which voters).
 """
 
-import statistics
+import logging
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, BooleanField, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -20,6 +21,8 @@ from contacts.models import Household, Phone, Suppression, Voter
 from leaders.models import User
 from turf.cutting import Item, Pool, Seeker, draft, haversine_m
 from turf.models import Change, Cycle, Entry, Turf
+
+log = logging.getLogger(__name__)
 
 
 class TurfError(Exception):
@@ -195,19 +198,30 @@ def _entry_rows(turf: Turf, picks, list_name: str) -> list[tuple]:
 
 def _refresh_medians(turfs: list[Turf]) -> None:
     """Store each list's median distance, which staff compare between neighbors."""
-    distances: dict[tuple[int, str], list[float]] = {}
-    rows = Entry.objects.filter(turf__in=turfs, distance_m__isnull=False).values_list(
-        "turf_id", "list", "distance_m"
-    )
-    for turf_id, list_name, distance in rows.iterator(chunk_size=20_000):
-        distances.setdefault((turf_id, list_name), []).append(distance)
-    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE turf_turf SET cut_at = now(),
+                call_median_m = (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY e.distance_m)
+                                 FROM turf_entry e WHERE e.turf_id = turf_turf.id AND e.list = 'call'),
+                door_median_m = (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY e.distance_m)
+                                 FROM turf_entry e WHERE e.turf_id = turf_turf.id AND e.list = 'door')
+            WHERE id = ANY(%s)
+            RETURNING id, call_median_m, door_median_m, cut_at
+            """,
+            [[turf.pk for turf in turfs]],
+        )
+        fresh = {row[0]: row[1:] for row in cursor.fetchall()}
     for turf in turfs:
-        calls, doors = distances.get((turf.pk, Entry.List.CALL)), distances.get((turf.pk, Entry.List.DOOR))
-        turf.call_median_m = statistics.median(calls) if calls else None
-        turf.door_median_m = statistics.median(doors) if doors else None
-        turf.cut_at = now
-    Turf.objects.bulk_update(turfs, ["call_median_m", "door_median_m", "cut_at"], batch_size=2000)
+        turf.call_median_m, turf.door_median_m, turf.cut_at = fresh[turf.pk]
+
+
+def _save_anchors(turfs: list[Turf]) -> None:
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE turf_turf SET county = %s, precinct = %s, anchor = %s, latitude = %s, longitude = %s WHERE id = %s",
+            [(t.county, t.precinct, t.anchor, t.latitude, t.longitude, t.pk) for t in turfs],
+        )
 
 
 def _set_anchor(turf: Turf, home: dict) -> None:
@@ -220,55 +234,46 @@ def _counts(turfs: list[Turf]) -> dict[tuple[int, str], int]:
     return {(turf_id, list_name): n for turf_id, list_name, n in rows}
 
 
-# Households read around one leader, widening: a city block first, a county at most.
-WINDOWS = (2_000, 10_000, 50_000, 250_000)
+# The circle read around one leader, widening: a few blocks first, the distance limit at most.
+RADII_M = (700, 2_100, 6_300, 19_000, 57_000)
 
 
-def _nearest_households(turf: Turf, size: int) -> tuple[QuerySet, float]:
-    """Return the `size` households nearest the anchor (GiST KNN) and how far the furthest one is."""
+def _households_between(turf: Turf, inner_m: float, outer_m: float) -> QuerySet:
+    """Households between two circles around the turf's anchor, found through the GiST index."""
     point = (turf.latitude, turf.longitude)
-    nearest = (
-        Household.objects.filter(latitude__isnull=False, longitude__isnull=False)
-        .order_by(RawSQL("ll_to_earth(latitude, longitude) <-> ll_to_earth(%s, %s)", point))
-        .values("pk")[:size]
+    inside = RawSQL("earth_box(ll_to_earth(%s, %s), %s) @> ll_to_earth(latitude, longitude)",
+                    (*point, outer_m), output_field=BooleanField())  # fmt: skip
+    # The box finds candidates by index; the distance keeps each household in exactly one ring.
+    between = RawSQL(
+        "earth_distance(ll_to_earth(%s, %s), ll_to_earth(latitude, longitude)) BETWEEN %s AND %s",
+        (*point, inner_m, outer_m),
+        output_field=BooleanField(),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT earth_distance(ll_to_earth(latitude, longitude), ll_to_earth(%s, %s))
-            FROM contacts_household WHERE latitude IS NOT NULL AND longitude IS NOT NULL
-            ORDER BY ll_to_earth(latitude, longitude) <-> ll_to_earth(%s, %s) OFFSET %s LIMIT 1
-            """,
-            [*point, *point, size - 1],
-        )
-        row = cursor.fetchone()
-    # Fewer households than the window holds: the window is the whole state.
-    return nearest, row[0] if row else float("inf")
+    return Household.objects.filter(inside, between, latitude__isnull=False, longitude__isnull=False).values(
+        "pk"
+    )
 
 
 def _picks_near(turf: Turf, seeker: Seeker, pool: QuerySet, *, by_household: bool, taken: set[int]) -> list:
-    """Cut one leader from the households nearest them, widening the window until it is exact."""
+    """Cut one leader from the households around them, reading ring after ring until the cut is exact."""
     max_m = settings.TURF_MAX_DISTANCE_KM * 1000.0
-    local = []
+    rows = []
     if turf.precinct:
         unlocated = pool.filter(
             household__latitude__isnull=True, household__county=turf.county, household__precinct=turf.precinct
         )
-        local = list(unlocated.values_list(*POOL_FIELDS))
-    for size in WINDOWS:
-        nearby, reach = [], float("inf")
+        rows = list(unlocated.values_list(*POOL_FIELDS))
+    inner = -1.0
+    for radius in [*(r for r in RADII_M if r < max_m), max_m]:
         if turf.latitude is not None:
-            nearest, reach = _nearest_households(turf, size)
-            nearby = list(pool.filter(household__in=Subquery(nearest)).values_list(*POOL_FIELDS))
+            ring = pool.filter(household__in=_households_between(turf, inner, radius))
+            rows += ring.values_list(*POOL_FIELDS)
+        inner = radius + 1e-6
         attempt = replace(seeker, picks=[], count=0)
-        draft(
-            Pool(_items(nearby + local, by_household=by_household, exclude=taken)),
-            [attempt],
-            max_distance_m=max_m,
-        )
+        draft(Pool(_items(rows, by_household=by_household, exclude=taken)), [attempt], max_distance_m=max_m)
         furthest = max((distance or 0.0 for _, distance in attempt.picks), default=0.0)
-        # Exact once the leader is full inside the window: nothing outside it is nearer.
-        if (attempt.count >= attempt.quota and furthest <= reach) or reach >= max_m:
+        # Exact once the leader is full inside the circle read so far: nothing outside it is nearer.
+        if turf.latitude is None or (attempt.count >= attempt.quota and furthest <= radius):
             break
     return attempt.picks
 
@@ -300,20 +305,28 @@ def _fill(turfs: list[Turf], homes: dict[int, dict]) -> dict[int, list[int]]:
                 turfs[0].pk: _picks_near(turfs[0], seekers[0], pool, by_household=by_household, taken=taken)
             }
         else:
-            rows_read = pool.values_list(*POOL_FIELDS).iterator(chunk_size=20_000)
-            draft(
-                Pool(_items(rows_read, by_household=by_household, exclude=taken)),
-                seekers,
-                max_distance_m=settings.TURF_MAX_DISTANCE_KM * 1000.0,
-            )
+            started = time.perf_counter()
+            rows_read = list(pool.values_list(*POOL_FIELDS).iterator(chunk_size=20_000))
+            read = time.perf_counter()
+            items = Pool(_items(rows_read, by_household=by_household, exclude=taken))
+            built = time.perf_counter()
+            draft(items, seekers, max_distance_m=settings.TURF_MAX_DISTANCE_KM * 1000.0)
+            log.info(
+                "%s pool: %d rows read in %.1f s, %d items indexed in %.1f s, %d leaders drafted in %.1f s",
+                list_name, len(rows_read), read - started, len(items.items), built - read, len(seekers),
+                time.perf_counter() - built,
+            )  # fmt: skip
             picks = {seeker.key: seeker.picks for seeker in seekers}
         for turf_pk, chosen in picks.items():
             new = _entry_rows(by_pk[turf_pk], chosen, list_name)
             rows += new
             added[turf_pk] += [row[2] for row in new]
             taken.update(row[2] for row in new)
+    started = time.perf_counter()
     _insert_entries(rows)
     _refresh_medians(turfs)
+    if len(turfs) > 1:
+        log.info("%d entries written in %.1f s", len(rows), time.perf_counter() - started)
     return added
 
 
@@ -562,7 +575,7 @@ def turf_move_voters(*, source: Turf, target: Turf, voter_ids: list[int], actor:
         entry.turf = target
         entry.distance_m, entry.located = _distance(target, entry.household)
     Entry.objects.bulk_update(entries, ["turf", "distance_m", "located"])
-    moved = [entry.voter_id for entry in entries]
+    moved = sorted(entry.voter_id for entry in entries)
     if moved:
         _refresh_medians([source, target])
         _record(source, leader=source.leader, actor=actor, action=Change.Action.MOVE_OUT, removed=moved,

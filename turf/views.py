@@ -1,0 +1,519 @@
+"""Turf pages: a leader's lists, staff and coordinator tools, the household log page, paper sheets."""
+
+import base64
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import qrcode
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from qrcode.image.svg import SvgPathImage
+
+from contacts import party
+from contacts.models import ContactAttempt, Household, Voter
+from turf import services
+from turf.forms import (
+    AddVotersForm,
+    ChosenVotersForm,
+    ClaimForm,
+    FindMeForm,
+    LinkHomeForm,
+    LockForm,
+    MoveVotersForm,
+)
+from turf.models import (
+    Change,
+    Cycle,
+    Entry,
+    Turf,
+    get_turf_for,
+    households_visible_to,
+    leaders_visible_to,
+    voters_visible_to,
+)
+
+DOOR_RESULTS = [
+    ContactAttempt.Result.TALKED,
+    ContactAttempt.Result.NOT_HOME,
+    ContactAttempt.Result.LEFT_LITERATURE,
+    ContactAttempt.Result.REFUSED,
+    ContactAttempt.Result.MOVED,
+    ContactAttempt.Result.DECEASED,
+    ContactAttempt.Result.INACCESSIBLE,
+    ContactAttempt.Result.HOSTILE,
+]
+PHONE_RESULTS = [
+    ContactAttempt.Result.TALKED,
+    ContactAttempt.Result.NO_ANSWER,
+    ContactAttempt.Result.LEFT_MESSAGE,
+    ContactAttempt.Result.WRONG_NUMBER,
+    ContactAttempt.Result.DISCONNECTED,
+    ContactAttempt.Result.REFUSED,
+    ContactAttempt.Result.HOSTILE,
+]
+
+
+def _staff_or_coordinator(user) -> None:
+    if not (user.is_state_staff or user.is_coordinator):
+        raise Http404
+
+
+def _editable_turf(request, pk) -> Turf:
+    """Fetch turf the user may change: out of scope is 404, a leader's own (read-only) is 403."""
+    turf = get_turf_for(request.user, pk)
+    if not turf.can_edit(request.user):
+        raise PermissionDenied
+    return turf
+
+
+# --- lists, grouped into doors in walking order ---------------------------------------------------
+
+
+@dataclass
+class Door:
+    """One household on a list, with its listed voters, in walking order."""
+
+    household: Household | None
+    distance_m: float | None
+    located: bool
+    voters: list = field(default_factory=list)
+
+    @property
+    def side(self) -> str:
+        household = self.household
+        if household is None:
+            return ""
+        if household.street_side:
+            return household.street_side
+        if household.house_number is not None:
+            return "even" if household.house_number % 2 == 0 else "odd"
+        return ""
+
+    def walk_key(self, street_rank: dict) -> tuple:
+        household = self.household
+        street = household.street_name if household else ""
+        number = household.house_number if household and household.house_number is not None else 0
+        unit = household.unit_number if household else ""
+        return (street_rank.get(street, 0), street, self.side, number, unit)
+
+
+def _doors(turf: Turf, list_name: str, *, phones: bool = False) -> list[Door]:
+    """Return a list's households in walking order: streets nearest first, then side, then number."""
+    entries = {
+        entry.voter_id: entry
+        for entry in Entry.objects.filter(turf=turf, list=list_name).listed().select_related("household")
+    }
+    voters = party.with_party_signals(Voter.objects.filter(pk__in=entries)).order_by(
+        "last_name", "first_name"
+    )
+    if phones:
+        callable_numbers = services.callable_phones().order_by("-kind", "pk")
+        voters = voters.prefetch_related(
+            Prefetch("phones", queryset=callable_numbers, to_attr="callable_phones")
+        )
+    now = timezone.now()
+    doors: dict = {}
+    for voter in voters:
+        entry = entries[voter.pk]
+        voter.likely = party.likely_party(voter, now=now)
+        key = entry.household_id or f"voter-{voter.pk}"
+        door = doors.setdefault(key, Door(entry.household, entry.distance_m, entry.located))
+        door.voters.append(voter)
+    nearest: dict[str, float] = {}
+    for door in doors.values():
+        street = door.household.street_name if door.household else ""
+        distance = door.distance_m if door.distance_m is not None else float("inf")
+        nearest[street] = min(nearest.get(street, float("inf")), distance)
+    rank = {street: index for index, street in enumerate(sorted(nearest, key=lambda s: (nearest[s], s)))}
+    return sorted(doors.values(), key=lambda door: door.walk_key(rank))
+
+
+def _map_points(turf: Turf, lists: dict[str, list[Door]]) -> dict:
+    points = []
+    for list_name, doors in lists.items():
+        for door in doors:
+            household = door.household
+            if household is None or not household.is_geocoded:
+                continue
+            points.append(
+                {
+                    "lat": household.latitude,
+                    "lon": household.longitude,
+                    "list": list_name,
+                    "label": household.street_line,
+                    "voters": len(door.voters),
+                    "url": reverse("turf:household", args=[household.pk]),
+                }
+            )
+    home = {"lat": turf.latitude, "lon": turf.longitude} if turf.latitude is not None else None
+    return {
+        "home": home,
+        "points": points,
+        "tiles": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+@login_required
+def mine(request):
+    """Send a leader to their own lists (or to finding their home); staff to the turf table."""
+    user = request.user
+    if user.is_state_staff or user.is_coordinator:
+        return redirect("turf:index")
+    if not user.is_leader:
+        raise Http404
+    turf = Turf.objects.visible_to(user).current().active().first()
+    if turf is not None:
+        return redirect("turf:detail", turf.pk)
+    if user.voter_id is None:
+        return redirect("turf:find_me")
+    return render(request, "turf/waiting.html")
+
+
+@login_required
+def index(request):
+    """List the turf in the user's counties, and the leaders still waiting for theirs."""
+    user = request.user
+    _staff_or_coordinator(user)
+    cycle = Cycle.current()
+    turfs = (
+        Turf.objects.visible_to(user)
+        .filter(cycle=cycle)
+        .select_related("leader")
+        .annotate(
+            calls=Count("entries", filter=Q(entries__list=Entry.List.CALL)),
+            doors=Count("entries", filter=Q(entries__list=Entry.List.DOOR)),
+        )
+        .order_by("status", "county", "leader__last_name", "leader__first_name")
+    )
+    page = Paginator(turfs, 100).get_page(request.GET.get("page"))
+    waiting = (
+        leaders_visible_to(user)
+        .filter(voter__isnull=False)
+        .exclude(turfs__cycle=cycle)
+        .select_related("voter")
+        .order_by("last_name", "first_name")[:200]
+    )
+    return render(
+        request,
+        "turf/index.html",
+        {"cycle": cycle, "page": page, "waiting": waiting, "factor": settings.TURF_FAIRNESS_FACTOR},
+    )
+
+
+@login_required
+def detail(request, pk):
+    """Show one leader's call list and door list on a map and in tables; staff tools below."""
+    turf = get_turf_for(request.user, pk)
+    lists = {Entry.List.CALL: _doors(turf, Entry.List.CALL), Entry.List.DOOR: _doors(turf, Entry.List.DOOR)}
+    can_edit = turf.can_edit(request.user) and turf.is_active
+    context = {
+        "turf": turf,
+        "calls": lists[Entry.List.CALL],
+        "doors": lists[Entry.List.DOOR],
+        "call_count": sum(len(door.voters) for door in lists[Entry.List.CALL]),
+        "door_count": sum(len(door.voters) for door in lists[Entry.List.DOOR]),
+        "map": _map_points(turf, lists),
+        "can_edit": can_edit,
+        "changes": Change.objects.filter(turf=turf).select_related("actor")[:30],
+    }
+    if can_edit:
+        context |= {
+            "add_form": AddVotersForm(),
+            "move_targets": _move_targets(request.user, turf),
+            "lock_form": LockForm(initial={"locked": "0" if turf.locked else "1"}),
+        }
+    return render(request, "turf/detail.html", context)
+
+
+def _move_targets(user, turf: Turf):
+    return (
+        Turf.objects.visible_to(user)
+        .filter(cycle=turf.cycle, status=Turf.Status.ACTIVE, locked=False)
+        .exclude(pk=turf.pk)
+        .select_related("leader")
+        .order_by("leader__last_name", "leader__first_name")
+    )
+
+
+def _back(turf: Turf):
+    return redirect("turf:detail", turf.pk)
+
+
+def _run(request, turf: Turf, action, success: str):
+    try:
+        action()
+    except services.TurfError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success)
+    return _back(turf)
+
+
+@login_required
+@require_POST
+def add_voters(request, pk):
+    turf = _editable_turf(request, pk)
+    form = AddVotersForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return _back(turf)
+    ids = form.cleaned_data["voter_ids"]
+    voters = list(voters_visible_to(request.user).filter(pk__in=ids).select_related("household"))
+    missing = sorted(set(ids) - {voter.pk for voter in voters})
+    if missing:
+        messages.error(request, f"No voter you may list has the ID {', '.join(map(str, missing[:5]))}.")
+        return _back(turf)
+    list_name = form.cleaned_data["list"]
+    return _run(
+        request,
+        turf,
+        lambda: services.turf_add_voters(turf=turf, voters=voters, list_name=list_name, actor=request.user),
+        f"Added {len(voters)} to the {Entry.List(list_name).label.lower()}.",
+    )
+
+
+@login_required
+@require_POST
+def remove_voters(request, pk):
+    turf = _editable_turf(request, pk)
+    form = ChosenVotersForm(request.POST, turf=turf)
+    if not form.is_valid():
+        messages.error(request, "Tick the voters to take off the lists.")
+        return _back(turf)
+    chosen = form.cleaned_data["voters"]
+    return _run(
+        request,
+        turf,
+        lambda: services.turf_remove_voters(turf=turf, voter_ids=chosen, actor=request.user),
+        f"Took {len(chosen)} off the lists; they are free for other leaders.",
+    )
+
+
+@login_required
+@require_POST
+def move_voters(request, pk):
+    turf = _editable_turf(request, pk)
+    form = MoveVotersForm(request.POST, turf=turf, targets=_move_targets(request.user, turf))
+    if not form.is_valid():
+        messages.error(request, "Tick the voters to move and choose the leader to move them to.")
+        return _back(turf)
+    target, chosen = form.cleaned_data["target"], form.cleaned_data["voters"]
+    return _run(
+        request,
+        turf,
+        lambda: services.turf_move_voters(source=turf, target=target, voter_ids=chosen, actor=request.user),
+        f"Moved {len(chosen)} to {target.leader}.",
+    )
+
+
+@login_required
+@require_POST
+def lock(request, pk):
+    turf = _editable_turf(request, pk)
+    form = LockForm(request.POST)
+    if not form.is_valid():
+        return _back(turf)
+    locked = form.cleaned_data["locked"]
+    return _run(
+        request,
+        turf,
+        lambda: services.turf_set_locked(turf=turf, actor=request.user, locked=locked),
+        "Locked: no cut or edit changes these lists until they are unlocked." if locked else "Unlocked.",
+    )
+
+
+@login_required
+@require_POST
+def recut(request, pk):
+    turf = _editable_turf(request, pk)
+    return _run(
+        request,
+        turf,
+        lambda: services.turf_recut(turf=turf, actor=request.user),
+        "Cut again from the voters nobody else has.",
+    )
+
+
+@login_required
+@require_POST
+def quit(request, pk):
+    turf = _editable_turf(request, pk)
+    return _run(
+        request,
+        turf,
+        lambda: services.turf_quit(turf=turf, actor=request.user),
+        "Closed: their neighbors are back in the pool for other leaders.",
+    )
+
+
+@login_required
+@require_POST
+def start(request, user_pk):
+    """Cut a leader's turf for the first time (or again after they quit): staff approve them here."""
+    _staff_or_coordinator(request.user)
+    leader = get_object_or_404(leaders_visible_to(request.user), pk=user_pk)
+    try:
+        turf = services.turf_cut_for_leader(leader=leader, actor=request.user)
+    except services.TurfError as error:
+        messages.error(request, str(error))
+        return redirect("turf:index")
+    messages.success(request, f"Cut turf for {leader}.")
+    return redirect("turf:detail", turf.pk)
+
+
+@login_required
+def link_home(request, user_pk):
+    """Link a leader to their own voter record by its Voter ID (staff, or coordinators for their counties)."""
+    _staff_or_coordinator(request.user)
+    leader = get_object_or_404(leaders_visible_to(request.user), pk=user_pk)
+    form = LinkHomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        voter = voters_visible_to(request.user).filter(pk=form.cleaned_data["voter_id"]).first()
+        if voter is None:
+            form.add_error("voter_id", "No voter you may see has that ID.")
+        else:
+            try:
+                services.turf_link_home(leader=leader, voter=voter, actor=request.user)
+            except services.TurfError as error:
+                form.add_error("voter_id", str(error))
+            else:
+                messages.success(request, f"Linked {leader} to {voter.full_name}, {voter.household or ''}.")
+                return redirect("turf:index")
+    return render(request, "turf/link_home.html", {"leader": leader, "form": form})
+
+
+FIND_ME_MATCHES = 5
+
+
+def _find_me_allowed(user) -> bool:
+    """Count a search against the leader's daily allowance; return False once it is spent."""
+    key = f"turf:find_me:{user.pk}:{timezone.localdate()}"
+    cache.add(key, 0, timeout=int(timedelta(days=1).total_seconds()))
+    return cache.incr(key) <= settings.FIND_ME_DAILY_LIMIT
+
+
+@login_required
+def find_me(request):
+    """Let a new leader find their own voter record: a handful of near matches, never a browse."""
+    user = request.user
+    if not user.is_leader:
+        raise Http404
+    if user.voter_id is not None:
+        return render(request, "turf/find_me.html", {"linked": user.voter})
+    matches = None
+    form = FindMeForm(request.GET or None)
+    if request.method == "POST":
+        claim = ClaimForm(request.POST)
+        offered = request.session.get("turf_find_me_offered", [])
+        if claim.is_valid() and claim.cleaned_data["voter"] in offered:
+            voter = get_object_or_404(Voter.objects.registered(), pk=claim.cleaned_data["voter"])
+            try:
+                services.turf_link_home(leader=user, voter=voter, actor=user)
+            except services.TurfError as error:
+                messages.error(request, str(error))
+            else:
+                request.session.pop("turf_find_me_offered", None)
+                messages.success(request, "Thank you: your home is set. Staff will cut your neighbors next.")
+                return redirect("turf:mine")
+        else:
+            messages.error(request, "Search for yourself first, then pick yourself from the matches.")
+    elif form.is_bound and form.is_valid():
+        if not _find_me_allowed(user):
+            messages.error(request, "That is enough searches for today: ask your coordinator to link you.")
+        else:
+            data = form.cleaned_data
+            found = Voter.objects.registered().filter(
+                first_name__iexact=data["first_name"].strip(),
+                last_name__iexact=data["last_name"].strip(),
+                household__zip_code__startswith=data["zip_code"],
+                account__isnull=True,
+            )
+            if data["house_number"] is not None:
+                found = found.filter(household__house_number=data["house_number"])
+            matches = list(found.select_related("household").order_by("pk")[: FIND_ME_MATCHES + 1])
+            if len(matches) > FIND_ME_MATCHES:
+                messages.info(request, "Several people match: add your house number to narrow it down.")
+                matches = []
+            request.session["turf_find_me_offered"] = [voter.pk for voter in matches]
+    return render(request, "turf/find_me.html", {"form": form, "matches": matches})
+
+
+@login_required
+def household(request, pk):
+    """One door's log page: its voters (those the user may see), their likely party, attempts so far."""
+    home = get_object_or_404(households_visible_to(request.user), pk=pk)
+    voters = list(
+        party.with_party_signals(voters_visible_to(request.user).filter(household=home)).order_by(
+            "last_name", "first_name"
+        )
+    )
+    now = timezone.now()
+    for voter in voters:
+        voter.likely = party.likely_party(voter, now=now)
+    attempts = (
+        ContactAttempt.objects.filter(Q(household=home) | Q(voter__in=[voter.pk for voter in voters]))
+        .select_related("voter", "leader")
+        .order_by("-device_time")[:50]
+    )
+    entry = Entry.objects.filter(household=home, cycle__is_active=True).select_related("turf__leader").first()
+    return render(
+        request,
+        "turf/household.html",
+        {"home": home, "voters": voters, "attempts": attempts, "entry": entry},
+    )
+
+
+# --- paper ----------------------------------------------------------------------------------------
+
+
+def _qr_data_uri(url: str) -> str:
+    image = qrcode.make(url, image_factory=SvgPathImage, box_size=10, border=1)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
+
+
+def _sheet(request, pk, list_name: str, template: str, results):
+    turf = get_turf_for(request.user, pk)
+    doors = _doors(turf, list_name, phones=list_name == Entry.List.CALL)
+    for door in doors:
+        if door.household is not None:
+            door.qr = _qr_data_uri(
+                request.build_absolute_uri(reverse("turf:household", args=[door.household.pk]))
+            )
+    return render(
+        request,
+        template,
+        {
+            "turf": turf,
+            "doors": doors,
+            "results": [ContactAttempt.Result(result).label for result in results],
+            "ids": ["1", "2", "3", "4", "5", "Refused"],
+            "printed_at": timezone.now(),
+            "voter_count": sum(len(door.voters) for door in doors),
+        },
+    )
+
+
+@login_required
+def call_sheet(request, pk):
+    """The call list on paper: phone numbers (the one page that shows them), tick boxes, QR codes."""
+    return _sheet(request, pk, Entry.List.CALL, "turf/call_sheet.html", PHONE_RESULTS)
+
+
+@login_required
+def walk_sheet(request, pk):
+    """The door list on paper, in walking order, with tick boxes and a QR code per door."""
+    return _sheet(request, pk, Entry.List.DOOR, "turf/walk_sheet.html", DOOR_RESULTS)
