@@ -111,6 +111,43 @@ ROUTES += [
     Route("events:service_worker", allowed=EVERYONE),
 ]  # fmt: skip
 
+# --- turf: alice's lists in Nodaway, and nina waiting for hers ----------------------------------------
+
+
+def _turf_world(world):
+    from tests.conftest import make_turf
+    from tests.turf.conftest import MARYVILLE, make_cycle, make_household, make_leader, make_voter, offset
+    from turf.models import Cycle, Turf
+
+    cycle = Cycle.current() or make_cycle()
+    world.alice_turf = Turf.objects.filter(cycle=cycle, leader=world.alice).first()
+    if world.alice_turf is None:
+        callee = make_voter(make_household(offset(MARYVILLE, 40, 0)), phone=True, score=80)
+        world.alice_turf = make_turf(world.alice, cycle=cycle, calls=[callee],
+                                     doors=[make_voter(make_household(MARYVILLE))])  # fmt: skip
+    world.alice_door = world.alice_turf.entries.exclude(household=None).first().household
+    world.nina = make_leader("nina@example.org", offset(MARYVILLE, 300, 300))
+
+
+WORLD_BUILDERS.append(_turf_world)
+TURF_STAFF = frozenset({"carol", "sam"})  # carol coordinates Nodaway, where alice lives
+ROUTES += [
+    Route("turf:mine", allowed=frozenset({"alice", "bob", "carol", "dave", "sam"}), ok=(302,)),
+    Route("turf:index", allowed=frozenset({"carol", "dave", "sam"})),
+    Route("turf:find_me", allowed=LEADERS),
+    Route("turf:detail", allowed=TURF_STAFF | {"alice"}, args=lambda w: [w.alice_turf.pk]),
+    Route("turf:call_sheet", allowed=TURF_STAFF | {"alice"}, args=lambda w: [w.alice_turf.pk]),
+    Route("turf:walk_sheet", allowed=TURF_STAFF | {"alice"}, args=lambda w: [w.alice_turf.pk]),
+    Route("turf:household", allowed=TURF_STAFF | {"alice"}, args=lambda w: [w.alice_door.pk]),
+    Route("turf:start", method="post", allowed=TURF_STAFF, ok=(302,), args=lambda w: [w.nina.pk]),
+    Route("turf:link_home", allowed=TURF_STAFF, args=lambda w: [w.nina.pk]),
+] + [
+    # Staff and the county's coordinator change lists; alice sees her own but may not change them.
+    Route(f"turf:{name}", method="post", allowed=TURF_STAFF, read_only=frozenset({"alice"}), ok=(302,),
+          args=lambda w: [w.alice_turf.pk])
+    for name in ("add_voters", "remove_voters", "move_voters", "lock", "recut", "quit")
+]  # fmt: skip
+
 # Third-party routes, by family: (predicate on the url name, who reaches a page there).
 ADMIN_FAMILY = "admin:"
 ACCOUNT_PREFIXES = ("account_", "mfa_")
