@@ -134,6 +134,9 @@ class ApiTokenQuerySet(models.QuerySet):
         token = self.select_related("user").filter(digest=ApiToken.digest_of(raw)).first()
         if token is None or not token.user.is_active:
             return None
+        # A token must not be a way round the two-factor rule for people who see others' data.
+        if token.user.is_privileged and not token.user.has_totp():
+            return None
         return token.user
 
 
