@@ -1,0 +1,214 @@
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from contacts.models import ContactAttempt
+from tests.conftest import make_client, make_user
+from tests.turf.conftest import (
+    MARYVILLE,
+    make_household,
+    make_leader,
+    make_neighborhood,
+    make_party_id,
+    make_voter,
+)
+from turf.models import Change, Entry, Turf
+from turf.services import turf_cut_for_leader
+
+
+@pytest.fixture
+def small_lists(settings):
+    settings.TURF_CALL_LIST_SIZE = 6
+    settings.TURF_DOOR_LIST_SIZE = 10
+
+
+@pytest.fixture
+def alices_turf(cycle, small_lists):
+    make_neighborhood(MARYVILLE, households=30)
+    return turf_cut_for_leader(leader=make_leader("alice@example.org", MARYVILLE))
+
+
+@pytest.fixture
+def alice(alices_turf):
+    return alices_turf.leader
+
+
+def phone_numbers(turf) -> list[str]:
+    return [phone.number for entry in turf.entries.calls() for phone in entry.voter.phones.all()]
+
+
+def test_it_shows_a_leader_their_lists_with_the_reason_for_each_label_and_no_phone_numbers(
+    alices_turf, alice
+):
+    response = make_client(alice).get(reverse("turf:detail", args=[alices_turf.pk]))
+    assert response.status_code == 200
+    assert "My neighbors" in response.text
+    assert "Model score 80 of 100" in response.text
+    assert "Likely Democrat" in response.text
+    for number in phone_numbers(alices_turf):
+        assert number not in response.text and number[-4:] not in response.text
+
+
+def test_it_sends_a_leader_from_my_turf_to_their_lists(alices_turf, alice):
+    response = make_client(alice).get(reverse("turf:mine"))
+    assert response.url == reverse("turf:detail", args=[alices_turf.pk])
+
+
+def test_it_gives_the_map_its_points_but_no_phone_numbers(alices_turf, alice):
+    response = make_client(alice).get(reverse("turf:detail", args=[alices_turf.pk]))
+    data = json.loads(
+        re.search(r'id="turf-map-data" type="application/json">(.*?)</script>', response.text).group(1)
+    )
+    doors = set(alices_turf.entries.values_list("list", "household_id"))
+    assert len(data["points"]) == len(doors)
+    assert data["home"]["lat"] == pytest.approx(MARYVILLE[0])
+    assert not any(number in json.dumps(data) for number in phone_numbers(alices_turf))
+
+
+def test_it_hides_another_leaders_turf_and_doors_as_if_missing(alices_turf):
+    bob = make_user("bob@example.org")
+    client = make_client(bob)
+    household = alices_turf.entries.first().household
+    for url in (
+        reverse("turf:detail", args=[alices_turf.pk]),
+        reverse("turf:call_sheet", args=[alices_turf.pk]),
+        reverse("turf:household", args=[household.pk]),
+    ):
+        assert client.get(url).status_code == 404
+
+
+def test_it_lets_a_leader_read_but_not_change_their_own_lists(alices_turf, alice):
+    voter = alices_turf.entries.first().voter_id
+    response = make_client(alice).post(
+        reverse("turf:remove_voters", args=[alices_turf.pk]), {"voters": [voter]}
+    )
+    assert response.status_code == 403
+    assert alices_turf.entries.filter(voter_id=voter).exists()
+
+
+def test_a_coordinator_of_another_county_gets_404(alices_turf):
+    dave = make_user("dave@example.org", role="coordinator", counties=["Boone"])
+    response = make_client(dave).post(reverse("turf:recut", args=[alices_turf.pk]))
+    assert response.status_code == 404
+
+
+def test_the_county_coordinator_takes_voters_off_and_the_change_is_recorded(alices_turf):
+    carol = make_user("carol@example.org", role="coordinator", counties=["Nodaway"])
+    voters = list(alices_turf.entries.values_list("voter_id", flat=True)[:2])
+    response = make_client(carol).post(
+        reverse("turf:remove_voters", args=[alices_turf.pk]), {"voters": voters}
+    )
+    assert response.status_code == 302
+    assert not alices_turf.entries.filter(voter_id__in=voters).exists()
+    change = Change.objects.get(action=Change.Action.REMOVE)
+    assert change.actor == carol and sorted(change.removed) == sorted(voters)
+
+
+def test_staff_add_a_voter_by_id_and_move_one_to_another_leader(alices_turf):
+    sam = make_user("sam@example.org", role="staff")
+    extra = make_voter(make_household(MARYVILLE))
+    client = make_client(sam)
+    client.post(
+        reverse("turf:add_voters", args=[alices_turf.pk]), {"voter_ids": str(extra.pk), "list": "door"}
+    )
+    assert alices_turf.entries.filter(voter=extra, list=Entry.List.DOOR).exists()
+    bob = turf_cut_for_leader(leader=make_leader("bob@example.org", MARYVILLE))
+    client.post(reverse("turf:move_voters", args=[alices_turf.pk]), {"voters": [extra.pk], "target": bob.pk})
+    assert bob.entries.filter(voter=extra).exists()
+
+
+def test_staff_lock_a_list_and_a_recut_is_refused_until_unlocked(alices_turf):
+    sam = make_user("sam@example.org", role="staff")
+    client = make_client(sam)
+    before = set(alices_turf.entries.values_list("voter_id", flat=True))
+    client.post(reverse("turf:lock", args=[alices_turf.pk]), {"locked": "1"})
+    response = client.post(reverse("turf:recut", args=[alices_turf.pk]), follow=True)
+    assert "locked" in response.text
+    assert set(alices_turf.entries.values_list("voter_id", flat=True)) == before
+
+
+def test_staff_cut_turf_for_a_waiting_leader(cycle, small_lists):
+    make_neighborhood(MARYVILLE, households=30)
+    nina = make_leader("nina@example.org", MARYVILLE)
+    sam = make_user("sam@example.org", role="staff")
+    assert reverse("turf:start", args=[nina.pk]) in make_client(sam).get(reverse("turf:index")).text
+    response = make_client(sam).post(reverse("turf:start", args=[nina.pk]))
+    turf = Turf.objects.get(leader=nina)
+    assert response.url == reverse("turf:detail", args=[turf.pk])
+    assert turf.entries.calls().count() == 6
+
+
+def test_the_call_sheet_prints_phone_numbers_and_a_code_per_door_but_the_walk_sheet_has_none(
+    alices_turf, alice
+):
+    client = make_client(alice)
+    calls = client.get(reverse("turf:call_sheet", args=[alices_turf.pk])).text
+    doors = client.get(reverse("turf:walk_sheet", args=[alices_turf.pk])).text
+    number = phone_numbers(alices_turf)[0]
+    assert f"{number[:3]}-{number[3:6]}-{number[6:]}" in calls
+    assert "Wrong number" in calls and "Not home" in doors
+    assert not any(n[-4:] in doors for n in phone_numbers(alices_turf))
+    door_count = alices_turf.entries.doors().values("household").distinct().count()
+    assert doors.count('src="data:image/svg+xml;base64,') == door_count
+
+
+def test_the_walk_sheet_walks_each_street_by_side_then_house_number(alices_turf, alice):
+    text = make_client(alice).get(reverse("turf:walk_sheet", args=[alices_turf.pk])).text
+    streets = re.findall(r'<h2 class="street">(.*?)</h2>', text)
+    assert len(streets) == len(set(streets))
+
+
+def test_the_household_page_shows_its_voters_their_likely_party_and_attempts(alices_turf, alice):
+    entry = alices_turf.entries.doors().select_related("household").first()
+    make_party_id(entry.voter, 2, days_ago=3)
+    ContactAttempt.objects.create(
+        leader=alice, household=entry.household, channel="door", result="not_home", device_time=entry.added_at
+    )
+    response = make_client(alice).get(reverse("turf:household", args=[entry.household.pk]))
+    assert response.status_code == 200
+    assert "Said 2 Lean Dem (door)" in response.text
+    assert "Not home" in response.text
+
+
+def test_a_new_leader_finds_themselves_and_links_their_home(db):
+    home = make_household(MARYVILLE)
+    me = make_voter(home, first="Alice", last="Walker")
+    make_voter(home, first="Bert", last="Walker")
+    alice = make_user("alice@example.org")
+    client = make_client(alice)
+    response = client.get(
+        reverse("turf:find_me"), {"first_name": "alice", "last_name": "WALKER", "zip_code": "64468"}
+    )
+    assert "Alice Walker" in response.text and "Bert" not in response.text
+    client.post(reverse("turf:find_me"), {"voter": me.pk})
+    alice.refresh_from_db()
+    assert alice.voter == me
+    assert Change.objects.filter(leader=alice, action=Change.Action.HOME, actor=alice).exists()
+
+
+def test_find_me_never_offers_a_browse_of_the_voter_file(db, settings):
+    home = make_household(MARYVILLE)
+    stranger = make_voter(home, first="Carl", last="Smith")
+    alice = make_user("alice@example.org")
+    client = make_client(alice)
+    assert "Carl" not in client.get(reverse("turf:find_me"), {"last_name": "Smith", "zip_code": "64468"}).text
+    # Only a voter offered to this leader by a close match can be claimed.
+    client.post(reverse("turf:find_me"), {"voter": stranger.pk})
+    alice.refresh_from_db()
+    assert alice.voter is None
+    settings.FIND_ME_DAILY_LIMIT = 1
+    search = {"first_name": "Carl", "last_name": "Smith", "zip_code": "64468"}
+    client.get(reverse("turf:find_me"), search)
+    assert "Carl Smith" not in client.get(reverse("turf:find_me"), search).text
+
+
+def test_staff_link_a_leader_to_their_voter_record(db):
+    sam = make_user("sam@example.org", role="staff")
+    nina = make_user("nina@example.org")
+    voter = make_voter(make_household(MARYVILLE))
+    response = make_client(sam).post(reverse("turf:link_home", args=[nina.pk]), {"voter_id": voter.pk})
+    assert response.status_code == 302
+    nina.refresh_from_db()
+    assert nina.voter == voter
