@@ -15,12 +15,14 @@
   } else if (note) {
     note.hidden = false;
   }
-  var colours = { call: "#1d4ed8", door: "#047857" };
+  // Doors to knock are green dots; neighbors to call are blue rings, so a house on both lists shows both.
+  var styles = {
+    call: { radius: 11, weight: 3, color: "#1d4ed8", fillOpacity: 0 },
+    door: { radius: 6, weight: 2, color: "#ffffff", fillColor: "#047857", fillOpacity: 0.95 }
+  };
   var bounds = [];
   data.points.forEach(function (point) {
-    var marker = L.circleMarker([point.lat, point.lon], {
-      radius: 7, weight: 2, color: "#ffffff", fillColor: colours[point.list] || "#4b5563", fillOpacity: 0.95
-    });
+    var marker = L.circleMarker([point.lat, point.lon], styles[point.list] || styles.door);
     var link = document.createElement("a");
     link.href = point.url;
     link.textContent = point.label + " (" + point.voters + ")";
