@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views
+from events import views as events_views
 
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Neighborhood Leader administration"
@@ -13,6 +14,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("voters/", include("contacts.urls")),
     path("turf/", include("turf.urls")),
+    # Leaders start from their field home; events renders it and hands other roles to leaders.
+    path("", events_views.home, name="home"),
     path("", include("events.urls")),
     path("", include("leaders.urls")),
 ]

@@ -19,23 +19,19 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from contacts import party
-from contacts.models import Channel, ContactAttempt, PartyID, Phone, Voter
+from contacts.models import Channel, ContactAttempt, Phone, Voter
 from contacts.services import PHONE_RESULTS, Recorded
 from events.forms import AttemptForm, GatheringForm, attempt_form_from_json, attempt_form_from_post
 from events.models import ApiToken, Gathering, Invitation, get_gathering_for
 from events.services import FieldAttempt, field_record
 from leaders import views as leader_views
+from turf.forms import ID_CHOICES
 from turf.models import Entry, Turf
 from turf.services import callable_phones
 
 MAX_BATCH = 100
 FIELD_STATIC = ["css/app.css", "css/turf.css", "css/field.css", "js/htmx-2.0.11.min.js", "js/outbox-1.js", "js/field-1.js",
                 "img/icon.svg"]  # fmt: skip
-
-
-def id_choices() -> list[tuple[int, str]]:
-    """The ID scale for tap targets; a zero-width space lets "Undecided/Independent" wrap at the slash."""
-    return [(value, label.replace("/", "/\u200b")) for value, label in PartyID.Value.choices]
 
 
 def offline_page(view):
@@ -186,7 +182,7 @@ def call(request, voter_id):
         .select_related("leader")
         .order_by("-device_time")[:5],
         "results": [ContactAttempt.Result(result) for result in PHONE_RESULTS if result != "talked"],
-        "ids": id_choices(),
+        "ids": ID_CHOICES,
         "rsvps": Invitation.Rsvp.choices,
         "client_uuid": uuid.uuid4(),
         "next_url": next_url,

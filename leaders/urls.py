@@ -1,7 +1,3 @@
-from django.urls import path
-
-from leaders import views
-
-urlpatterns = [
-    path("", views.home, name="home"),
-]
+# The site's "home" is routed in config/urls.py: events shows leaders their field home and calls
+# views.home here for every other role.
+urlpatterns: list = []

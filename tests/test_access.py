@@ -148,6 +148,15 @@ ROUTES += [
     for name in ("add_voters", "remove_voters", "move_voters", "lock", "recut", "quit")
 ]  # fmt: skip
 
+# --- the field app in turf: door list, knock screen, paper entry --------------------------------------
+
+ROUTES += [
+    Route("turf:doors", allowed=LEADERS),
+    Route("turf:knock", allowed=frozenset({"alice"}), read_only=TURF_STAFF, args=lambda w: [w.lists.homes[0].pk]),
+    # Coordinators type in paper sheets; alice sees her turf but may not enter results for it.
+    Route("turf:paper", allowed=TURF_STAFF, read_only=frozenset({"alice"}), args=lambda w: [w.alice_turf.pk]),
+]  # fmt: skip
+
 # Third-party routes, by family: (predicate on the url name, who reaches a page there).
 ADMIN_FAMILY = "admin:"
 ACCOUNT_PREFIXES = ("account_", "mfa_")

@@ -1,7 +1,12 @@
 import re
+import uuid
+from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.utils import timezone
 
+from contacts.models import Channel, ContactAttempt, PartyID
+from contacts.services import DOOR_RESULTS, Attempt, Person
 from turf.models import Entry, Turf
 
 
@@ -66,3 +71,111 @@ class ClaimForm(forms.Form):
 
 class LinkHomeForm(forms.Form):
     voter_id = forms.IntegerField(label="Voter ID", min_value=1, help_text="The leader's own Voter ID.")
+
+
+# The ID scale as tap targets on the call and knock screens; a zero-width space after the slash lets
+# "Undecided/Independent" wrap on a narrow phone.
+ID_CHOICES = [(value, label.replace("/", "/\u200b")) for value, label in PartyID.Value.choices]
+
+
+# --- paper entry ----------------------------------------------------------------------------------
+
+# Codes typed per person on a paper row: an ID, a refusal to say, or who moved or died.
+PAPER_CODES = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "R": PartyID.Value.REFUSED}
+PAPER_GONE = {"M": ContactAttempt.Result.MOVED, "D": ContactAttempt.Result.DECEASED}
+PAPER_RESULTS = [
+    (result, ContactAttempt.Result(result).label)
+    for result in DOOR_RESULTS
+    if result not in (ContactAttempt.Result.MOVED, ContactAttempt.Result.DECEASED)
+]
+
+
+class PaperSheetForm(forms.Form):
+    """A walk sheet typed in from paper: a row per door, one code per person.
+
+    Each row carries a UUID made when the page was drawn, so sending the same sheet twice (a
+    double click, a retry after a timeout) records nothing twice.
+    """
+
+    sheet_date = forms.DateField(
+        label="Date on the sheet", widget=forms.DateInput(attrs={"type": "date"}), initial=date.today
+    )
+
+    def __init__(self, data=None, *, doors):
+        super().__init__(data)
+        self.doors = doors
+        for i, door in enumerate(doors):
+            self.fields[f"row-{i}-uuid"] = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+            self.fields[f"row-{i}-result"] = forms.ChoiceField(
+                choices=[("", "—")] + PAPER_RESULTS,
+                required=False,
+                label=f"Result at {door.household.street_line}",
+            )
+            for voter in door.voters:
+                self.fields[f"row-{i}-code-{voter.pk}"] = forms.CharField(
+                    required=False, max_length=1, label=f"{voter.full_name}: ID 1-5, R, M or D",
+                    widget=forms.TextInput(attrs={"class": "id-input", "autocomplete": "off", "size": 1}),
+                )  # fmt: skip
+
+    def door_rows(self):
+        """The rows to draw: each door with its bound fields, people in order."""
+        return [
+            {
+                "door": door,
+                "uuid": self[f"row-{i}-uuid"],
+                "result": self[f"row-{i}-result"],
+                "codes": [(voter, self[f"row-{i}-code-{voter.pk}"]) for voter in door.voters],
+            }
+            for i, door in enumerate(self.doors)
+        ]
+
+    def clean_sheet_date(self):
+        value = self.cleaned_data["sheet_date"]
+        today = timezone.localdate()
+        if value > today or value < today - timedelta(days=400):
+            raise forms.ValidationError(
+                "Use the date the doors were knocked: not in the future, not over a year ago."
+            )
+        return value
+
+    def clean(self):
+        data = super().clean()
+        for i, door in enumerate(self.doors):
+            codes = {v.pk: (data.get(f"row-{i}-code-{v.pk}") or "").strip().upper() for v in door.voters}
+            bad = [
+                code for code in codes.values() if code and code not in PAPER_CODES and code not in PAPER_GONE
+            ]
+            if bad:
+                self.add_error(f"row-{i}-result", f"Unknown code “{bad[0]}”: use 1-5, R, M or D.")
+            result = data.get(f"row-{i}-result")
+            if (
+                result
+                and result != ContactAttempt.Result.TALKED
+                and any(c in PAPER_CODES for c in codes.values())
+            ):
+                self.add_error(
+                    f"row-{i}-result", "An ID needs a conversation: choose Talked or clear the IDs."
+                )
+        return data
+
+    def attempts(self) -> list[Attempt]:
+        """Turn the filled-in rows into attempts; a row left blank is a door not yet knocked."""
+        data = self.cleaned_data
+        noon = datetime.combine(data["sheet_date"], time(12), tzinfo=timezone.get_current_timezone())
+        attempts = []
+        for i, door in enumerate(self.doors):
+            row_uuid = data[f"row-{i}-uuid"]
+            codes = {v.pk: (data.get(f"row-{i}-code-{v.pk}") or "").strip().upper() for v in door.voters}
+            ids = [Person(pk, party_id=PAPER_CODES[c]) for pk, c in codes.items() if c in PAPER_CODES]
+            result = data[f"row-{i}-result"] or (ContactAttempt.Result.TALKED if ids else "")
+            base = {"channel": Channel.PAPER, "device_time": noon, "household_id": door.household.pk}
+            if result:
+                attempts.append(Attempt(client_uuid=row_uuid, result=result, people=tuple(ids), **base))
+            for code, gone in PAPER_GONE.items():
+                people = tuple(Person(pk) for pk, c in codes.items() if c == code)
+                if people:
+                    # A second attempt from the same row: its UUID derives from the row's, so it is stable too.
+                    attempts.append(
+                        Attempt(client_uuid=uuid.uuid5(row_uuid, gone), result=gone, people=people, **base)
+                    )
+        return attempts

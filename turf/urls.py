@@ -20,4 +20,8 @@ urlpatterns = [
     path("leaders/<int:user_pk>/start/", views.start, name="start"),
     path("leaders/<int:user_pk>/home/", views.link_home, name="link_home"),
     path("households/<int:pk>/", views.household, name="household"),
+    # The field app: the leader's door list, the knock screen, and paper entry for coordinators.
+    path("doors/", views.doors, name="doors"),
+    path("doors/<int:household_pk>/", views.knock, name="knock"),
+    path("<int:pk>/paper/", views.paper, name="paper"),
 ]

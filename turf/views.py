@@ -1,6 +1,7 @@
 """Turf pages: a leader's lists, staff and coordinator tools, the household log page, paper sheets."""
 
 import base64
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -14,15 +15,18 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from qrcode.image.svg import SvgPathImage
 
 from contacts import party
-from contacts.models import ContactAttempt, Household, Voter
+from contacts.models import Channel, ContactAttempt, Household, Suppression, Voter
+from contacts.services import Recorded, contact_record_many
 from turf import services
 from turf.forms import (
+    ID_CHOICES,
     AddVotersForm,
     ChosenVotersForm,
     ClaimForm,
@@ -30,6 +34,7 @@ from turf.forms import (
     LinkHomeForm,
     LockForm,
     MoveVotersForm,
+    PaperSheetForm,
 )
 from turf.models import (
     Change,
@@ -517,3 +522,100 @@ def call_sheet(request, pk):
 def walk_sheet(request, pk):
     """The door list on paper, in walking order, with tick boxes and a QR code per door."""
     return _sheet(request, pk, Entry.List.DOOR, "turf/walk_sheet.html", DOOR_RESULTS)
+
+
+# --- the field app: door list, knock screen, paper entry -------------------------------------------
+
+
+def _offline_page(response):
+    """Mark a leader's page for the service worker to keep, so it opens without a connection."""
+    response["X-Offline-Page"] = "1"
+    return response
+
+
+def _hostile_households(household_ids) -> set[int]:
+    """Households where someone met a leader with hostility: every leader is warned before knocking."""
+    return set(
+        Suppression.objects.filter(reason=Suppression.Reason.HOSTILE, voter__household_id__in=household_ids)
+        .values_list("voter__household_id", flat=True)
+        .distinct()
+    )
+
+
+@login_required
+def doors(request):
+    """The leader's door list by household, in walking order, each door a tap from its knock screen."""
+    if not request.user.is_leader:
+        raise Http404
+    turf = Turf.objects.visible_to(request.user).current().active().filter(leader=request.user).first()
+    door_list = _doors(turf, Entry.List.DOOR) if turf else []
+    ids = [door.household.pk for door in door_list if door.household]
+    knocked = set(
+        ContactAttempt.objects.filter(
+            household_id__in=ids, leader=request.user, channel__in=[Channel.DOOR, Channel.PAPER],
+            device_time__gte=turf.created_at if turf else timezone.now(),
+        ).values_list("household_id", flat=True)
+    )  # fmt: skip
+    hostile = _hostile_households(ids)
+    for door in door_list:
+        door.knocked = bool(door.household) and door.household.pk in knocked
+        door.hostile = bool(door.household) and door.household.pk in hostile
+    return _offline_page(render(request, "turf/doors.html", {"turf": turf, "doors": door_list}))
+
+
+@login_required
+def knock(request, household_pk):
+    """The knock screen: one household result, or an ID for each person talked to."""
+    turf = Turf.objects.visible_to(request.user).current().active().filter(leader=request.user).first()
+    door_list = _doors(turf, Entry.List.DOOR) if turf and request.user.is_leader else []
+    doors_here = [door for door in door_list if door.household]
+    order = [door.household.pk for door in doors_here]
+    if household_pk not in order:
+        # Visible (a coordinator, staff) but not on this leader's own door list: nothing to knock.
+        if households_visible_to(request.user).filter(pk=household_pk).exists():
+            raise PermissionDenied
+        raise Http404
+    here = order.index(household_pk)
+    door = doors_here[here]
+    following = order[here + 1 :]
+    next_url = reverse("turf:knock", args=[following[0]]) if following else reverse("turf:doors")
+    attempts = (
+        ContactAttempt.objects.filter(Q(household_id=household_pk) | Q(voter__in=door.voters))
+        .select_related("voter")
+        .order_by("-device_time")[:5]
+    )
+    context = {
+        "door": door,
+        "home": door.household,
+        "hostile": bool(_hostile_households([household_pk])),
+        "attempts": attempts,
+        "results": [
+            ContactAttempt.Result(r) for r in DOOR_RESULTS if r not in ("talked", "moved", "deceased")
+        ],
+        "ids": ID_CHOICES,
+        "client_uuid": uuid.uuid4(),
+        "next_url": next_url,
+        "position": here + 1,
+        "total": len(order),
+    }
+    return _offline_page(render(request, "turf/knock.html", context))
+
+
+@login_required
+def paper(request, pk):
+    """Enter a leader's walk sheet from paper: a row per household, keyboard only, safe to resubmit."""
+    turf = _editable_turf(request, pk)
+    door_list = [door for door in _doors(turf, Entry.List.DOOR) if door.household]
+    form = PaperSheetForm(request.POST or None, doors=door_list)
+    if request.method == "POST" and form.is_valid():
+        # The doors are this turf's own, so every voter is in scope; the contacts are the leader's.
+        outcomes = contact_record_many(leader=turf.leader, attempts=form.attempts())
+        created = sum(outcome.created for outcome in outcomes)
+        again = sum(outcome.status == Recorded.DUPLICATE for outcome in outcomes)
+        refused = [outcome.error for outcome in outcomes if outcome.status == Recorded.REJECTED]
+        messages.success(request, f"Saved {created} result{pluralize(created)} from the sheet"
+                                  + (f"; {again} {'was' if again == 1 else 'were'} saved before." if again else "."))  # fmt: skip
+        for error in refused:
+            messages.error(request, error)
+        return redirect("turf:paper", turf.pk)
+    return render(request, "turf/paper.html", {"turf": turf, "form": form, "doors": form.door_rows()})

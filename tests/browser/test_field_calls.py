@@ -47,6 +47,7 @@ def test_no_answer_is_one_tap_and_carries_no_id(page, live_server, alice, bob):
     page.goto(f"/calls/{voter.pk}/")
     page.get_by_text("1 Strong Dem", exact=True).click()  # changed their mind: nobody picked up
     page.get_by_role("button", name="No answer").click()
+    page.wait_for_url(f"**/calls/{lists.calls[0].pk}/")  # on to the next neighbor, wrapping round
     page.get_by_text("Everything is synced.").wait_for()
     attempt = ContactAttempt.objects.get()
     assert (attempt.voter, attempt.result) == (voter, "no_answer")

@@ -1,0 +1,57 @@
+"""The door list and the knock screen of the field app."""
+
+from django.urls import reverse
+
+from contacts.models import Suppression
+from tests.conftest import make_client, make_turf
+from tests.turf.conftest import MARYVILLE, make_cycle, make_household, make_suppression, make_voter, offset
+
+
+def make_doors(alice):
+    """Alice's door list: Elm Street out of order on purpose, two voters a door."""
+    cycle = make_cycle()
+    numbers = [104, 100, 102]
+    homes = [
+        make_household(offset(MARYVILLE, 0, 30 * i), street="Elm", number=n) for i, n in enumerate(numbers)
+    ]
+    voters = [make_voter(home, first=name) for home in homes for name in ("Pat", "Sam")]
+    make_turf(alice, cycle=cycle, doors=voters)
+    return sorted(homes, key=lambda home: home.house_number)
+
+
+def test_it_lists_doors_in_walking_order(alice):
+    homes = make_doors(alice)
+    response = make_client(alice).get(reverse("turf:doors"))
+    assert response.status_code == 200
+    assert [door.household for door in response.context["doors"]] == homes
+    assert response["X-Offline-Page"] == "1"
+
+
+def test_the_knock_screen_names_everyone_to_ask_and_leads_to_the_next_door(alice):
+    homes = make_doors(alice)
+    response = make_client(alice).get(reverse("turf:knock", args=[homes[0].pk]))
+    assert response.status_code == 200
+    assert [voter.first_name for voter in response.context["door"].voters] == ["Pat", "Sam"]
+    assert response.context["next_url"] == reverse("turf:knock", args=[homes[1].pk])
+    assert 'name="people-1-party_id"' in response.text
+
+
+def test_a_hostile_household_warns_every_leader_before_they_knock(alice):
+    homes = make_doors(alice)
+    # Pat was hostile to another leader; Sam is still on alice's list, so alice must be warned.
+    make_suppression(homes[0].voters.get(first_name="Pat"), Suppression.Reason.HOSTILE)
+    response = make_client(alice).get(reverse("turf:knock", args=[homes[0].pk]))
+    assert response.context["hostile"] and "Warning: someone here was hostile" in response.text
+    listed = make_client(alice).get(reverse("turf:doors"))
+    assert [door.hostile for door in listed.context["doors"]] == [True, False, False]
+
+
+def test_another_leaders_door_is_404(alice, bob):
+    homes = make_doors(alice)
+    assert make_client(bob).get(reverse("turf:knock", args=[homes[0].pk])).status_code == 404
+
+
+def test_a_coordinator_who_can_see_the_door_gets_403(alice, carol):
+    homes = make_doors(alice)
+    assert make_client(carol).get(reverse("turf:knock", args=[homes[0].pk])).status_code == 403
+    assert make_client(carol).get(reverse("turf:doors")).status_code == 404

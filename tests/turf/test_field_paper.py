@@ -1,0 +1,82 @@
+"""Paper entry: a coordinator types a walk sheet in, a row per door, safely resubmitted."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from contacts.models import ContactAttempt, PartyID, Suppression
+from tests.conftest import make_client, make_turf
+from tests.turf.conftest import MARYVILLE, make_cycle, make_household, make_voter, offset
+
+
+def make_sheet(alice):
+    cycle = make_cycle()
+    homes = [make_household(offset(MARYVILLE, 0, 30 * i), street="Elm", number=100 + 2 * i) for i in range(3)]
+    voters = [make_voter(home, first=name) for home in homes for name in ("Pat", "Sam")]
+    return make_turf(alice, cycle=cycle, doors=voters), homes
+
+
+def drawn(client, turf) -> dict:
+    """The form as the page draws it: hidden row UUIDs and the date filled in."""
+    response = client.get(reverse("turf:paper", args=[turf.pk]))
+    assert response.status_code == 200
+    form = response.context["form"]
+    data = {name: form[name].value() for name in form.fields if name.endswith("-uuid")}
+    return data | {"sheet_date": (timezone.localdate() - timedelta(days=2)).isoformat()}
+
+
+def code_field(homes, row, first):
+    voter = homes[row].voters.get(first_name=first)
+    return f"row-{row}-code-{voter.pk}"
+
+
+def test_a_coordinator_enters_a_sheet_and_sending_it_twice_changes_nothing(alice, carol):
+    turf, homes = make_sheet(alice)
+    client = make_client(carol)
+    data = drawn(client, turf) | {
+        code_field(homes, 0, "Pat"): "1", code_field(homes, 0, "Sam"): "r",  # talked, implied by the IDs
+        "row-1-result": "not_home",
+        code_field(homes, 2, "Pat"): "M",  # the new owner said Pat moved away
+    }  # fmt: skip
+    for _ in range(2):
+        response = client.post(reverse("turf:paper", args=[turf.pk]), data)
+        assert response.status_code == 302
+    attempts = ContactAttempt.objects.order_by("household__house_number")
+    assert [(a.household, a.result, a.channel, a.leader) for a in attempts] == [
+        (homes[0], "talked", "paper", alice), (homes[1], "not_home", "paper", alice), (homes[2], "moved", "paper", alice),
+    ]  # fmt: skip
+    assert sorted(PartyID.objects.values_list("value", "source")) == [(1, "Paper sheet"), (9, "Paper sheet")]
+    assert Suppression.objects.get().voter.first_name == "Pat" and not Suppression.objects.in_force().exists()
+    assert timezone.localtime(attempts[0].device_time).date() == timezone.localdate() - timedelta(days=2)
+
+
+def test_it_refuses_an_unknown_code_and_an_id_without_a_conversation(alice, carol):
+    turf, homes = make_sheet(alice)
+    client = make_client(carol)
+    data = drawn(client, turf) | {code_field(homes, 0, "Pat"): "7", "row-1-result": "not_home",
+                                  code_field(homes, 1, "Sam"): "2"}  # fmt: skip
+    response = client.post(reverse("turf:paper", args=[turf.pk]), data)
+    assert response.status_code == 200
+    assert "Unknown code" in response.text and "An ID needs a conversation" in response.text
+    assert not ContactAttempt.objects.exists()
+
+
+def test_it_refuses_a_date_in_the_future(alice, carol):
+    turf, _ = make_sheet(alice)
+    client = make_client(carol)
+    data = drawn(client, turf) | {"sheet_date": (timezone.localdate() + timedelta(days=1)).isoformat(),
+                                  "row-0-result": "not_home"}  # fmt: skip
+    assert client.post(reverse("turf:paper", args=[turf.pk]), data).status_code == 200
+    assert not ContactAttempt.objects.exists()
+
+
+def test_the_leader_sees_her_turf_but_gets_403_here(alice):
+    turf, _ = make_sheet(alice)
+    assert make_client(alice).get(reverse("turf:paper", args=[turf.pk])).status_code == 403
+
+
+def test_another_countys_coordinator_and_other_leaders_get_404(alice, bob, dave):
+    turf, _ = make_sheet(alice)
+    assert make_client(dave).get(reverse("turf:paper", args=[turf.pk])).status_code == 404
+    assert make_client(bob).get(reverse("turf:paper", args=[turf.pk])).status_code == 404
