@@ -26,6 +26,9 @@ class Cycle(models.Model):
     election_date = models.DateField()
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    pool_built_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the free pool was last rebuilt."
+    )
 
     objects = CycleQuerySet.as_manager()
 
@@ -161,6 +164,26 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voter_id} on {self.turf}"
+
+
+class PoolVoter(models.Model):
+    """A geocoded voter who was free and eligible for a list when the pool was last rebuilt.
+
+    Performance, not truth: cutting one newly approved leader searches this table by distance
+    (GiST), then checks every candidate against the live rules, so a stale row costs a little time
+    and never a wrong listing. Full cuts rebuild it; list writes keep it current; voters who became
+    eligible since (a new voter-file edition) join at the next rebuild (`cut_turf --refresh-pool`).
+    """
+
+    voter_id = models.BigIntegerField(primary_key=True)
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    call = models.BooleanField()
+    door = models.BooleanField()
+
+    def __str__(self) -> str:
+        return f"{self.voter_id} free in {self.cycle_id}"
 
 
 class ChangeQuerySet(models.QuerySet):

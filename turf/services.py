@@ -12,7 +12,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Avg, BooleanField, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from contacts import party
 from contacts.models import Household, Phone, Suppression, Voter
 from leaders.models import User
 from turf.cutting import Item, Pool, Seeker, draft, haversine_m
-from turf.models import Change, Cycle, Entry, Turf
+from turf.models import Change, Cycle, Entry, PoolVoter, Turf
 
 log = logging.getLogger(__name__)
 
@@ -234,48 +234,81 @@ def _counts(turfs: list[Turf]) -> dict[tuple[int, str], int]:
     return {(turf_id, list_name): n for turf_id, list_name, n in rows}
 
 
-# The circle read around one leader, widening: a few blocks first, the distance limit at most.
-RADII_M = (700, 2_100, 6_300, 19_000, 57_000)
+# --- the free pool: nearest free voters for one leader, by index -------------------------------
 
 
-def _households_between(turf: Turf, inner_m: float, outer_m: float) -> QuerySet:
-    """Households between two circles around the turf's anchor, found through the GiST index."""
-    point = (turf.latitude, turf.longitude)
-    inside = RawSQL("earth_box(ll_to_earth(%s, %s), %s) @> ll_to_earth(latitude, longitude)",
-                    (*point, outer_m), output_field=BooleanField())  # fmt: skip
-    # The box finds candidates by index; the distance keeps each household in exactly one ring.
-    between = RawSQL(
-        "earth_distance(ll_to_earth(%s, %s), ll_to_earth(latitude, longitude)) BETWEEN %s AND %s",
-        (*point, inner_m, outer_m),
-        output_field=BooleanField(),
+def pool_rebuild(*, cycle: Cycle, voter_ids: list[int] | None = None) -> None:
+    """Rebuild the free pool of the cycle (or just re-check these voters) from the live rules."""
+    if voter_ids is not None and not voter_ids:
+        return
+    with connection.cursor() as cursor:
+        if voter_ids is None:
+            cursor.execute("DELETE FROM turf_poolvoter")
+        else:
+            cursor.execute("DELETE FROM turf_poolvoter WHERE voter_id = ANY(%s)", [list(voter_ids)])
+        for flag, pool in (("call", call_pool(cycle)), ("door", door_pool(cycle))):
+            located = pool.filter(household__latitude__isnull=False, household__longitude__isnull=False)
+            if voter_ids is not None:
+                located = located.filter(pk__in=voter_ids)
+            sql, params = located.values_list(
+                "pk", "household__latitude", "household__longitude"
+            ).query.sql_with_params()
+            # Set-based: the ORM compiles the rules, the database copies the result in one statement.
+            # Interpolated are only that compiled query and a column name from the tuple above.
+            insert = (
+                "INSERT INTO turf_poolvoter (voter_id, cycle_id, latitude, longitude, call, door) "  # noqa: S608
+                f"SELECT free.id, %s, free.lat, free.lon, %s, %s FROM ({sql}) AS free (id, lat, lon) "
+                f"ON CONFLICT (voter_id) DO UPDATE SET {flag} = true"
+            )
+            cursor.execute(insert, [cycle.pk, flag == "call", flag == "door", *params])
+    if voter_ids is None:
+        Cycle.objects.filter(pk=cycle.pk).update(pool_built_at=timezone.now())
+        cycle.pool_built_at = timezone.now()
+
+
+def _nearest_free(turf: Turf, list_name: str, count: int) -> tuple[list[int], float]:
+    """Return the `count` pooled voters nearest the anchor for a list, and how far the last one is."""
+    here = (turf.latitude, turf.longitude)
+    rows = list(
+        PoolVoter.objects.filter(**{list_name: True})
+        .annotate(
+            distance=RawSQL("earth_distance(ll_to_earth(latitude, longitude), ll_to_earth(%s, %s))", here)
+        )
+        .order_by(RawSQL("ll_to_earth(latitude, longitude) <-> ll_to_earth(%s, %s)", here))
+        .values_list("voter_id", "distance")[:count]
     )
-    return Household.objects.filter(inside, between, latitude__isnull=False, longitude__isnull=False).values(
-        "pk"
-    )
+    # Fewer than asked for: the pool holds no more, so nothing further out is missing.
+    reach = rows[-1][1] if len(rows) == count else float("inf")
+    return [voter for voter, _ in rows], reach
 
 
-def _picks_near(turf: Turf, seeker: Seeker, pool: QuerySet, *, by_household: bool, taken: set[int]) -> list:
-    """Cut one leader from the households around them, reading ring after ring until the cut is exact."""
+def _picks_near(turf: Turf, seeker: Seeker, pool: QuerySet, *, list_name: str, taken: set[int]) -> list:
+    """Cut one leader from the pooled voters nearest them, each checked against the live rules."""
     max_m = settings.TURF_MAX_DISTANCE_KM * 1000.0
-    rows = []
+    by_household = list_name == Entry.List.DOOR
+    local = []
     if turf.precinct:
         unlocated = pool.filter(
             household__latitude__isnull=True, household__county=turf.county, household__precinct=turf.precinct
         )
-        rows = list(unlocated.values_list(*POOL_FIELDS))
-    inner = -1.0
-    for radius in [*(r for r in RADII_M if r < max_m), max_m]:
+        local = list(unlocated.values_list(*POOL_FIELDS))
+    count = max(4 * seeker.quota, 100)
+    while True:
+        nearby, reach = [], float("inf")
         if turf.latitude is not None:
-            ring = pool.filter(household__in=_households_between(turf, inner, radius))
-            rows += ring.values_list(*POOL_FIELDS)
-        inner = radius + 1e-6
+            ids, reach = _nearest_free(turf, list_name, count)
+            nearby = list(pool.filter(pk__in=ids).values_list(*POOL_FIELDS))
         attempt = replace(seeker, picks=[], count=0)
-        draft(Pool(_items(rows, by_household=by_household, exclude=taken)), [attempt], max_distance_m=max_m)
+        draft(
+            Pool(_items(nearby + local, by_household=by_household, exclude=taken)),
+            [attempt],
+            max_distance_m=max_m,
+        )
         furthest = max((distance or 0.0 for _, distance in attempt.picks), default=0.0)
-        # Exact once the leader is full inside the circle read so far: nothing outside it is nearer.
-        if turf.latitude is None or (attempt.count >= attempt.quota and furthest <= radius):
-            break
-    return attempt.picks
+        # Exact once the leader is full inside what was read: nothing further out is nearer.
+        if (attempt.count >= attempt.quota and furthest <= reach) or reach >= max_m:
+            return attempt.picks
+        count *= 4
 
 
 def _fill(turfs: list[Turf], homes: dict[int, dict]) -> dict[int, list[int]]:
@@ -301,9 +334,9 @@ def _fill(turfs: list[Turf], homes: dict[int, dict]) -> dict[int, list[int]]:
             for turf in turfs
         ]
         if len(turfs) == 1:
-            picks = {
-                turfs[0].pk: _picks_near(turfs[0], seekers[0], pool, by_household=by_household, taken=taken)
-            }
+            if cycle.pool_built_at is None:
+                pool_rebuild(cycle=cycle)
+            picks = {turfs[0].pk: _picks_near(turfs[0], seekers[0], pool, list_name=list_name, taken=taken)}
         else:
             started = time.perf_counter()
             rows_read = list(pool.values_list(*POOL_FIELDS).iterator(chunk_size=20_000))
@@ -326,14 +359,19 @@ def _fill(turfs: list[Turf], homes: dict[int, dict]) -> dict[int, list[int]]:
     _insert_entries(rows)
     _refresh_medians(turfs)
     if len(turfs) > 1:
-        log.info("%d entries written in %.1f s", len(rows), time.perf_counter() - started)
+        pool_rebuild(cycle=cycle)
+        log.info("%d entries written, free pool rebuilt in %.1f s", len(rows), time.perf_counter() - started)
+    else:
+        PoolVoter.objects.filter(voter_id__in=taken).delete()
     return added
 
 
-def _release(turf: Turf) -> list[int]:
-    """Take every voter off the turf's lists, back into the pool; return who they were."""
-    voters = list(turf.entries.values_list("voter_id", flat=True))
-    turf.entries.all().delete()
+def _release(turf: Turf, voter_ids: list[int] | None = None) -> list[int]:
+    """Take voters (default: all) off the turf's lists, back into the pool; return who they were."""
+    entries = turf.entries.all() if voter_ids is None else turf.entries.filter(voter_id__in=voter_ids)
+    voters = list(entries.values_list("voter_id", flat=True))
+    entries.delete()
+    pool_rebuild(cycle=turf.cycle, voter_ids=voters)
     return voters
 
 
@@ -534,6 +572,7 @@ def turf_add_voters(*, turf: Turf, voters: list[Voter], list_name: str, actor: U
             )  # fmt: skip
         )
     Entry.objects.bulk_create(entries)
+    PoolVoter.objects.filter(voter_id__in=ids).delete()
     _refresh_medians([turf])
     _record(
         turf,
@@ -552,9 +591,7 @@ def turf_remove_voters(*, turf: Turf, voter_ids: list[int], actor: User) -> list
     _lock(turf.cycle)
     turf = Turf.objects.select_for_update().get(pk=turf.pk)
     _require_editable(turf)
-    entries = turf.entries.filter(voter_id__in=voter_ids)
-    removed = list(entries.values_list("voter_id", flat=True))
-    entries.delete()
+    removed = _release(turf, voter_ids)
     if removed:
         _refresh_medians([turf])
         _record(turf, leader=turf.leader, actor=actor, action=Change.Action.REMOVE, removed=removed)
