@@ -106,10 +106,12 @@ class PaperSheetForm(forms.Form):
         self.doors = doors
         for i, door in enumerate(doors):
             self.fields[f"row-{i}-uuid"] = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+            label = f"Result at {door.household.street_line}"
             self.fields[f"row-{i}-result"] = forms.ChoiceField(
                 choices=[("", "—")] + PAPER_RESULTS,
                 required=False,
-                label=f"Result at {door.household.street_line}",
+                label=label,
+                widget=forms.Select(attrs={"aria-label": label}),
             )
             for voter in door.voters:
                 self.fields[f"row-{i}-code-{voter.pk}"] = forms.CharField(

@@ -1,0 +1,31 @@
+"""A coordinator types a walk sheet in with the keyboard alone."""
+
+import pytest
+
+from contacts.models import ContactAttempt, PartyID
+from tests.conftest import sign_in_browser
+from tests.events.conftest import make_lists
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_coordinator_enters_two_doors_without_touching_the_mouse(page, live_server, alice, bob, carol):
+    lists = make_lists(alice, bob)
+    page.set_viewport_size({"width": 1024, "height": 768})
+    sign_in_browser(page, carol, live_server.url)
+    page.goto(f"/turf/{lists.alice_turf.pk}/paper/")
+    page.get_by_label(f"Result at {lists.homes[0].street_line}").focus()
+    keyboard = page.keyboard
+    keyboard.press("t")  # Talked
+    keyboard.press("Tab")
+    keyboard.type("1")  # one key per person moves on by itself
+    keyboard.type("4")
+    keyboard.press("n")  # the next door's result: Not home
+    keyboard.press("Tab")
+    keyboard.press("Enter")
+    page.get_by_text("Saved 2 results from the sheet.").wait_for()
+    attempts = ContactAttempt.objects.order_by("household__house_number")
+    assert [(a.household, a.result, a.channel) for a in attempts] == [
+        (lists.homes[0], "talked", "paper"), (lists.homes[1], "not_home", "paper"),
+    ]  # fmt: skip
+    assert sorted(PartyID.objects.values_list("value", flat=True)) == [1, 4]
