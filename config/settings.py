@@ -302,3 +302,8 @@ if MAP_TILE_URL:
 IMPORT_DIR = Path(env_str("NL_IMPORT_DIR", str(VAR_DIR / "imports")))
 # The statewide PSR file is about 1.7 GB; uploads stream to disk and stop past this size.
 VOTER_FILE_MAX_UPLOAD_BYTES = env_int("VOTER_FILE_MAX_UPLOAD_BYTES", 3 * 1024**3, minimum=1)
+# Voters who became eligible since the last full cut (a new voter-file edition) join the pool nightly.
+CELERY_BEAT_SCHEDULE["turf-refresh-free-pool"] = {
+    "task": "turf.tasks.refresh_free_pool",
+    "schedule": timedelta(days=1),
+}

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from leaders.models import User
 from turf.models import Cycle
-from turf.services import TurfError, turf_cut_all, turf_cut_for_leader
+from turf.services import TurfError, pool_rebuild, turf_cut_all, turf_cut_for_leader
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -26,6 +26,14 @@ def cut_all_turf(cycle_id: int) -> None:
     cycle = Cycle.objects.filter(pk=cycle_id).first()
     if cycle is not None:
         turf_cut_all(cycle=cycle)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def refresh_free_pool() -> None:
+    """Rebuild the pool of free voters, so voters who became eligible since are found by single cuts."""
+    cycle = Cycle.current()
+    if cycle is not None:
+        pool_rebuild(cycle=cycle)
 
 
 def schedule_cut_for_leader(leader: User) -> None:

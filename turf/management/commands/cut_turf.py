@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from leaders.models import User
 from turf.models import Cycle
-from turf.services import TurfError, turf_cut_all, turf_cut_for_leader
+from turf.services import TurfError, pool_rebuild, turf_cut_all, turf_cut_for_leader
 
 
 class Command(BaseCommand):
@@ -17,13 +17,18 @@ class Command(BaseCommand):
             "--recut", action="store_true", help="Empty every unlocked list first and cut all again."
         )
         parser.add_argument("--cycle", help="Cycle name (default: the active one).")
+        parser.add_argument(
+            "--refresh-pool", action="store_true", help="Only rebuild the pool of free voters (after an import)."
+        )
 
-    def handle(self, *args, leader: str | None, recut: bool, cycle: str | None, **options):
-        chosen = None
-        if cycle:
-            chosen = Cycle.objects.filter(name=cycle).first()
-            if chosen is None:
-                raise CommandError(f"No cycle named {cycle!r}.")
+    def handle(self, *args, leader: str | None, recut: bool, cycle: str | None, refresh_pool: bool, **options):
+        chosen = Cycle.objects.filter(name=cycle).first() if cycle else Cycle.current()
+        if chosen is None:
+            raise CommandError(f"No cycle named {cycle!r}." if cycle else "No cycle is active: run start_cycle.")
+        if refresh_pool:
+            pool_rebuild(cycle=chosen)
+            self.stdout.write(self.style.SUCCESS(f"Rebuilt the pool of free voters for {chosen}."))
+            return
         try:
             if leader:
                 user = User.objects.filter(email__iexact=leader, role=User.Role.LEADER).first()
