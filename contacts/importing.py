@@ -216,9 +216,9 @@ def import_transaction(*, dry_run: bool):
             transaction.set_rollback(True)
 
 
-def copy_rows(cursor, table: str, columns: list[str], chunks: Iterable[bytes]) -> None:
+def copy_rows(cursor, table: str, columns: list[str], chunks: Iterable[bytes], *, options: str = "") -> None:
     """COPY already formatted text-format chunks into a table."""
-    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN" + (f" WITH ({options})" if options else "")
     with cursor.copy(statement) as copy:
         for chunk in chunks:
             copy.write(chunk)
@@ -269,8 +269,9 @@ class ImportCommand(BaseCommand):
             )
         except ImportRefused as refusal:
             raise CommandError(f"{path}: {refusal} Nothing was imported.") from None
-        if verbosity and sinks:
-            self.stderr.write("")
+        if not verbosity:
+            return
+        self.stderr.write("")
         title = f"{self.what[0].upper()}{self.what[1:]} {path}"
         self.stdout.write(title + (" (dry run: nothing was changed)" if dry_run else ""))
         for line in result.counts.lines(result.shown):

@@ -42,7 +42,7 @@ class Household(models.Model):
     contact history recorded against a household stays with it across voter-file editions.
     """
 
-    address_key = models.TextField(unique=True)
+    address_key = models.TextField()
     house_number = models.IntegerField(null=True, blank=True)
     # Text from the voter file is stored as given: a long value must never abort a statewide import.
     house_suffix = models.TextField(blank=True)
@@ -68,6 +68,8 @@ class Household(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["county", "precinct", "street_name", "house_number"])]
+        # A constraint rather than unique=True: the latter adds a pattern-matching index nobody uses.
+        constraints = [models.UniqueConstraint(fields=["address_key"], name="one_household_per_address")]
 
     def __str__(self) -> str:
         return self.address_line
@@ -101,7 +103,7 @@ class VoterQuerySet(models.QuerySet):
         return self.filter(is_registered=True)
 
     def voted_in(self, election: Election):
-        """Keep voters whose history includes the election (GIN-indexed)."""
+        """Keep voters whose history includes the election."""
         return self.filter(elections__contains=[election.pk])
 
     def in_district(self, code: str):
@@ -141,8 +143,10 @@ class Voter(models.Model):
     legislative_district = models.TextField(blank=True)
     senate_district = models.TextField(blank=True)
     districts = ArrayField(models.TextField(), default=list, blank=True)
-    # Election ids, most recent first; an array rather than a join table keeps 4.3 million voters
-    # times up to 20 elections one row each, and the GIN index answers "who voted in E".
+    # Election ids, most recent first. An array rather than a join table keeps 4.3 million voters
+    # times up to 20 elections at one row per voter. It has no index of its own: turnout questions
+    # start from voters found otherwise (a leader's neighbours, contacted voters, a precinct), and
+    # a GIN index would cost a statewide import a fifth of its time.
     elections = ArrayField(models.IntegerField(), default=list, blank=True)
     mailing_address = models.TextField(blank=True)
     mailing_city = models.TextField(blank=True)
@@ -163,7 +167,6 @@ class Voter(models.Model):
         indexes = [
             models.Index(fields=["county", "precinct"]),
             GinIndex(fields=["districts"]),
-            GinIndex(fields=["elections"]),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,12 @@
 from django.urls import path
 
+from contacts import views
+
 app_name = "contacts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("imports/", views.imports, name="imports"),
+    path("imports/<int:pk>/", views.import_detail, name="import_detail"),
+    path("imports/<int:pk>/progress", views.import_progress, name="import_progress"),
+    path("imports/<int:pk>/report", views.import_report, name="import_report"),
+]

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from contacts.models import Suppression
+from contacts.models import PartyID, Suppression
 from tests.conftest import make_client, make_turf
 from tests.turf.conftest import MARYVILLE, make_cycle, make_household, make_suppression, make_voter, offset
 
@@ -55,3 +55,18 @@ def test_a_coordinator_who_can_see_the_door_gets_403(alice, carol):
     homes = make_doors(alice)
     assert make_client(carol).get(reverse("turf:knock", args=[homes[0].pk])).status_code == 403
     assert make_client(carol).get(reverse("turf:doors")).status_code == 404
+
+
+def test_the_knock_form_posted_without_javascript_reports_who_moved(alice):
+    homes = make_doors(alice)
+    pat, sam = homes[0].voters.order_by("first_name")
+    form = {
+        "uuid": "6f1d1c1e-31a5-4b7a-9a51-1c6f0e2d4b10", "channel": "door", "household": homes[0].pk,
+        "people-0-voter": pat.pk, "people-1-voter": sam.pk, "people-1-party_id": "2",  # picked before the button
+        "result": f"moved:{pat.pk}", "next": reverse("turf:doors"),
+    }  # fmt: skip
+    response = make_client(alice).post(reverse("events:record"), form)
+    assert response.status_code == 302
+    suppression = Suppression.objects.get()
+    assert (suppression.voter, suppression.reason, suppression.confirmed_at) == (pat, "moved", None)
+    assert not PartyID.objects.exists()

@@ -1,24 +1,90 @@
+import tempfile
+from pathlib import Path
+
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from contacts.demo import DEMO_COUNTIES, STATEWIDE_VOTERS, SyntheticVoterFile, write_voter_file
+from contacts.models import Voter
+from contacts.psr import ELECTION_AUTHORITIES
 from leaders.demo import create_demo_accounts
 from leaders.models import User
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts (and, once the importer lands, a synthetic voter file)."
+    help = (
+        "Create the demo accounts and a synthetic voter file in the real PSR format (with geocodes, "
+        "phones and scores), imported through import_voters, import_geocodes, import_phones and "
+        "import_scores. By default 6,000 voters in St. Louis City (urban), Boone (mid-size) and "
+        "Nodaway (rural); --statewide covers all 116 election authorities."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true", help="Do nothing when users exist.")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Create accounts only if there are no users, and voters only if there are no voters.",
+        )
         parser.add_argument(
             "--force", action="store_true", help="Allow demo data with DEBUG off (never in production)."
         )
+        parser.add_argument(
+            "--voters", type=int, help="How many voters (default 6,000; 4,300,000 statewide)."
+        )
+        parser.add_argument(
+            "--statewide", action="store_true", help="Spread the voters over all 116 election authorities."
+        )
+        parser.add_argument(
+            "--counties",
+            help=f"Comma-separated election authorities (default: {', '.join(DEMO_COUNTIES)}).",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="Random seed: the same seed, the same voters."
+        )
+        parser.add_argument("--no-voters", action="store_true", help="Create the accounts only.")
 
-    def handle(self, *args, if_empty: bool, force: bool, **options):
+    def handle(
+        self, *args, if_empty: bool, force: bool, voters, statewide, counties, seed, no_voters, **options
+    ):
         if not settings.DEBUG and not force:
             raise CommandError("Demo data has known passwords: run it with DJANGO_DEBUG=true or --force.")
         if if_empty and User.objects.exists():
-            self.stdout.write("Database already has users; demo data left as it is.")
+            self.stdout.write("Database already has users; demo accounts left as they are.")
+        else:
+            users = create_demo_accounts()
+            self.stdout.write(self.style.SUCCESS(f"Created {len(users)} demo accounts."))
+        if no_voters:
             return
-        users = create_demo_accounts()
-        self.stdout.write(self.style.SUCCESS(f"Created {len(users)} demo accounts."))
+        if if_empty and Voter.objects.exists():
+            self.stdout.write("Database already has voters; the voter file left as it is.")
+            return
+        if statewide:
+            names = ELECTION_AUTHORITIES
+        elif counties:
+            names = tuple(name.strip() for name in counties.split(",") if name.strip())
+        else:
+            names = DEMO_COUNTIES
+        unknown = set(names) - set(ELECTION_AUTHORITIES)
+        if unknown:
+            raise CommandError(f"Not Missouri election authorities: {', '.join(sorted(unknown))}")
+        size = voters or (STATEWIDE_VOTERS if statewide else 6_000)
+        self._make_voters(size, names, seed, options["verbosity"])
+
+    def _make_voters(self, size: int, counties: tuple[str, ...], seed: int, verbosity: int) -> None:
+        generator = SyntheticVoterFile(voters=size, counties=counties, seed=seed)
+        settings.IMPORT_DIR.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="demo-", dir=settings.IMPORT_DIR) as directory:
+            self.stdout.write(
+                f"Writing a synthetic voter file of {size:,} voters in {len(counties)} authorities..."
+            )
+            files = write_voter_file(Path(directory) / "demo_psr.txt", generator, companions=True)
+            self.stdout.write(f"  {files.voters:,} voters at {files.households:,} addresses.")
+            for command, path in (
+                ("import_voters", files.psr),
+                ("import_geocodes", files.geocodes),
+                ("import_phones", files.phones),
+                ("import_scores", files.scores),
+            ):
+                call_command(command, str(path), verbosity=verbosity, stdout=self.stdout, stderr=self.stderr)
+        self.stdout.write(self.style.SUCCESS("Demo voter file imported."))

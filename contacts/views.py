@@ -1,0 +1,101 @@
+"""Staff pages for data imports: upload a file, follow its progress, download its rejects."""
+
+from functools import wraps
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from contacts import services
+from contacts.forms import ImportForm
+from contacts.models import ImportRun
+from lib.uploads import CappedDiskUploadHandler
+
+
+def staff_only(view):
+    """Let state staff in; anyone else signed in finds nothing here (404), as if it did not exist."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not getattr(request.user, "is_state_staff", False):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _runs_page(request, form: ImportForm, *, status: int = 200):
+    runs = ImportRun.objects.select_related("started_by")[:50]
+    return render(request, "contacts/imports.html", {"form": form, "runs": runs}, status=status)
+
+
+# The body of a voter file upload is 1.7 GB: it must not be read before the upload handler that
+# streams it to disk is in place, and CSRF checking reads the body. So CSRF is checked inside,
+# once the handler is installed, as Django's documentation prescribes for custom upload handlers.
+@csrf_exempt
+@staff_only
+@require_http_methods(["GET", "POST"])
+def imports(request):
+    """List recent imports; POST uploads a file and queues its import."""
+    if request.method == "GET":
+        return _runs_page(request, ImportForm())
+    handler = CappedDiskUploadHandler(request, max_bytes=settings.VOTER_FILE_MAX_UPLOAD_BYTES)
+    request.upload_handlers = [handler]
+    return _upload(request, handler)
+
+
+@csrf_protect
+def _upload(request, handler: CappedDiskUploadHandler):
+    form = ImportForm(request.POST, request.FILES)
+    if handler.too_large:
+        cap = filesizeformat(settings.VOTER_FILE_MAX_UPLOAD_BYTES)
+        form.errors.clear()
+        form.add_error("file", f"The file is larger than {cap}, the most this server accepts.")
+        return _runs_page(request, form, status=413)
+    if not form.is_valid():
+        return _runs_page(request, form, status=400)
+    run = services.import_upload(
+        user=request.user,
+        kind=form.cleaned_data["kind"],
+        uploaded_file=form.cleaned_data["file"],
+        dry_run=form.cleaned_data["dry_run"],
+    )
+    return redirect("contacts:import_detail", run.pk)
+
+
+@staff_only
+@require_GET
+def import_detail(request, pk: int):
+    """Show an import's progress while it runs, then its counts and a link to its rejects."""
+    run = get_object_or_404(ImportRun.objects.select_related("started_by"), pk=pk)
+    return render(request, "contacts/import_detail.html", {"run": run})
+
+
+@staff_only
+@require_GET
+def import_progress(request, pk: int):
+    """Return the progress fragment the detail page polls (htmx)."""
+    run = get_object_or_404(ImportRun, pk=pk)
+    return render(request, "contacts/import_detail.html#progress", {"run": run})
+
+
+@staff_only
+@require_GET
+def import_report(request, pk: int):
+    """Download an import's rejected rows and warnings (CSV, formula-neutralized when written)."""
+    run = get_object_or_404(ImportRun, pk=pk)
+    path = Path(run.report_path) if run.report_path else None
+    if path is None or not path.is_file():
+        raise Http404
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"{Path(run.file_name).name}.rejects.csv",
+        content_type="text/csv; charset=utf-8",
+    )
