@@ -77,13 +77,10 @@ def _reference(path: Path) -> float:
         conn.execute("DROP TABLE IF EXISTS bench_reference")
         conn.execute(f"CREATE UNLOGGED TABLE bench_reference ({columns})")
         start = time.perf_counter()
-        with (
-            conn.cursor() as cursor,
-            cursor.copy("COPY bench_reference FROM STDIN (FORMAT text, HEADER true)") as copy,
-        ):
-            with open(path, "rb") as stream:
-                while block := stream.read(1 << 20):
-                    copy.write(block)
+        statement = "COPY bench_reference FROM STDIN (FORMAT text, HEADER true)"
+        with conn.cursor() as cursor, cursor.copy(statement) as copy, open(path, "rb") as stream:
+            while block := stream.read(1 << 20):
+                copy.write(block)
         seconds = time.perf_counter() - start
         conn.execute("DROP TABLE bench_reference")
     return seconds

@@ -157,6 +157,34 @@ ROUTES += [
     Route("turf:paper", allowed=TURF_STAFF, read_only=frozenset({"alice"}), args=lambda w: [w.alice_turf.pk]),
 ]  # fmt: skip
 
+# --- voter data imports: state staff only -----------------------------------------------------------
+
+
+def _imports_world(world):
+    import tempfile
+    from pathlib import Path
+
+    from contacts.models import ImportRun
+
+    report = Path(tempfile.mkdtemp()) / "psr.txt.rejects.csv"
+    report.write_text("line,voter_id,outcome,problem,content\n2,,rejected,No Voter ID.,\n")
+    world.import_run = ImportRun.objects.create(
+        kind=ImportRun.Kind.VOTERS, status=ImportRun.Status.SUCCEEDED, file_name="psr.txt",
+        path=str(report.with_suffix("")), report_path=str(report), rejected=1,
+    )  # fmt: skip
+
+
+WORLD_BUILDERS.append(_imports_world)
+IMPORT_STAFF = frozenset({"sam"})
+ROUTES += [
+    Route("contacts:imports", allowed=IMPORT_STAFF),
+    # An upload without a file: staff get the form back with its error.
+    Route("contacts:imports", method="post", allowed=IMPORT_STAFF, ok=(400,), data=lambda w: {"kind": "voters"}),
+    Route("contacts:import_detail", allowed=IMPORT_STAFF, args=lambda w: [w.import_run.pk]),
+    Route("contacts:import_progress", allowed=IMPORT_STAFF, args=lambda w: [w.import_run.pk]),
+    Route("contacts:import_report", allowed=IMPORT_STAFF, args=lambda w: [w.import_run.pk]),
+]  # fmt: skip
+
 # Third-party routes, by family: (predicate on the url name, who reaches a page there).
 ADMIN_FAMILY = "admin:"
 ACCOUNT_PREFIXES = ("account_", "mfa_")
