@@ -1,5 +1,6 @@
 """The leader's field app: home screen, call list and call screen, gatherings, the sync API."""
 
+import functools
 import json
 import uuid
 
@@ -30,20 +31,23 @@ from turf.models import Entry, Turf
 from turf.services import callable_phones
 
 MAX_BATCH = 100
-FIELD_STATIC = ["css/app.css", "css/turf.css", "css/field.css", "js/htmx-2.0.11.min.js", "js/outbox-1.js", "js/field-1.js",
-                "img/icon.svg"]  # fmt: skip
+# The app shell the service worker keeps: every asset a field page loads.
+FIELD_STATIC = [
+    "css/app.css", "css/turf.css", "css/field.css", "js/htmx-2.0.11.min.js", "js/outbox-1.js", "js/field-1.js",
+    "img/icon.svg",
+]  # fmt: skip
 
 
 def offline_page(view):
     """Mark a leader's page for the service worker to keep, so it opens without a connection."""
 
+    @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and request.user.is_authenticated:
             response["X-Offline-Page"] = "1"
         return response
 
-    wrapped.__name__, wrapped.__doc__, wrapped.__module__ = view.__name__, view.__doc__, view.__module__
     return wrapped
 
 
@@ -126,7 +130,7 @@ def _field_home(request):
 @login_required
 @offline_page
 def calls(request):
-    """The leader's call list in calling order: not yet called first, nearest first."""
+    """The leader's call list in calling order, nearest first, each marked once called."""
     if not request.user.is_leader:
         raise Http404
     turf = _my_turf(request.user)

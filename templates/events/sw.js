@@ -84,27 +84,44 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
+// Links a kept page offers for offline use (<a href="..." data-offline>): the home screen leads to
+// the lists, the lists to every call and knock screen, so one visit keeps them all.
+const OFFLINE_LINK = /<a\s[^>]*href="(\/[^"]*)"[^>]*\sdata-offline/g;
+const MAX_PAGES = 300;
+
 async function keepAll(urls) {
   const cache = await caches.open(PAGE_CACHE);
+  const queue = urls.map((path) => ({ path, depth: 0 }));
+  const seen = new Set();
   let kept = 0;
-  for (const path of urls) {
+  while (queue.length && seen.size < MAX_PAGES) {
+    const { path, depth } = queue.shift();
     const url = new URL(path, self.location.origin).href;
+    if (seen.has(url)) continue;
+    seen.add(url);
     const old = await cache.match(url, { ignoreVary: true });
     const date = old && Date.parse(old.headers.get("Date") || "");
     if (date && Date.now() - date < FRESH_MS) { kept += 1; continue; }
+    let response;
     try {
-      const response = await fetch(url, { credentials: "same-origin" });
-      if (keepable(response)) { await cache.put(url, response); kept += 1; }
+      response = await fetch(url, { credentials: "same-origin" });
     } catch (_) {
       break;  // the connection went: keep what we have
     }
+    if (!keepable(response)) continue;
+    if (depth < 2) {
+      const html = await response.clone().text();
+      for (const match of html.matchAll(OFFLINE_LINK)) queue.push({ path: match[1].replace(/&amp;/g, "&"), depth: depth + 1 });
+    }
+    await cache.put(url, response);
+    kept += 1;
   }
   return kept;
 }
 
 self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "keep" && Array.isArray(event.data.urls)) {
-    const urls = event.data.urls.filter((u) => typeof u === "string" && u.startsWith("/")).slice(0, 300);
+    const urls = event.data.urls.filter((u) => typeof u === "string" && u.startsWith("/")).slice(0, MAX_PAGES);
     event.waitUntil(keepAll(urls).then((kept) => { if (event.ports[0]) event.ports[0].postMessage({ kept }); }));
   }
 });

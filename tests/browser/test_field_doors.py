@@ -65,11 +65,12 @@ def test_a_leader_logs_a_household_knock_with_two_ids(page, live_server, alice):
 def test_three_knocks_offline_survive_a_reload_and_land_once(page, live_server, alice):
     homes = make_street(alice)
     sign_in_browser(page, alice, live_server.url)
-    page.goto("/turf/doors/")
-    page.wait_for_selector("html[data-offline-ready='1']")  # the worker kept the lists and knock screens
+    page.goto("/")
+    # One visit to the home screen: the worker keeps it, the lists it links to, and their screens.
+    page.wait_for_selector("html[data-offline-ready='1']")
 
     refused = go_offline(page)
-    page.get_by_role("link", name="100 Elm St").click()
+    page.get_by_role("link", name="Knock at 100 Elm St").click()
     page.get_by_role("button", name="Not home").click()
     page.get_by_role("heading", name="102 Elm St").wait_for()
     page.get_by_role("button", name="Left literature").click()
