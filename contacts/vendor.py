@@ -33,6 +33,9 @@ VOTER_ID_HEADERS = ("voter id", "voter_id", "voterid", "state voter id", "sos id
 CELL_WORDS = {"cell", "mobile", "wireless", "c"}
 LANDLINE_WORDS = {"landline", "land line", "land", "home", "residential", "l"}
 UNKNOWN_WORDS = {"", "unknown", "u", "voip"}
+# Without a source column, rows say where they came from this way, whatever the file was called:
+# naming it after the file would make the same rows under a new file name look changed.
+DEFAULT_SOURCE = "Vendor file"
 
 
 @dataclass(frozen=True)
@@ -216,7 +219,7 @@ class PhoneImport(VendorImport):
             kind = Phone.Kind.UNKNOWN
             if word not in UNKNOWN_WORDS:
                 warn(f"Type {cells['kind']!r} is not cell or landline; stored as unknown.")
-        source = (cells.get("source") or self.path.name)[:60]
+        source = (cells.get("source") or DEFAULT_SOURCE)[:60]
         return [number, kind, source], None
 
     def upsert_sql(self) -> str:
@@ -253,7 +256,7 @@ class ScoreImport(VendorImport):
         if not score.is_finite() or not 0 <= score <= 100:
             return [], f"Score {cells['value']!r} is not between 0 and 100."
         value = int(score.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-        return [value, (cells.get("source") or self.path.name)[:60]], None
+        return [value, (cells.get("source") or DEFAULT_SOURCE)[:60]], None
 
     def upsert_sql(self) -> str:
         return f"""

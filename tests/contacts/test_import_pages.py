@@ -1,0 +1,133 @@
+"""The staff pages: upload a data file, follow its import, download what it rejected."""
+
+import pytest
+from django.urls import reverse
+
+from contacts.models import ImportRun, Voter
+from contacts.services import run_import
+from tests.conftest import make_client
+from tests.contacts.voter_files import FIXTURES
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def import_dir(settings, tmp_path):
+    settings.IMPORT_DIR = tmp_path / "imports"
+    return settings.IMPORT_DIR
+
+
+def _upload(client, name="psr_sample.txt", **data):
+    with open(FIXTURES / name, "rb") as upload:
+        return client.post(reverse("contacts:imports"), {"kind": "voters", "file": upload, **data})
+
+
+def test_staff_upload_a_voter_file_and_it_is_imported_after_the_commit(
+    sam, import_dir, django_capture_on_commit_callbacks
+):
+    client = make_client(sam)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = _upload(client)
+    run = ImportRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "contacts:import_detail", args=[run.pk]
+    )
+    assert (
+        run.status == ImportRun.Status.QUEUED and not Voter.objects.exists()
+    )  # queued on commit, not before
+    for callback in callbacks:
+        callback()
+
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.SUCCEEDED
+    assert (run.rows_read, run.inserted, run.rejected, run.started_by) == (2000, 2000, 0, sam)
+    assert Voter.objects.count() == 2000
+    # Streamed to disk into the import directory, whatever its size: never held in memory.
+    kept = list(import_dir.glob("*psr_sample.txt"))
+    assert len(kept) == 1 and kept[0].stat().st_size == (FIXTURES / "psr_sample.txt").stat().st_size
+    page = client.get(reverse("contacts:import_detail", args=[run.pk]))
+    assert "Finished" in page.text and "2000" in page.text
+    assert "hx-trigger" not in page.text  # nothing left to poll
+
+
+def test_the_page_polls_a_running_import_and_shows_its_progress(sam):
+    run = ImportRun.objects.create(
+        kind=ImportRun.Kind.VOTERS, status=ImportRun.Status.RUNNING, file_name="psr.txt", path="/x",
+        bytes_total=1000, bytes_done=250, rows_read=50_000, rows_per_second=10_000, phase="Reading the file",
+    )  # fmt: skip
+
+    fragment = make_client(sam).get(reverse("contacts:import_progress", args=[run.pk]))
+
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert 'hx-trigger="every 2s"' in fragment.text
+    assert '<progress max="100" value="25"' in fragment.text
+    assert "Reading the file" in fragment.text and "about 15 s to go" in fragment.text
+
+
+def test_a_dry_run_upload_counts_and_changes_nothing(sam, import_dir, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(make_client(sam), dry_run="on")
+
+    run = ImportRun.objects.get()
+    assert run.dry_run and run.status == ImportRun.Status.SUCCEEDED and run.inserted == 2000
+    assert not Voter.objects.exists()
+
+
+def test_an_upload_past_the_size_cap_is_refused_and_not_kept(sam, settings, import_dir):
+    settings.VOTER_FILE_MAX_UPLOAD_BYTES = 10_000
+
+    response = _upload(make_client(sam))
+
+    assert response.status_code == 413
+    assert "larger than" in response.text
+    assert not ImportRun.objects.exists()
+    assert not import_dir.exists() or not any(import_dir.iterdir())
+
+
+def test_a_file_that_is_not_a_voter_file_fails_with_the_reason(
+    sam, import_dir, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(make_client(sam), name="psr_sample_geocodes.csv")
+
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.FAILED and "not a PSR voter file" in run.error
+    page = make_client(sam).get(reverse("contacts:import_detail", args=[run.pk]))
+    assert "stopped and changed nothing" in page.text
+
+
+def test_staff_download_the_rejects_with_formulas_neutralized(
+    sam, import_dir, tmp_path, django_capture_on_commit_callbacks
+):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes((FIXTURES / "psr_sample.txt").read_bytes() + b"=cmd|' /C calc'!A0\r\n")
+    with open(bad, "rb") as upload, django_capture_on_commit_callbacks(execute=True):
+        make_client(sam).post(reverse("contacts:imports"), {"kind": "voters", "file": upload})
+    run = ImportRun.objects.get()
+    assert run.rejected == 1
+
+    page = make_client(sam).get(reverse("contacts:import_detail", args=[run.pk]))
+    response = make_client(sam).get(reverse("contacts:import_report", args=[run.pk]))
+
+    assert reverse("contacts:import_report", args=[run.pk]) in page.text
+    assert response["Content-Disposition"] == 'attachment; filename="bad.txt.rejects.csv"'
+    body = b"".join(response.streaming_content).decode()
+    assert "2002,,rejected,Has 1 columns; the header has 54.,'=cmd|' /C calc'!A0" in body
+
+
+def test_other_roles_cannot_upload_and_nothing_is_stored(carol, alice, import_dir):
+    for person in (carol, alice):
+        assert _upload(make_client(person)).status_code == 404
+    assert not ImportRun.objects.exists()
+    assert not import_dir.exists() or not any(import_dir.iterdir())
+
+
+def test_running_a_finished_import_again_does_nothing(sam, import_dir, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(make_client(sam))
+    run = ImportRun.objects.get()
+
+    assert run_import(run_id=run.pk) is None
+    run.refresh_from_db()
+    assert run.inserted == 2000 and run.unchanged == 0

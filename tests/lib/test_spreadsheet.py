@@ -1,0 +1,34 @@
+import csv
+import io
+
+import tablib
+
+from lib.spreadsheet import SafeWriter, neutralize, neutralize_dataset
+
+
+def test_it_prefixes_every_cell_a_spreadsheet_would_run():
+    for payload in ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"]:
+        assert neutralize(payload) == "'" + payload
+
+
+def test_it_leaves_plain_text_numbers_and_nulls_alone():
+    assert neutralize("SMITH") == "SMITH"
+    assert neutralize("O'BRIEN") == "O'BRIEN"
+    assert neutralize(-1) == -1 and neutralize(None) is None and neutralize("") == ""
+
+
+def test_neutralizing_twice_changes_nothing_more():
+    assert neutralize(neutralize("=1")) == "'=1"
+
+
+def test_the_csv_writer_neutralizes_each_cell():
+    out = io.StringIO()
+    SafeWriter(out).writerow(["=A1", "ok", 3])
+    assert next(csv.reader(io.StringIO(out.getvalue()))) == ["'=A1", "ok", "3"]
+
+
+def test_a_dataset_is_copied_with_headers_and_cells_neutralized():
+    data = tablib.Dataset(["=x", 1], ["ok", 2], headers=["@name", "n"])
+    safe = neutralize_dataset(data)
+    assert safe.headers == ["'@name", "n"] and list(safe) == [("'=x", 1), ("ok", 2)]
+    assert data[0] == ("=x", 1)  # the original is untouched
