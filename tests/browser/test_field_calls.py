@@ -14,6 +14,8 @@ def test_a_leader_logs_a_call_with_an_invitation(page, live_server, alice, bob):
     lists = make_lists(alice, bob)
     gathering = make_gathering(alice)
     voter = lists.calls[0]
+    blocked = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     sign_in_browser(page, alice, live_server.url)
     page.goto(f"/calls/{voter.pk}/")
     dial = page.get_by_role("link", name="Call 660-555-")
@@ -38,6 +40,7 @@ def test_a_leader_logs_a_call_with_an_invitation(page, live_server, alice, bob):
     invitation = Invitation.objects.get()
     assert (invitation.gathering, invitation.voter, invitation.rsvp) == (gathering, voter, "yes")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert blocked == []
 
 
 def test_no_answer_is_one_tap_and_carries_no_id(page, live_server, alice, bob):
