@@ -197,6 +197,35 @@ def _make_leaders(count: int, prefix: str) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+NEIGHBOR_M = 400
+
+
+def _fairness(cycle) -> tuple[int, int]:
+    """Count pairs of leaders living within NEIGHBOR_M of each other whose door medians are fair."""
+    from turf.cutting import haversine_m
+    from turf.models import Turf
+
+    turfs = list(
+        Turf.objects.filter(cycle=cycle, door_median_m__isnull=False, latitude__isnull=False).values_list(
+            "pk", "latitude", "longitude", "door_median_m"
+        )
+    )
+    cells: dict[tuple[int, int], list] = {}
+    for turf in turfs:
+        cells.setdefault((round(turf[1] * 100), round(turf[2] * 100)), []).append(turf)
+    fair = pairs = 0
+    for pk, lat, lon, median in turfs:
+        row, col = round(lat * 100), round(lon * 100)
+        for other in (
+            t for dr in (-1, 0, 1) for dc in (-1, 0, 1) for t in cells.get((row + dr, col + dc), ())
+        ):
+            if other[0] > pk and haversine_m(lat, lon, other[1], other[2]) <= NEIGHBOR_M:
+                pairs += 1
+                better, worse = sorted([median, other[3]])
+                fair += worse <= better * settings.TURF_FAIRNESS_FACTOR
+    return fair, pairs
+
+
 def _measure() -> list[tuple[str, str]]:
     from leaders.models import User
     from turf.models import Cycle, Turf
@@ -225,6 +254,7 @@ def _measure() -> list[tuple[str, str]]:
         )
         full_call, full_door, _ = cursor.fetchone()
 
+    fair, pairs = _fairness(cycle)
     newcomers = _make_leaders(NEW_LEADERS, "new")
     timings = []
     for pk in newcomers:
@@ -240,6 +270,10 @@ def _measure() -> list[tuple[str, str]]:
         ("  voters listed: calls / doors", f"{listed['call'][0]:,} / {listed['door'][0]:,}"),
         ("  median distance: calls / doors", f"{listed['call'][1]:.0f} m / {listed['door'][1]:.0f} m"),
         ("  leaders with full lists: calls / doors", f"{full_call:,} / {full_door:,} of {len(turfs):,}"),
+        (
+            f"  neighbors within {NEIGHBOR_M} m: door medians within {settings.TURF_FAIRNESS_FACTOR}x",
+            f"{fair:,} of {pairs:,} pairs",
+        ),  # fmt: skip
         (
             f"cut one newly approved leader ({len(timings)} runs)",
             f"median {statistics.median(timings):.0f} ms, p95 {p95:.0f} ms (target < 250 ms)",

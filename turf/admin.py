@@ -14,7 +14,16 @@ class CycleAdmin(admin.ModelAdmin):
 class TurfAdmin(admin.ModelAdmin):
     """Read-only: every change to a list goes through the turf pages, which record who made it."""
 
-    list_display = ["leader", "cycle", "county", "status", "locked", "call_median_m", "door_median_m", "cut_at"]
+    list_display = [
+        "leader",
+        "cycle",
+        "county",
+        "status",
+        "locked",
+        "call_median_m",
+        "door_median_m",
+        "cut_at",
+    ]
     list_filter = ["cycle", "status", "locked", "anchor"]
     search_fields = ["leader__email", "leader__last_name", "county", "precinct"]
     list_select_related = ["leader", "cycle"]

@@ -452,9 +452,7 @@ def turf_cut_all(*, cycle: Cycle | None = None, actor: User | None = None, recut
             continue  # a home unlinked since the last cut: staff relink it, then recut that leader
         _set_anchor(turf, homes[turf.pk])
         cuttable.append(turf)
-    Turf.objects.bulk_update(
-        cuttable, ["county", "precinct", "anchor", "latitude", "longitude"], batch_size=2000
-    )
+    _save_anchors(cuttable)
     removed = {turf.pk: [] for turf in cuttable}
     if recut:
         pairs = Entry.objects.filter(turf__in=cuttable).values_list("turf_id", "voter_id")

@@ -18,13 +18,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--cycle", help="Cycle name (default: the active one).")
         parser.add_argument(
-            "--refresh-pool", action="store_true", help="Only rebuild the pool of free voters (after an import)."
+            "--refresh-pool",
+            action="store_true",
+            help="Only rebuild the pool of free voters (after an import).",
         )
 
-    def handle(self, *args, leader: str | None, recut: bool, cycle: str | None, refresh_pool: bool, **options):
+    def handle(
+        self, *args, leader: str | None, recut: bool, cycle: str | None, refresh_pool: bool, **options
+    ):
         chosen = Cycle.objects.filter(name=cycle).first() if cycle else Cycle.current()
         if chosen is None:
-            raise CommandError(f"No cycle named {cycle!r}." if cycle else "No cycle is active: run start_cycle.")
+            raise CommandError(
+                f"No cycle named {cycle!r}." if cycle else "No cycle is active: run start_cycle."
+            )
         if refresh_pool:
             pool_rebuild(cycle=chosen)
             self.stdout.write(self.style.SUCCESS(f"Rebuilt the pool of free voters for {chosen}."))
