@@ -266,6 +266,19 @@ def pool_rebuild(*, cycle: Cycle, voter_ids: list[int] | None = None) -> None:
         cycle.pool_built_at = timezone.now()
 
 
+def _pool_replace(cycle: Cycle, left: dict[str, dict[int, tuple[float, float]]], taken: set[int]) -> None:
+    """Refill the pool with what a full cut left over: the same rules, already evaluated."""
+    calls, doors = left[Entry.List.CALL], left[Entry.List.DOOR]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM turf_poolvoter")
+        columns = "voter_id, cycle_id, latitude, longitude, call, door"
+        with cursor.copy(f"COPY turf_poolvoter ({columns}) FROM STDIN") as copy:
+            for voter in (calls.keys() | doors.keys()) - taken:
+                lat, lon = calls.get(voter) or doors[voter]
+                copy.write_row((voter, cycle.pk, lat, lon, voter in calls, voter in doors))
+    Cycle.objects.filter(pk=cycle.pk).update(pool_built_at=timezone.now())
+
+
 def _nearest_free(turf: Turf, list_name: str, count: int) -> tuple[list[int], float]:
     """Return the `count` pooled voters nearest the anchor for a list, and how far the last one is."""
     here = (turf.latitude, turf.longitude)
@@ -326,6 +339,7 @@ def _fill(turfs: list[Turf], homes: dict[int, dict]) -> dict[int, list[int]]:
     added: dict[int, list[int]] = {turf.pk: [] for turf in turfs}
     rows: list[tuple] = []
     taken: set[int] = set()
+    left: dict[str, dict[int, tuple[float, float]]] = {}  # geocoded voters nobody picked, per list
     # Calls first: likely Democrats with a phone are the scarcer neighbors.
     for list_name, pool in ((Entry.List.CALL, call_pool(cycle)), (Entry.List.DOOR, door_pool(cycle))):
         by_household = list_name == Entry.List.DOOR
@@ -350,6 +364,12 @@ def _fill(turfs: list[Turf], homes: dict[int, dict]) -> dict[int, list[int]]:
                 time.perf_counter() - built,
             )  # fmt: skip
             picks = {seeker.key: seeker.picks for seeker in seekers}
+            left[list_name] = {
+                voter: (item.lat, item.lon)
+                for index, item in enumerate(items.items)
+                if item.located and not items.taken[index]
+                for voter in item.voters
+            }
         for turf_pk, chosen in picks.items():
             new = _entry_rows(by_pk[turf_pk], chosen, list_name)
             rows += new
@@ -359,7 +379,7 @@ def _fill(turfs: list[Turf], homes: dict[int, dict]) -> dict[int, list[int]]:
     _insert_entries(rows)
     _refresh_medians(turfs)
     if len(turfs) > 1:
-        pool_rebuild(cycle=cycle)
+        _pool_replace(cycle, left, taken)
         log.info("%d entries written, free pool rebuilt in %.1f s", len(rows), time.perf_counter() - started)
     else:
         PoolVoter.objects.filter(voter_id__in=taken).delete()

@@ -369,3 +369,17 @@ def test_a_new_cycle_keeps_each_leaders_neighbors_minus_those_who_moved(cycle, s
     assert len(voters_of(carried) & before) == len(before) - 1
     assert Change.objects.filter(turf=carried, action=Change.Action.CARRY_OVER).exists()
     assert Cycle.current() == new_cycle
+
+
+def test_the_pool_a_full_cut_leaves_is_the_one_the_rules_would_build(cycle, small_lists):
+    from turf.models import PoolVoter
+    from turf.services import pool_rebuild
+
+    make_neighborhood(MARYVILLE, households=60)
+    make_household(None)  # unlocated households are never pooled: their precinct's leaders get them
+    for i in range(3):
+        open_turf(make_leader(f"l{i}@example.org", offset(MARYVILLE, 150 * i, 0)), cycle)
+    turf_cut_all()
+    left = set(PoolVoter.objects.values_list("voter_id", "call", "door"))
+    pool_rebuild(cycle=cycle)
+    assert left and left == set(PoolVoter.objects.values_list("voter_id", "call", "door"))
