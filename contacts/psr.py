@@ -256,6 +256,51 @@ def line_hash(line: bytes) -> int:
 _HASH_OFFSET = 1 << 63  # from unsigned 64 bits to PostgreSQL's signed bigint
 
 
+BLOCK_SIZE = 1 << 20
+
+
+def _blocks(stream: BinaryIO) -> Iterator[tuple[bytes, bool, int]]:
+    """Yield the rest of the file as blocks of whole lines (without their last newline), whether the
+    block is clean (UTF-8 without NUL bytes, so no line needs repair), and the bytes read so far.
+
+    CRLF becomes LF here, once per block; a carriage return anywhere else stays in its line.
+    """
+    done = stream.tell()
+    carry = b""
+    while True:
+        data = stream.read(BLOCK_SIZE)
+        done += len(data)
+        if not data:
+            if carry:
+                yield _block(carry, done)
+            return
+        data = carry + data
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            carry = data  # one line longer than a block: keep reading
+            continue
+        carry = data[cut + 1 :]
+        yield _block(data[:cut], done)
+
+
+def _block(data: bytes, done: int) -> tuple[bytes, bool, int]:
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+        if data.endswith(b"\r"):
+            data = data[:-1]  # the file's last line, with a CR before the end
+    return data, _is_utf8(data) and b"\x00" not in data, done
+
+
+def _is_utf8(data: bytes) -> bool:
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _escape_chunk(chunk: bytes) -> bytes:
     """Escape backslashes and carriage returns for COPY's text format.
 
@@ -293,41 +338,58 @@ class Existing:
     def __init__(self, ids: array, hashes: array) -> None:
         self.ids, self.hashes = ids, hashes
         self.count = len(ids)
+        self._index_buckets()
         # 0 unseen, 1 unchanged, 2 staged, 3 only on a rejected line (kept registered, not written)
         self.seen = bytearray(self.count)
         self.first_line = array("i", bytes(4 * self.count))
 
     @classmethod
-    def load(cls, cursor, *, batch: int = 500_000) -> "Existing":
+    def load(cls, *, batch: int = 262_144) -> "Existing":
+        """Load every voter's id and hash in id order: one sequential scan and one sort, in chunks.
+
+        Each chunk arrives as one bytea of big-endian pairs, so 4.3 million voters cost a few dozen
+        Python objects, not millions.
+        """
         ids, hashes = array("q"), array("q")
-        last = -1
-        while True:
-            cursor.execute(
-                """
-                SELECT count(*), string_agg(int8send(id) || int8send(hash), ''::bytea ORDER BY id)
-                FROM (SELECT id, CASE WHEN is_registered THEN coalesce(row_hash, 2) ELSE 0 END AS hash
-                      FROM contacts_voter WHERE id > %s ORDER BY id LIMIT %s) AS batch
-                """,
-                [last, batch],
-            )
-            count, data = cursor.fetchone()
-            if not count:
-                break
+        rows = server_side_rows(
+            """
+            SELECT string_agg(int8send(id) || int8send(hash), ''::bytea ORDER BY id)
+            FROM (SELECT id, hash, (row_number() OVER (ORDER BY id) - 1) / %s AS chunk
+                  FROM (SELECT id, CASE WHEN is_registered THEN coalesce(row_hash, 2) ELSE 0 END AS hash
+                        FROM contacts_voter) AS voter) AS numbered
+            GROUP BY chunk ORDER BY chunk
+            """,
+            [batch],
+            name="existing_voters",
+            batch=1,
+        )
+        for (data,) in rows:
             pairs = array("q")
             pairs.frombytes(data)
             if sys.byteorder == "little":
                 pairs.byteswap()  # int8send is big-endian
             ids.extend(pairs[0::2])
             hashes.extend(pairs[1::2])
-            last = ids[-1]
-            if count < batch:
-                break
         return cls(ids, hashes)
 
-    def find(self, voter_id: int) -> int:
+    def _index_buckets(self) -> None:
+        """Note where each range of 2**shift ids starts, so a lookup bisects a dozen ids, not millions."""
+        ids, count = self.ids, self.count
+        top = ids[-1] if count else 0
+        # About sixteen voters a bucket: building it costs one bisect per bucket.
+        self.shift = max(0, top.bit_length() - max(1, (count // 16).bit_length()))
+        buckets = (top >> self.shift) + 2
+        self.starts = array("i", (bisect_left(ids, bucket << self.shift) for bucket in range(buckets)))
+
+    def locate(self, voter_id: int) -> int:
         """Return the voter's index in the arrays, or -1."""
-        index = bisect_left(self.ids, voter_id)
+        key = voter_id >> self.shift
+        if key + 1 >= len(self.starts):
+            return -1
+        index = bisect_left(self.ids, voter_id, self.starts[key], self.starts[key + 1])
         return index if index < self.count and self.ids[index] == voter_id else -1
+
+    find = locate
 
     def gone(self) -> Iterator[int]:
         """Yield registered voters no line of this file named."""
@@ -375,6 +437,17 @@ class Elections(dict):
         return value
 
 
+@dataclass
+class Survey:
+    """What one scan of the staged rows found: values to warn about, Voter IDs staged twice."""
+
+    twice: list[int] = field(default_factory=list)
+    bad_births: list[str] = field(default_factory=list)
+    bad_registrations: list[str] = field(default_factory=list)
+    bad_house_numbers: list[str] = field(default_factory=list)
+    unknown_counties: list[str] = field(default_factory=list)
+
+
 class VoterFileLoader:
     """Stream one PSR file into the database: unchanged rows skipped, the rest staged and upserted."""
 
@@ -404,7 +477,9 @@ class VoterFileLoader:
         """Read the rows after the header; yield COPY text for the rows that must be written.
 
         This loop runs once per voter, 4.3 million times statewide: the common row takes the
-        shortest path, and anything unusual is handed to a method of its own.
+        shortest path, and anything unusual is handed to a function of its own. The file is read
+        a megabyte at a time, and what holds for a whole block (plain ASCII, no NUL byte, CRLF
+        line ends) is checked once per block rather than once per line.
         """
         layout, log = self.layout, self.log
         tabs = layout.width - 1
@@ -414,13 +489,9 @@ class VoterFileLoader:
         history_count, trailing = len(layout.history), self.trailing_history
         elect = elections.__getitem__
         compare = existing.count > 0
-        ids, hashes, seen, first_line, count = (
-            existing.ids,
-            existing.hashes,
-            existing.seen,
-            existing.first_line,
-            existing.count,
-        )
+        ids, hashes, seen, first_line = existing.ids, existing.hashes, existing.seen, existing.first_line
+        starts, shift, count = existing.starts, existing.shift, existing.count
+        last_bucket = len(starts) - 2
         add_county = self.counties.add
         crc32, adler32 = zlib.crc32, zlib.adler32
         out: list[bytes] = []
@@ -430,38 +501,42 @@ class VoterFileLoader:
         collecting = gc.isenabled()
         gc.disable()  # the loop makes millions of short-lived lists and no cycles
         try:
-            for raw in stream:
-                line_no += 1
-                line = raw.rstrip(b"\r\n")
-                if not line or line.isspace():
-                    continue
-                read += 1
-                if not read & 16383:
-                    self.progress.reading(rows=read, bytes_done=stream.tell())
-                notes = None
-                if not line.isascii() or b"\x00" in line:
-                    line, notes = _repair(line)
-                found = line.count(b"\t")
-                if found != tabs:
-                    self._reject_columns(line_no, line, found, existing)
-                    continue
-                if standard:  # County, Voter ID first, as in every known edition: no list needed
-                    county_end = line.find(b"\t")
-                    voter_text = line[county_end + 1 : line.find(b"\t", county_end + 1)]
-                    county = line[:county_end]
-                else:
-                    fields = line.split(b"\t", split_at)
-                    voter_text, county = fields[voter_at], fields[county_at]
-                if not voter_text.isdigit() or len(voter_text) > 18:
-                    voter_text = self._voter_text(line_no, line, voter_text)
-                    if voter_text is None:
+            for block, clean, done in _blocks(stream):
+                for line in block.split(b"\n"):
+                    line_no += 1
+                    if len(line) <= tabs and not line.strip():
+                        continue  # a blank line
+                    read += 1
+                    notes = None
+                    if not clean:
+                        line, notes = _repair(line.rstrip(b"\r"))
+                    found = line.count(b"\t")
+                    if found != tabs:
+                        self._reject_columns(line_no, line, found, existing)
                         continue
-                voter_id = int(voter_text)
-                add_county(county)
-                row_hash = ((crc32(line) << 32 | adler32(line)) - _HASH_OFFSET) | 1  # line_hash(), inlined
-                if compare:
-                    index = bisect_left(ids, voter_id)
-                    if index < count and ids[index] == voter_id:
+                    if standard:  # County, then Voter ID, as in every known edition: no list needed
+                        county_end = line.find(b"\t")
+                        voter_text = line[county_end + 1 : line.find(b"\t", county_end + 1)]
+                        county = line[:county_end]
+                    else:
+                        fields = line.split(b"\t", split_at)
+                        voter_text, county = fields[voter_at], fields[county_at]
+                    if not voter_text.isdigit() or len(voter_text) > 18:
+                        voter_text = self._voter_text(line_no, line, voter_text)
+                        if voter_text is None:
+                            continue
+                    voter_id = int(voter_text)
+                    add_county(county)
+                    row_hash = (
+                        (crc32(line) << 32 | adler32(line)) - _HASH_OFFSET
+                    ) | 1  # line_hash(), inlined
+                    bucket = voter_id >> shift  # Existing.locate(), inlined
+                    if (
+                        compare
+                        and bucket <= last_bucket
+                        and (index := bisect_left(ids, voter_id, starts[bucket], starts[bucket + 1])) < count
+                        and ids[index] == voter_id
+                    ):
                         if seen[index] in (1, 2):
                             unchanged -= self._duplicate(line_no, voter_id, index, existing, line)
                             continue
@@ -471,32 +546,32 @@ class VoterFileLoader:
                             unchanged += 1
                             continue
                         seen[index] = 2
-                # The row is written: its history becomes election ids, then it is staged.
-                if trailing:
-                    parts = line.rsplit(b"\t", history_count) if history_count else [line]
-                    head, cells = parts[0], parts[1:]
-                else:
-                    parts = line.split(b"\t")
-                    head = b"\t".join([parts[i] for i in self.stage_columns])
-                    cells = [parts[i] for i in layout.history]
-                elected = [elect(cell) for cell in cells if cell]
-                if Elections.INVALID in elected:
-                    elected, notes = _drop_invalid_history(cells, elected, elections, notes)
-                if notes:
-                    for note in notes:
-                        log.warn(line_no, voter_id, note)
-                append(b"%d\t%d\t%s\t{%s}\n" % (line_no, row_hash, head, b",".join(elected)))
-                staged += 1
+                    # The row is written: its history becomes election ids, then it is staged.
+                    if trailing:
+                        parts = line.rsplit(b"\t", history_count) if history_count else [line]
+                        head, cells = parts[0], parts[1:]
+                    else:
+                        parts = line.split(b"\t")
+                        head = b"\t".join([parts[i] for i in self.stage_columns])
+                        cells = [parts[i] for i in layout.history]
+                    elected = [elect(cell) for cell in cells if cell]
+                    if Elections.INVALID in elected:
+                        elected, notes = _drop_invalid_history(cells, elected, elections, notes)
+                    if notes:
+                        for note in notes:
+                            log.warn(line_no, voter_id, note)
+                    append(b"%d\t%d\t%s\t{%s}\n" % (line_no, row_hash, head, b",".join(elected)))
+                    staged += 1
                 if len(out) >= CHUNK_LINES:
                     yield _escape_chunk(b"".join(out))
                     out.clear()
+                self.progress.reading(rows=read, bytes_done=done)
             if out:
                 yield _escape_chunk(b"".join(out))
         finally:
             if collecting:
                 gc.enable()
             self.counts.read, self.counts.unchanged, self.staged = read, unchanged, staged
-        self.progress.reading(rows=read, bytes_done=stream.tell())
 
     def _reject_columns(self, line_no: int, line: bytes, found: int, existing: Existing) -> None:
         fields = line.split(b"\t")
@@ -594,64 +669,79 @@ class VoterFileLoader:
             "updated_at": "now()",
         }
 
-    def _value_tables(self, cursor) -> tuple[list[str], list[str]]:
-        """Read each distinct birthdate and registration date once, not once per voter.
+    def _survey(self, cursor) -> "Survey":
+        """Scan the stage once for what is checked per distinct value rather than per voter.
 
-        A statewide file has about a hundred birth years and 25,000 registration dates: they are
-        checked here in Python and joined back as two small tables. Return the unusable values.
+        A statewide file has about a hundred birth years, 25,000 registration dates and 40,000
+        house numbers: each distinct value is checked once, here in Python, and the dates are
+        joined back as two small tables. The same scan finds Voter IDs staged twice.
         """
+        cursor.execute(
+            """
+            SELECT birthdate, registration_date, house_number, voter_id,
+                   GROUPING(birthdate, registration_date, house_number, voter_id)
+            FROM contacts_voter_stage
+            GROUP BY GROUPING SETS ((birthdate), (registration_date), (house_number), (voter_id))
+            HAVING GROUPING(voter_id) = 1 OR count(*) > 1
+            """
+        )
         today = date.today()
-        bad = []
-        for table, column, parse, sql_type in (
-            (BIRTHS, "birthdate", parse_birth_year, "smallint"),
-            (REGISTRATIONS, "registration_date", parse_registration_date, "date"),
-        ):
-            cursor.execute(f"SELECT DISTINCT {column} FROM contacts_voter_stage")  # noqa: S608 (constants)
-            values = {raw: parse(raw, today) for (raw,) in cursor.fetchall()}
+        survey = Survey()
+        births, registrations = {}, {}
+        for birthdate, registration, house_number, voter_id, grouping in cursor.fetchall():
+            if grouping == 0b0111:
+                births[birthdate] = parse_birth_year(birthdate, today)
+            elif grouping == 0b1011:
+                registrations[registration] = parse_registration_date(registration, today)
+            elif grouping == 0b1101:
+                if not _HOUSE_NUMBER_TEXT.fullmatch(house_number):
+                    survey.bad_house_numbers.append(house_number)
+            else:
+                survey.twice.append(voter_id)
+        for table, values, sql_type in ((BIRTHS, births, "smallint"), (REGISTRATIONS, registrations, "date")):
+            cursor.execute(f"CREATE UNLOGGED TABLE {table} (raw text PRIMARY KEY, value {sql_type})")
             cursor.execute(
                 f"INSERT INTO {table} SELECT * FROM unnest(%s::text[], %s::{sql_type}[])",  # noqa: S608 (constants)
                 [list(values), list(values.values())],
             )
-            bad.append(sorted(raw for raw, value in values.items() if value is None and raw.strip()))
-        return bad[0], bad[1]
+        survey.bad_births = sorted(raw for raw, year in births.items() if year is None and raw.strip())
+        survey.bad_registrations = sorted(
+            raw for raw, day in registrations.items() if day is None and raw.strip()
+        )
+        counties = (county.decode("utf-8", "replace") for county in self.counties)
+        survey.unknown_counties = sorted(county for county in counties if county not in KNOWN_AUTHORITIES)
+        return survey
 
-    def warnings_sql(
-        self, *, bad_births: list[str], bad_registrations: list[str], unknown_counties: list[str]
-    ) -> str:
+    def warnings_sql(self, survey: "Survey") -> tuple[str, dict]:
         """Return SQL yielding (line, voter, outcome, problem, content) for fields stored with a fix."""
-        parts = [
-            """SELECT line_no, voter_id, 'warning',
-                      format('House Number %%L is not a number; kept in the address, not in walking order.',
-                             house_number), ''
-               FROM contacts_voter_stage WHERE house_number !~ '^[0-9]{0,9}$'""",
-            "SELECT line_no, voter_id, 'rejected', problem, '' FROM contacts_voter_late_issues",
-        ]
-        if bad_births:
-            parts.append(
-                """SELECT line_no, voter_id, 'warning',
-                          format('Birthdate %%L is not a possible birth year; stored as unknown.', birthdate), ''
-                   FROM contacts_voter_stage WHERE birthdate = ANY(%(births)s)"""
-            )
-        if bad_registrations:
-            parts.append(
-                """SELECT line_no, voter_id, 'warning',
-                          format('Registration Date %%L is not a past date; stored as unknown.', registration_date), ''
-                   FROM contacts_voter_stage WHERE registration_date = ANY(%(registrations)s)"""
-            )
-        if unknown_counties:
-            parts.append(
-                """SELECT line_no, voter_id, 'warning',
-                          format('County %%L is not a Missouri election authority; kept as given.', county), ''
-                   FROM contacts_voter_stage WHERE county = ANY(%(counties)s)"""
-            )
-        return " UNION ALL ".join(parts) + " ORDER BY 1"
+        checks = {
+            "birthdate": (survey.bad_births, "Birthdate %%L is not a possible birth year; stored as unknown."),
+            "registration_date": (
+                survey.bad_registrations, "Registration Date %%L is not a past date; stored as unknown."
+            ),
+            "county": (survey.unknown_counties, "County %%L is not a Missouri election authority; kept as given."),
+            "house_number": (
+                survey.bad_house_numbers,
+                "House Number %%L is not a number; kept in the address, not in walking order.",
+            ),
+        }  # fmt: skip
+        parts = ["SELECT line_no, voter_id, 'rejected', problem, '' FROM contacts_voter_late_issues"]
+        params = {}
+        for column, (bad, problem) in checks.items():
+            if bad:
+                params[column] = bad
+                parts.append(
+                    f"SELECT line_no, voter_id, 'warning', format('{problem}', {column}), '' "  # noqa: S608 (constants)
+                    f"FROM contacts_voter_stage WHERE {column} = ANY(%({column})s)"
+                )
+        return " UNION ALL ".join(parts) + " ORDER BY 1", params
 
     def load(self, stream: BinaryIO, *, dry_run: bool) -> Counts:
         counts, progress = self.counts, self.progress
         with import_transaction(dry_run=dry_run), connection.cursor() as cursor:
             cursor.execute("SELECT NOT EXISTS (SELECT 1 FROM contacts_voter)")
             first_import = cursor.fetchone()[0]
-            existing = Existing.load(cursor)
+            existing = Existing.load()
             elections = Elections(cursor)
             cursor.execute(f"DROP TABLE IF EXISTS {STAGE}, {GONE}, {LATE_ISSUES}, {BIRTHS}, {REGISTRATIONS}")
             cursor.execute(self.stage_ddl())
@@ -670,13 +760,13 @@ class VoterFileLoader:
                     "SELECT setval(pg_get_serial_sequence('contacts_election', 'id'), max(id)) "
                     "FROM contacts_election"
                 )
-            self._reject_duplicates(cursor)
-            cursor.execute(f"CREATE UNLOGGED TABLE {BIRTHS} (raw text PRIMARY KEY, value smallint)")
-            cursor.execute(f"CREATE UNLOGGED TABLE {REGISTRATIONS} (raw text PRIMARY KEY, value date)")
-            bad_births, bad_registrations = self._value_tables(cursor)
+            survey = self._survey(cursor)
+            self._reject_duplicates(cursor, survey)
             rebuild = _drop_secondary_indexes(cursor) if first_import else None
             progress.enter("Writing households")
-            cursor.execute(_HOUSEHOLDS_SQL.format(stage=STAGE, house_number=_HOUSE_NUMBER))
+            # On a first import there is nobody to look up: every address is new.
+            new_only = "" if first_import else _NEW_ADDRESSES_ONLY
+            cursor.execute(_HOUSEHOLDS_SQL.format(stage=STAGE, house_number=_HOUSE_NUMBER, new_only=new_only))
             progress.enter("Writing voters")
             if first_import:
                 counts.inserted, counts.updated, counts.moved = self._insert_voters(cursor), 0, 0
@@ -699,14 +789,7 @@ class VoterFileLoader:
                 progress.enter("Building indexes")
                 rebuild()
             progress.enter("Writing the report")
-            counties = sorted(county.decode("utf-8", "replace") for county in self.counties)
-            unknown = [county for county in counties if county not in KNOWN_AUTHORITIES]
-            sql = self.warnings_sql(
-                bad_births=bad_births, bad_registrations=bad_registrations, unknown_counties=unknown
-            )
-            issues = server_side_rows(
-                sql, {"births": bad_births, "registrations": bad_registrations, "counties": unknown}
-            )
+            issues = server_side_rows(*self.warnings_sql(survey))
             tallies = self.log.write_report(self.report_path, issues)
             counts.rejected, counts.warnings = tallies.rejected, tallies.warnings
             cursor.execute(f"DROP TABLE {STAGE}, {GONE}, {LATE_ISSUES}, {BIRTHS}, {REGISTRATIONS}")
@@ -733,30 +816,34 @@ class VoterFileLoader:
         cursor.execute("SELECT count(*) FROM contacts_voter_stage")
         return cursor.fetchone()[0]
 
-    def _reject_duplicates(self, cursor) -> None:
-        """Reject every line of a Voter ID that appears more than once, and stage none of them."""
+    def _reject_duplicates(self, cursor, survey: "Survey") -> None:
+        """Reject every line of a Voter ID that appears more than once, and stage none of them.
+
+        Voters already on file were caught while reading; IDs new to the database only show
+        up once everything is staged, in the survey.
+        """
         cursor.execute(
             "CREATE UNLOGGED TABLE contacts_voter_late_issues (line_no bigint, voter_id bigint, problem text)"
         )
         cursor.executemany("INSERT INTO contacts_voter_late_issues VALUES (%s, %s, %s)", self.late_issues)
-        # Voter IDs new to the database can only be counted once all of them are staged.
-        cursor.execute(
-            """
-            WITH twice AS (
-                SELECT voter_id, array_agg(line_no ORDER BY line_no) AS lines
-                FROM contacts_voter_stage GROUP BY voter_id HAVING count(*) > 1
-            )
-            INSERT INTO contacts_voter_late_issues
-            SELECT s.line_no, s.voter_id,
-                   format('Voter ID %s appears on lines %s.', s.voter_id, array_to_string(t.lines, ', '))
-            FROM contacts_voter_stage s JOIN twice t USING (voter_id)
-            """
-        )
-        if self.duplicate_ids or cursor.rowcount:
+        if survey.twice:
             cursor.execute(
-                "DELETE FROM contacts_voter_stage "
-                "WHERE voter_id IN (SELECT voter_id FROM contacts_voter_late_issues) OR voter_id = ANY(%s)",
-                [sorted(self.duplicate_ids)],
+                """
+                WITH twice AS (
+                    SELECT voter_id, array_agg(line_no ORDER BY line_no) AS lines
+                    FROM contacts_voter_stage WHERE voter_id = ANY(%s) GROUP BY voter_id
+                )
+                INSERT INTO contacts_voter_late_issues
+                SELECT s.line_no, s.voter_id,
+                       format('Voter ID %%s appears on lines %%s.', s.voter_id, array_to_string(t.lines, ', '))
+                FROM contacts_voter_stage s JOIN twice t USING (voter_id)
+                """,
+                [survey.twice],
+            )
+        if survey.twice or self.duplicate_ids:
+            cursor.execute(
+                "DELETE FROM contacts_voter_stage WHERE voter_id = ANY(%s)",
+                [survey.twice + sorted(self.duplicate_ids)],
             )
 
     def _upsert_voters(self, cursor) -> tuple[int, int, int]:
@@ -811,38 +898,42 @@ def _batched(lines: Iterator[bytes], size: int = 10_000) -> Iterator[bytes]:
 
 
 def _drop_secondary_indexes(cursor):
-    """Drop the voter and household tables' plain indexes and foreign keys; return what rebuilds them.
+    """Drop the voter and household tables' indexes and constraints but their primary keys; return
+    what rebuilds them.
 
-    On a first import into empty tables, building each index once at the end is several times
-    faster than updating it row by row, and checking the household key in one pass beats a
-    deferred check per row. Only done when the tables are empty: nobody is reading them then.
+    On a first import into empty tables, building each index once at the end, from sorted data, is
+    several times faster than updating it row by row, and checking the household key in one pass
+    beats a deferred check per row. Only done when the tables are empty: nobody is reading them.
     """
     cursor.execute(
         """
         SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
         FROM pg_index i
         WHERE i.indrelid IN ('contacts_voter'::regclass, 'contacts_household'::regclass)
-          AND NOT i.indisunique AND NOT i.indisprimary
+          AND NOT i.indisprimary
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
         """
     )
     indexes = cursor.fetchall()
     cursor.execute(
         """
-        SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-        WHERE conrelid = 'contacts_voter'::regclass AND contype = 'f'
+        SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE (conrelid = 'contacts_voter'::regclass AND contype = 'f')
+           OR (conrelid = 'contacts_household'::regclass AND contype = 'u')
         """
     )
-    foreign_keys = cursor.fetchall()
+    constraints = cursor.fetchall()
+    for table, name, _ in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         cursor.execute(f"DROP INDEX {name}")
-    for name, _ in foreign_keys:
-        cursor.execute(f'ALTER TABLE contacts_voter DROP CONSTRAINT "{name}"')
 
     def rebuild() -> None:
         for _, definition in indexes:
             cursor.execute(definition)
-        for name, definition in foreign_keys:
-            cursor.execute(f'ALTER TABLE contacts_voter ADD CONSTRAINT "{name}" {definition}')
+        # Unique keys before the foreign keys that may lean on them.
+        for table, name, definition in sorted(constraints, key=lambda c: "FOREIGN" in c[2]):
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
     return rebuild
 
@@ -858,6 +949,7 @@ ADDRESS_KEY = """
     END
 """
 _HOUSE_NUMBER = "CASE WHEN s.house_number ~ '^[0-9]{1,9}$' THEN s.house_number::int END"
+_HOUSE_NUMBER_TEXT = re.compile(r"[0-9]{0,9}")
 _HOUSEHOLDS_SQL = """
     INSERT INTO contacts_household (address_key, house_number, house_suffix, pre_direction, street_name,
         street_type, post_direction, unit_type, unit_number, non_standard_address, city, state, zip_code,
@@ -866,10 +958,12 @@ _HOUSEHOLDS_SQL = """
         s.pre_direction, s.street_name, s.street_type, s.post_direction, s.unit_type, s.unit_number,
         s.non_standard_address, s.city, s.state, s.zip_code, s.county, s.precinct, '', '', ''
     FROM {stage} s
-    WHERE s.address_key IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM contacts_household h WHERE h.address_key = s.address_key)
+    WHERE s.address_key IS NOT NULL {new_only}
     ORDER BY s.address_key COLLATE "C", s.line_no
 """
+_NEW_ADDRESSES_ONLY = (
+    "AND NOT EXISTS (SELECT 1 FROM contacts_household h WHERE h.address_key = s.address_key)"
+)
 # A household's precinct follows its voters when precincts are redrawn.
 _REFRESH_HOUSEHOLDS_SQL = """
     UPDATE contacts_household h SET county = s.county, precinct = s.precinct
