@@ -17,5 +17,4 @@ urlpatterns = [
     # Leaders start from their field home; events renders it and hands other roles to leaders.
     path("", events_views.home, name="home"),
     path("", include("events.urls")),
-    path("", include("leaders.urls")),
 ]

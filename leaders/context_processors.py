@@ -3,6 +3,12 @@ from django.urls import NoReverseMatch, reverse
 # (label, url name, roles that see it). A role sees only its own areas.
 NAVIGATION = [
     ("Home", "home", {"staff", "coordinator", "leader", "candidate"}),
+    ("Calls", "events:calls", {"leader"}),
+    ("Doors", "turf:doors", {"leader"}),
+    ("My lists", "turf:mine", {"leader"}),
+    ("New gathering", "events:gathering_new", {"leader"}),
+    ("Turf", "turf:index", {"staff", "coordinator"}),
+    ("Voter file", "contacts:imports", {"staff"}),
     ("Admin", "admin:index", {"staff"}),
     ("Security", "mfa_index", {"staff", "coordinator", "leader", "candidate"}),
     ("Account", "account_email", {"staff", "coordinator", "leader", "candidate"}),
