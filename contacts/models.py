@@ -42,12 +42,14 @@ class Household(models.Model):
     contact history recorded against a household stays with it across voter-file editions.
     """
 
-    address_key = models.TextField()
+    # Keys and codes sort byte by byte (collation "C"): their indexes build several times faster
+    # than with the database's language-aware collation, and they order the same.
+    address_key = models.TextField(db_collation="C")
     house_number = models.IntegerField(null=True, blank=True)
     # Text from the voter file is stored as given: a long value must never abort a statewide import.
     house_suffix = models.TextField(blank=True)
     pre_direction = models.TextField(blank=True)
-    street_name = models.TextField(blank=True)
+    street_name = models.TextField(blank=True, db_collation="C")
     street_type = models.TextField(blank=True)
     post_direction = models.TextField(blank=True)
     unit_type = models.TextField(blank=True)
@@ -56,8 +58,8 @@ class Household(models.Model):
     city = models.TextField(blank=True)
     state = models.TextField(default="MO")
     zip_code = models.TextField(blank=True)
-    county = models.TextField()
-    precinct = models.TextField(blank=True)
+    county = models.TextField(db_collation="C")
+    precinct = models.TextField(blank=True, db_collation="C")
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     geocode_match = models.CharField(
@@ -131,8 +133,8 @@ class Voter(models.Model):
     declared_party = models.TextField(blank=True)
     registered_on = models.DateField(null=True, blank=True)
     status = models.TextField(blank=True, help_text="Active or Inactive, as the file says.")
-    county = models.TextField(help_text="The election authority (PSR County value).")
-    precinct = models.TextField(blank=True)
+    county = models.TextField(db_collation="C", help_text="The election authority (PSR County value).")
+    precinct = models.TextField(blank=True, db_collation="C")
     precinct_name = models.TextField(blank=True)
     split = models.TextField(blank=True)
     township = models.TextField(blank=True)

@@ -704,6 +704,8 @@ class VoterFileLoader:
                 f"INSERT INTO {table} SELECT * FROM unnest(%s::text[], %s::{sql_type}[])",  # noqa: S608 (constants)
                 [list(values), list(values.values())],
             )
+            # Without statistics the planner takes these for big tables and sorts a million rows.
+            cursor.execute(f"ANALYZE {table}")
         survey.bad_births = sorted(raw for raw, year in births.items() if year is None and raw.strip())
         survey.bad_registrations = sorted(
             raw for raw, day in registrations.items() if day is None and raw.strip()
@@ -762,11 +764,15 @@ class VoterFileLoader:
                 )
             survey = self._survey(cursor)
             self._reject_duplicates(cursor, survey)
-            rebuild = _drop_secondary_indexes(cursor) if first_import else None
+            rebuild = _defer_keys_and_indexes(cursor) if first_import else None
             progress.enter("Writing households")
             # On a first import there is nobody to look up: every address is new.
             new_only = "" if first_import else _NEW_ADDRESSES_ONLY
             cursor.execute(_HOUSEHOLDS_SQL.format(stage=STAGE, house_number=_HOUSE_NUMBER, new_only=new_only))
+            if first_import:
+                # Half a million new rows and no statistics: the planner would sort both sides of
+                # the voters' join instead of hashing the households.
+                cursor.execute("ANALYZE contacts_household")
             progress.enter("Writing voters")
             if first_import:
                 counts.inserted, counts.updated, counts.moved = self._insert_voters(cursor), 0, 0
@@ -897,43 +903,49 @@ def _batched(lines: Iterator[bytes], size: int = 10_000) -> Iterator[bytes]:
         yield b"".join(batch)
 
 
-def _drop_secondary_indexes(cursor):
-    """Drop the voter and household tables' indexes and constraints but their primary keys; return
-    what rebuilds them.
+def _defer_keys_and_indexes(cursor):
+    """Drop what a first import would otherwise maintain row by row; return what rebuilds it.
 
-    On a first import into empty tables, building each index once at the end, from sorted data, is
-    several times faster than updating it row by row, and checking the household key in one pass
-    beats a deferred check per row. Only done when the tables are empty: nobody is reading them.
+    On empty tables, building each index once at the end from sorted data is several times faster
+    than updating it for every row, and checking a foreign key in one pass beats a deferred check
+    per row. So the voter table's indexes and keys (its primary key too: nothing can point at a
+    voter yet), the foreign keys that point at it, and the household table's indexes but its
+    primary key go, and come back, identical, before the transaction commits. Only done when the
+    tables are empty: nobody is reading them, and nothing refers to them.
     """
+    cursor.execute(
+        """
+        SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype FROM pg_constraint
+        WHERE conrelid = 'contacts_voter'::regclass AND contype IN ('p', 'f', 'u')
+           OR confrelid = 'contacts_voter'::regclass AND contype = 'f'
+           OR conrelid = 'contacts_household'::regclass AND contype = 'u'
+        """
+    )
+    # Foreign keys first: the keys they lean on can only go after them, and come back before.
+    constraints = sorted(cursor.fetchall(), key=lambda constraint: constraint[3] != "f")
     cursor.execute(
         """
         SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
         FROM pg_index i
         WHERE i.indrelid IN ('contacts_voter'::regclass, 'contacts_household'::regclass)
-          AND NOT i.indisprimary
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
         """
     )
     indexes = cursor.fetchall()
-    cursor.execute(
-        """
-        SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
-        WHERE (conrelid = 'contacts_voter'::regclass AND contype = 'f')
-           OR (conrelid = 'contacts_household'::regclass AND contype = 'u')
-        """
-    )
-    constraints = cursor.fetchall()
-    for table, name, _ in constraints:
+    # A table with deferred checks still pending in this transaction cannot be altered: run them
+    # now, then return to Django's deferred default.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    for table, name, _, _ in constraints:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         cursor.execute(f"DROP INDEX {name}")
 
     def rebuild() -> None:
+        for table, name, definition, _ in reversed(constraints):
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         for _, definition in indexes:
             cursor.execute(definition)
-        # Unique keys before the foreign keys that may lean on them.
-        for table, name, definition in sorted(constraints, key=lambda c: "FOREIGN" in c[2]):
-            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
     return rebuild
 
