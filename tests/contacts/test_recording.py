@@ -79,6 +79,77 @@ def test_it_treats_a_uuid_repeated_inside_one_batch_as_a_replay(alice, home):
     assert ContactAttempt.objects.count() == 1
 
 
+def test_only_the_first_copy_of_a_repeated_uuid_brings_its_ids(alice, home):
+    pat, sam = make_voter(home, first="Pat"), make_voter(home, first="Sam")
+    client_uuid, now = uuid.uuid4(), timezone.now()
+    first = Attempt(
+        client_uuid, Channel.DOOR, Result.TALKED, now, household_id=home.pk, people=[Person(pat.pk, 1)]
+    )
+    copy = Attempt(
+        client_uuid, Channel.DOOR, Result.TALKED, now, household_id=home.pk, people=[Person(sam.pk, 5)]
+    )
+    other = Attempt(
+        uuid.uuid4(), Channel.DOOR, Result.TALKED, now, household_id=home.pk, people=[Person(sam.pk, 2)]
+    )
+    outcomes = contact_record_many(leader=alice, attempts=[first, copy, other])
+    assert [o.status for o in outcomes] == ["created", "duplicate", "created"]
+    ids = set(PartyID.objects.values_list("attempt_id", "voter_id", "value"))
+    assert ids == {(outcomes[0].attempt_id, pat.pk, 1), (outcomes[2].attempt_id, sam.pk, 2)}
+    assert contact_record_many(leader=alice, attempts=[first, other])[1].status == "duplicate"
+    assert PartyID.objects.count() == 2
+
+
+def test_a_batch_keeps_its_order_and_every_field(alice, home):
+    pat = make_voter(home)
+    when = timezone.now() - timedelta(days=2)
+    attempts = [
+        Attempt(uuid.uuid4(), Channel.PHONE, Result.NO_ANSWER, when, voter_id=pat.pk, note="Rang out",
+                latitude=40.3461, longitude=-94.8725),
+        Attempt(uuid.uuid4(), Channel.PAPER, Result.TALKED, when, household_id=home.pk, people=[Person(pat.pk, 9)]),
+    ]  # fmt: skip
+    outcomes = contact_record_many(leader=alice, attempts=attempts)
+    assert outcomes[0].attempt_id < outcomes[1].attempt_id
+    rows = list(
+        ContactAttempt.objects.order_by("pk").values_list(
+            "client_uuid", "leader", "voter", "household", "channel", "result", "note", "device_time",
+            "latitude", "longitude",
+        )
+    )  # fmt: skip
+    assert rows == [
+        (
+            attempts[0].client_uuid,
+            alice.pk,
+            pat.pk,
+            None,
+            "phone",
+            "no_answer",
+            "Rang out",
+            when,
+            40.3461,
+            -94.8725,
+        ),
+        (attempts[1].client_uuid, alice.pk, None, home.pk, "paper", "talked", "", when, None, None),
+    ]
+    assert list(
+        PartyID.objects.values_list("attempt", "value", "channel", "leader", "source", "recorded_at")
+    ) == [(outcomes[1].attempt_id, 9, "paper", alice.pk, "Paper sheet", when)]
+
+
+def test_a_batch_of_ids_and_unanswered_calls_writes_in_one_statement(alice, home, django_assert_num_queries):
+    voters = [make_voter(home) for _ in range(10)]
+    now = timezone.now()
+    attempts = [Attempt(uuid.uuid4(), Channel.DOOR, Result.TALKED, now, household_id=home.pk,
+                        people=[Person(voter.pk, 1)]) for voter in voters]  # fmt: skip
+    attempts += [
+        Attempt(uuid.uuid4(), Channel.PHONE, Result.NO_ANSWER, now, voter_id=voter.pk) for voter in voters
+    ]
+    # Nothing but the attempts and their IDs to write: one statement (the test's transaction wraps it).
+    with django_assert_num_queries(1):
+        outcomes = contact_record_many(leader=alice, attempts=attempts)
+    assert {o.status for o in outcomes} == {"created"}
+    assert PartyID.objects.count() == 10
+
+
 def test_it_refuses_a_uuid_another_leader_already_used(alice, bob, home):
     client_uuid = uuid.uuid4()
     knock(alice, home, Result.NOT_HOME, client_uuid=client_uuid)

@@ -59,6 +59,19 @@ def test_it_records_a_knock_with_two_ids_and_what_was_learned(alice, lists):
     assert LearnedEmail.objects.get().address == "pat@example.org"
 
 
+def test_a_batch_of_twenty_takes_a_fixed_handful_of_queries(alice, lists, django_assert_max_num_queries):
+    _, raw = ApiToken.issue(user=alice, name="Phone")
+    batch = [a_knock(home, result="talked", people=[{"voter": voter.pk, "party_id": 1 + i % 5}])
+             for i, (home, voter) in enumerate(zip(lists.homes * 5, lists.door_voters[::2] * 5, strict=True))]  # fmt: skip
+    batch += [a_call(lists.calls[i % 2], result="no_answer") for i in range(10)]
+    # The token, one scope check for the whole batch, one statement for the attempts and their IDs,
+    # and the savepoint that stands in for the transaction inside the test's own.
+    with django_assert_max_num_queries(5):
+        response = post(Client(), batch, HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert [status for status, _ in statuses(response)] == ["created"] * 20
+    assert PartyID.objects.count() == 10
+
+
 def test_a_replayed_batch_creates_nothing_new(alice, lists):
     batch = [a_knock(lists.homes[0]), a_call(lists.calls[0], result="no_answer")]
     client = make_client(alice)
