@@ -26,40 +26,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
 django.setup()
 
-import psycopg  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connections  # noqa: E402
+
+from bench.database import admin_connection, database_url, scratch_database  # noqa: E402
 
 BENCH_DB = "bench_importer"
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
 WORKDIR = Path(settings.VAR_DIR) / "bench" / "importer"
 TARGETS = {"b": 4.0, "c": 2.0}
 RSS_TARGET_MB = 400
-
-
-def _admin(dbname: str = "postgres"):
-    database = settings.DATABASES["default"]
-    return psycopg.connect(
-        host=database["HOST"],
-        port=database["PORT"] or 5432,
-        user=database["USER"],
-        password=database["PASSWORD"] or None,
-        dbname=dbname,
-        autocommit=True,
-    )
-
-
-def _use(name: str) -> None:
-    connections.close_all()
-    settings.DATABASES["default"]["NAME"] = name
-    connections["default"].settings_dict["NAME"] = name
-
-
-def _database_url(name: str) -> str:
-    database = settings.DATABASES["default"]
-    password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
-    return f"postgres://{database['USER']}{password}@{database['HOST']}:{database['PORT'] or 5432}/{name}"
 
 
 def _generate(path: Path, edition: int) -> int:
@@ -73,7 +48,7 @@ def _generate(path: Path, edition: int) -> int:
 def _reference(path: Path) -> float:
     """Time COPY of the raw file into an unlogged table of 54 text columns."""
     columns = ", ".join(f"c{i} text" for i in range(54))
-    with _admin(BENCH_DB) as conn:
+    with admin_connection(BENCH_DB) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_reference")
         conn.execute(f"CREATE UNLOGGED TABLE bench_reference ({columns})")
         start = time.perf_counter()
@@ -88,7 +63,7 @@ def _reference(path: Path) -> float:
 
 def _import(path: Path) -> tuple[float, dict, float]:
     """Run one import in a child process; return its seconds, counts and peak RSS in MB."""
-    env = {**os.environ, "DATABASE_URL": _database_url(BENCH_DB)}
+    env = {**os.environ, "DATABASE_URL": database_url(BENCH_DB)}
     child = subprocess.Popen(
         [sys.executable, "-m", "bench.importer", "child", str(path)],
         env=env,
@@ -130,28 +105,18 @@ def run() -> list[tuple[str, str]]:
     """Generate the two editions, time (a)-(d) in a fresh database; return (measure, result) rows."""
     WORKDIR.mkdir(parents=True, exist_ok=True)
     first, newer = WORKDIR / "psr_edition_1.txt", WORKDIR / "psr_edition_2.txt"
-    original = settings.DATABASES["default"]["NAME"]
     start = time.perf_counter()
     voters = _generate(first, 0)
     _generate(newer, 1)
     generated = time.perf_counter() - start
     megabytes = first.stat().st_size / 1024**2
-    with _admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{BENCH_DB}"')
     try:
-        _use(BENCH_DB)
-        call_command("migrate", verbosity=0)
-        connections.close_all()
-        reference = _reference(first)
-        full = _import(first)
-        again = _import(first)
-        edition = _import(newer)
+        with scratch_database(BENCH_DB):
+            reference = _reference(first)
+            full = _import(first)
+            again = _import(first)
+            edition = _import(newer)
     finally:
-        _use(original)
-        if not os.environ.get("BENCH_KEEP_DB"):
-            with _admin() as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
         for path in (first, newer):
             for leftover in (path, path.with_name(path.name + ".rejects.csv")):
                 leftover.unlink(missing_ok=True)

@@ -1,5 +1,6 @@
-"""The admin for the voter file: read-only views of what the importer wrote, import-export for phones
-and scores. Lists stay usable at 4.3 million voters: no full counts, no filters that scan them.
+"""The admin for the voter file: read-only views of what the importer wrote (the next file decides),
+import-export for phones and scores. Lists stay usable at 4.3 million voters: no full counts, no
+filters that scan them.
 """
 
 from django.contrib import admin
@@ -7,22 +8,8 @@ from import_export.admin import ImportExportModelAdmin
 
 from contacts.models import Election, Household, ImportRun, Phone, Score, Voter
 from contacts.resources import PhoneResource, ScoreResource
+from lib.admin import ReadOnlyAdmin
 from lib.spreadsheet import neutralize_dataset
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows the importer owns: staff look, the next file decides."""
-
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Voter)

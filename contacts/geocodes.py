@@ -21,7 +21,9 @@ from contacts.importing import (
     ImportResult,
     IssueLog,
     Progress,
+    copy_line,
     copy_rows,
+    decoded_lines,
     import_transaction,
     report_path_for,
     server_side_rows,
@@ -86,15 +88,6 @@ def _write_batches(directory: Path, batch_size: int, rows) -> tuple[list[Path], 
     return files, count
 
 
-def _decoded_lines(stream, warnings: dict[int, str]) -> Iterator[str]:
-    for line_no, raw in enumerate(stream, start=1):
-        try:
-            yield raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
-        except UnicodeDecodeError:
-            warnings[line_no] = "Not UTF-8: read as Windows-1252 (cp1252)."
-            yield raw.decode("cp1252", errors="replace")
-
-
 def _parse(row: list[str]) -> tuple[list, str | None, str | None]:
     """Return (household id, voter id, match, type, latitude, longitude, tiger id, side), problem, warning."""
     unique_id = row[0].strip()
@@ -131,12 +124,6 @@ def _parse(row: list[str]) -> tuple[list, str | None, str | None]:
     )
 
 
-def _copy_field(value) -> str:
-    if value is None:
-        return "\\N"
-    return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
-
-
 def import_geocodes(path: Path, *, dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
     """Store the geocoder's answers on households; never downgrade a matched door to unmatched."""
     path = Path(path)
@@ -164,7 +151,7 @@ def import_geocodes(path: Path, *, dry_run: bool = False, progress: Progress | N
             def chunks() -> Iterator[bytes]:
                 encoding_warnings: dict[int, str] = {}
                 out = []
-                reader = csv.reader(_decoded_lines(stream, encoding_warnings))
+                reader = csv.reader(decoded_lines(stream, encoding_warnings))
                 for row in reader:
                     line_no = reader.line_num
                     if not any(cell.strip() for cell in row):
@@ -179,7 +166,7 @@ def import_geocodes(path: Path, *, dry_run: bool = False, progress: Progress | N
                     for note in (encoding_warnings.pop(line_no, None), warning):
                         if note:
                             log.warn(line_no, values[1], note)
-                    out.append("\t".join(_copy_field(v) for v in [line_no, *values]) + "\n")
+                    out.append(copy_line([line_no, *values]))
                     if len(out) >= 5000:
                         yield "".join(out).encode()
                         out.clear()

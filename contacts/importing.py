@@ -235,6 +235,29 @@ def copy_escape(value: bytes) -> bytes:
     return value
 
 
+def decoded_lines(stream, warnings: dict[int, str]) -> Iterator[str]:
+    """Yield a binary file's lines as text, read as cp1252 where they are not UTF-8 (noted by line)."""
+    for line_no, raw in enumerate(stream, start=1):
+        try:
+            yield raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+        except UnicodeDecodeError:
+            warnings[line_no] = "Not UTF-8: read as Windows-1252 (cp1252)."
+            yield raw.decode("cp1252", errors="replace")
+
+
+def copy_line(values: Iterable) -> str:
+    """Format one row for COPY's text format: NULL as \\N, no tab or line break inside a field."""
+    return (
+        "\t".join(
+            "\\N"
+            if value is None
+            else str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
+            for value in values
+        )
+        + "\n"
+    )
+
+
 def server_side_rows(sql: str, params=(), *, name: str = "issues", batch: int = 10_000) -> Iterator[tuple]:
     """Stream a query's rows through a named cursor, inside the current transaction."""
     with connection.connection.cursor(name=name) as cursor:

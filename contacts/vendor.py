@@ -21,7 +21,9 @@ from contacts.importing import (
     ImportResult,
     IssueLog,
     Progress,
+    copy_line,
     copy_rows,
+    decoded_lines,
     import_transaction,
     report_path_for,
     server_side_rows,
@@ -45,15 +47,6 @@ class Column:
     required: bool = True
 
 
-def _decoded_lines(stream, warnings: dict[int, str]) -> Iterator[str]:
-    for line_no, raw in enumerate(stream, start=1):
-        try:
-            yield raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
-        except UnicodeDecodeError:
-            warnings[line_no] = "Not UTF-8: read as Windows-1252 (cp1252)."
-            yield raw.decode("cp1252", errors="replace")
-
-
 def _header_map(header: list[str], columns: list[Column], what: str) -> dict[str, int]:
     normalized = [" ".join(name.replace("_", " ").split()).lower() for name in header]
     found = {}
@@ -70,12 +63,6 @@ def _header_map(header: list[str], columns: list[Column], what: str) -> dict[str
             f"(found: {', '.join(header) or 'nothing'})."
         )
     return found
-
-
-def _copy_field(value) -> str:
-    if value is None:
-        return "\\N"
-    return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
 
 
 class VendorImport:
@@ -106,7 +93,7 @@ class VendorImport:
         self.progress.total_bytes = self.path.stat().st_size
         with open(self.path, "rb") as stream:
             warnings: dict[int, str] = {}
-            reader = csv.reader(_decoded_lines(stream, warnings))
+            reader = csv.reader(decoded_lines(stream, warnings))
             header = next(reader, [])
             positions = _header_map(header, self.columns, self.what)
             with import_transaction(dry_run=dry_run), connection.cursor() as cursor:
@@ -171,7 +158,7 @@ class VendorImport:
                 continue
             for note in notes:
                 self.log.warn(line_no, voter_text, note)
-            out.append("\t".join(_copy_field(v) for v in [line_no, int(voter_text), *values]) + "\n")
+            out.append(copy_line([line_no, int(voter_text), *values]))
             if len(out) >= 5000:
                 yield "".join(out).encode()
                 out.clear()
