@@ -44,7 +44,7 @@ def test_it_leaves_an_existing_voter_file_alone_when_asked_to_fill_only_an_empty
     assert "already has voters" in out.getvalue()
 
 
-def test_a_newer_edition_changes_a_few_percent_adds_and_drops_some(tmp_path):
+def test_it_changes_adds_and_drops_a_few_percent_in_a_newer_edition(tmp_path):
     first = write_voter_file(tmp_path / "first.txt", SyntheticVoterFile(voters=5000)).psr
     newer = write_voter_file(tmp_path / "newer.txt", SyntheticVoterFile(voters=5000, edition=1)).psr
     run("import_voters", first)
@@ -59,7 +59,7 @@ def test_a_newer_edition_changes_a_few_percent_adds_and_drops_some(tmp_path):
     assert 30 <= number["moved to another household"] < number["updated"]
 
 
-def test_a_statewide_file_covers_all_116_election_authorities_without_a_warning(tmp_path):
+def test_it_covers_all_116_election_authorities_statewide_without_a_warning(tmp_path):
     path = write_voter_file(
         tmp_path / "state.txt", SyntheticVoterFile(voters=2000, counties=ELECTION_AUTHORITIES)
     ).psr

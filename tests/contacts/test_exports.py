@@ -38,13 +38,13 @@ def _admin_export(client, model: str, format_name: str) -> bytes:
 
 
 @pytest.mark.parametrize("model", ["phone", "score"])
-def test_the_admins_csv_export_neutralizes_every_formula(phones, sam, model):
+def test_it_neutralizes_every_formula_in_the_admins_csv_export(phones, sam, model):
     rows = list(csv.DictReader(io.StringIO(_admin_export(make_client(sam), model, "CSV").decode())))
 
     assert sorted(r["source"] for r in rows) == sorted("'" + payload for payload in PAYLOADS)
 
 
-def test_the_admins_xlsx_export_neutralizes_every_formula(phones, sam):
+def test_it_neutralizes_every_formula_in_the_admins_xlsx_export(phones, sam):
     sheet = load_workbook(io.BytesIO(_admin_export(make_client(sam), "phone", "XLSX"))).active
     header = [cell.value for cell in sheet[1]]
     sources = [r[header.index("source")] for r in sheet.iter_rows(min_row=2, values_only=True)]
@@ -54,7 +54,7 @@ def test_the_admins_xlsx_export_neutralizes_every_formula(phones, sam):
 
 
 @pytest.mark.parametrize("resource", [PhoneResource, ScoreResource])
-def test_a_resource_used_directly_neutralizes_too(phones, resource):
+def test_it_neutralizes_a_resource_used_directly(phones, resource):
     dataset = resource().export()
 
     assert sorted(dataset["source"]) == sorted("'" + payload for payload in PAYLOADS)

@@ -107,7 +107,7 @@ def test_it_exports_households_without_a_geocode_in_files_of_at_most_a_batch(tmp
     assert len(lines) == 6  # the rural route (no street) and the geocoded door are left out
 
 
-def test_the_export_command_neutralizes_formulas_and_skips_tried_households(tmp_path):
+def test_it_exports_with_formulas_neutralized_and_skips_tried_households(tmp_path):
     run("import_voters", write_psr(tmp_path / "psr.txt", [row(voter_id="1", residential_city="@SUM(A1)")]))
 
     output = run("export_geocode_input", tmp_path / "out")

@@ -22,7 +22,7 @@ def _upload(client, name="psr_sample.txt", **data):
         return client.post(reverse("contacts:imports"), {"kind": "voters", "file": upload, **data})
 
 
-def test_staff_upload_a_voter_file_and_it_is_imported_after_the_commit(
+def test_it_imports_a_staff_upload_once_the_request_commits(
     sam, import_dir, django_capture_on_commit_callbacks
 ):
     client = make_client(sam)
@@ -51,7 +51,7 @@ def test_staff_upload_a_voter_file_and_it_is_imported_after_the_commit(
     assert "hx-trigger" not in page.text  # nothing left to poll
 
 
-def test_the_page_polls_a_running_import_and_shows_its_progress(sam):
+def test_it_polls_a_running_import_and_shows_its_progress(sam):
     run = ImportRun.objects.create(
         kind=ImportRun.Kind.VOTERS, status=ImportRun.Status.RUNNING, file_name="psr.txt", path="/x",
         bytes_total=1000, bytes_done=250, rows_read=50_000, rows_per_second=10_000, phase="Reading the file",
@@ -65,7 +65,7 @@ def test_the_page_polls_a_running_import_and_shows_its_progress(sam):
     assert "Reading the file" in fragment.text and "about 15 s to go" in fragment.text
 
 
-def test_a_dry_run_upload_counts_and_changes_nothing(sam, import_dir, django_capture_on_commit_callbacks):
+def test_it_counts_a_dry_run_upload_and_changes_nothing(sam, import_dir, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         _upload(make_client(sam), dry_run="on")
 
@@ -74,7 +74,7 @@ def test_a_dry_run_upload_counts_and_changes_nothing(sam, import_dir, django_cap
     assert not Voter.objects.exists()
 
 
-def test_an_upload_past_the_size_cap_is_refused_and_not_kept(sam, settings, import_dir):
+def test_it_refuses_an_upload_past_the_size_cap_and_keeps_nothing(sam, settings, import_dir):
     settings.VOTER_FILE_MAX_UPLOAD_BYTES = 10_000
 
     response = _upload(make_client(sam))
@@ -85,7 +85,7 @@ def test_an_upload_past_the_size_cap_is_refused_and_not_kept(sam, settings, impo
     assert not import_dir.exists() or not any(import_dir.iterdir())
 
 
-def test_a_file_that_is_not_a_voter_file_fails_with_the_reason(
+def test_it_fails_a_file_that_is_not_a_voter_file_with_the_reason(
     sam, import_dir, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -97,7 +97,7 @@ def test_a_file_that_is_not_a_voter_file_fails_with_the_reason(
     assert "stopped and changed nothing" in page.text
 
 
-def test_staff_download_the_rejects_with_formulas_neutralized(
+def test_it_serves_the_rejects_to_staff_with_formulas_neutralized(
     sam, import_dir, tmp_path, django_capture_on_commit_callbacks
 ):
     bad = tmp_path / "bad.txt"
@@ -116,14 +116,16 @@ def test_staff_download_the_rejects_with_formulas_neutralized(
     assert "2002,,rejected,Has 1 columns; the header has 54.,'=cmd|' /C calc'!A0" in body
 
 
-def test_other_roles_cannot_upload_and_nothing_is_stored(carol, alice, import_dir):
+def test_it_stores_nothing_other_roles_upload(carol, alice, import_dir):
     for person in (carol, alice):
         assert _upload(make_client(person)).status_code == 404
     assert not ImportRun.objects.exists()
     assert not import_dir.exists() or not any(import_dir.iterdir())
 
 
-def test_running_a_finished_import_again_does_nothing(sam, import_dir, django_capture_on_commit_callbacks):
+def test_it_does_nothing_when_a_finished_import_runs_again(
+    sam, import_dir, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         _upload(make_client(sam))
     run = ImportRun.objects.get()

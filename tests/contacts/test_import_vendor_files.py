@@ -98,7 +98,7 @@ def test_it_updates_a_changed_score_and_leaves_the_rest(voters, tmp_path):
     assert Score.objects.get(voter_id=11).value == 45
 
 
-def test_a_dry_run_of_scores_changes_nothing(voters, tmp_path):
+def test_it_changes_no_score_in_a_dry_run(voters, tmp_path):
     (tmp_path / "a.csv").write_text("voter_id,score\n11,40\n")
 
     assert "inserted: 1" in run("import_scores", tmp_path / "a.csv", "--dry-run")

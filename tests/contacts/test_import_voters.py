@@ -354,7 +354,7 @@ def test_it_reads_the_2011_maps_columns_and_a_file_without_vote_history(tmp_path
     assert (voter.legislative_district, voter.elections, voter.declared_party) == ("LE-N 002", [], "")
 
 
-def test_a_dry_run_reports_the_same_counts_and_changes_nothing(tmp_path):
+def test_it_reports_the_same_counts_in_a_dry_run_and_changes_nothing(tmp_path):
     path = fixture_copy("psr_sample.txt", tmp_path)
 
     dry = run("import_voters", path, "--dry-run")
@@ -365,7 +365,7 @@ def test_a_dry_run_reports_the_same_counts_and_changes_nothing(tmp_path):
     assert dry.splitlines()[1:] == real.splitlines()[1:]
 
 
-def test_an_interrupted_import_leaves_the_database_as_it_was(tmp_path):
+def test_it_leaves_the_database_as_it_was_when_interrupted(tmp_path):
     run("import_voters", write_psr(tmp_path / "first.txt", [row(voter_id="1601")]))
     path = fixture_copy("psr_sample.txt", tmp_path)
 

@@ -17,17 +17,17 @@ def test_it_leaves_plain_text_numbers_and_nulls_alone():
     assert neutralize(-1) == -1 and neutralize(None) is None and neutralize("") == ""
 
 
-def test_neutralizing_twice_changes_nothing_more():
+def test_it_changes_nothing_more_when_neutralizing_twice():
     assert neutralize(neutralize("=1")) == "'=1"
 
 
-def test_the_csv_writer_neutralizes_each_cell():
+def test_it_neutralizes_each_cell_the_csv_writer_writes():
     out = io.StringIO()
     SafeWriter(out).writerow(["=A1", "ok", 3])
     assert next(csv.reader(io.StringIO(out.getvalue()))) == ["'=A1", "ok", "3"]
 
 
-def test_a_dataset_is_copied_with_headers_and_cells_neutralized():
+def test_it_copies_a_dataset_with_headers_and_cells_neutralized():
     data = tablib.Dataset(["=x", 1], ["ok", 2], headers=["@name", "n"])
     safe = neutralize_dataset(data)
     assert safe.headers == ["'@name", "n"] and list(safe) == [("'=x", 1), ("ok", 2)]
