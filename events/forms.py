@@ -28,6 +28,10 @@ def normalize_phone(value: str) -> str:
 class BatchForm(forms.Form):
     """A form validated by the dozen in one request and never rendered from its bound state."""
 
+    def __init__(self, data, **kwargs):
+        # Never rendered: skip the translated label suffix Django looks up for every instance.
+        super().__init__(data, label_suffix="", **kwargs)
+
     def _clean_fields(self):
         # Django's own loop makes a BoundField per field (label, id, initial) only to read the
         # submitted value; a sync batch cleans some three hundred fields, and those BoundFields were
