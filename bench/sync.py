@@ -1,15 +1,18 @@
 """Sync throughput: batches of 20 attempts from 50 concurrent clients, against a trivial view.
 
 Builds its own database (bench_sync) on the same server with 50 leaders and their lists, starts
-gunicorn on 127.0.0.1, and measures for a fixed time each: a trivial Django view (middleware
-only) and POST /api/v1/contacts/sync with 20 new attempts a request (half knocks with an ID, half
-calls), each client a leader with a bearer token. Then it restarts gunicorn with the broker
-unreachable (REDIS_URL at a closed port) and measures both again: recording must not care.
+gunicorn on 127.0.0.1, and measures for a fixed time each: a trivial Django view (the middleware
+and the same bearer-token authentication the sync API does, then "ok") and POST
+/api/v1/contacts/sync with 20 new attempts a request (half knocks with an ID, half calls), each
+client a leader with a bearer token. Then it restarts gunicorn with the broker unreachable
+(REDIS_URL at a closed port) and measures both again: recording must not care.
 
 Targets: sync p95 under 150 ms and at least 40% of the trivial view's requests per second. The
 closed loop (each client sends again the moment it is answered) measures capacity; a paced run
 (each client one batch every BENCH_SYNC_PACE seconds) shows latency at a steady, still heavy load.
-BENCH_SYNC_SECONDS (default 10), BENCH_SYNC_CLIENTS (50), BENCH_SYNC_WORKERS (gunicorn workers, 4).
+Server, database and load generator share the machine: the table gives each one's CPU a request.
+BENCH_SYNC_SECONDS (default 10), BENCH_SYNC_CLIENTS (50), BENCH_SYNC_WORKERS (gunicorn workers, 4),
+BENCH_SYNC_WORKER_CLASS (sync, or gthread with BENCH_SYNC_THREADS threads and keep-alive).
 """
 
 import asyncio
@@ -42,6 +45,9 @@ BENCH_DB = "bench_sync"
 SECONDS = float(os.environ.get("BENCH_SYNC_SECONDS", "10"))
 CLIENTS = int(os.environ.get("BENCH_SYNC_CLIENTS", "50"))
 WORKERS = int(os.environ.get("BENCH_SYNC_WORKERS", "4"))
+# sync workers close the connection after each answer; gthread keeps it for the next request.
+WORKER_CLASS = os.environ.get("BENCH_SYNC_WORKER_CLASS", "sync")
+THREADS = int(os.environ.get("BENCH_SYNC_THREADS", "4"))
 BATCH = 20
 HOUSEHOLDS_PER_LEADER = 10
 # Paced load: every client sends a batch this often, far more than 50 phones in the field would.
@@ -115,32 +121,78 @@ def _batch(client: dict) -> bytes:
     return json.dumps({"attempts": items}).encode()
 
 
+class _Connection:
+    """One client's HTTP/1.1 connection, kept open for the next request while the server allows it.
+
+    gunicorn's sync workers close after every answer (as a proxy's hop to them would), so each
+    request then pays for a new connection; gthread workers keep it (BENCH_SYNC_WORKER_CLASS).
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def request(self, method: str, path: str, headers: dict, body: bytes = b"") -> int:
+        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        for retry in (False, True):
+            reused = self.writer is not None
+            if not reused:
+                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            try:
+                self.writer.write(head.encode() + b"\r\n" + body)
+                status, reply = await self._read_reply()
+                break
+            except (asyncio.IncompleteReadError, ConnectionError):
+                self.close()
+                # The server may close a kept connection just as it is reused: try once on a new one.
+                if retry or not reused:
+                    raise
+        if path.endswith("sync") and status == 200 and b'"created"' not in reply:
+            raise RuntimeError(f"sync did not create: {reply[-300:]!r}")
+        return status
+
+    async def _read_reply(self) -> tuple[int, bytes]:
+        lines = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        fields = {
+            name.strip().lower(): value.strip().lower()
+            for name, _, value in (h.partition(":") for h in lines[1:] if h)
+        }
+        if "content-length" in fields:
+            reply = await self.reader.readexactly(int(fields["content-length"]))
+        else:
+            reply, fields["connection"] = await self.reader.read(), "close"
+        if fields.get("connection") == "close":
+            self.close()
+        return status, reply
+
+
 async def _request(port: int, method: str, path: str, headers: dict, body: bytes = b"") -> int:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = (
-        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {len(body)}\r\n"
-    )
-    head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-    writer.write(head.encode() + b"\r\n" + body)
-    await writer.drain()
-    reply = await reader.read()
-    writer.close()
-    status = int(reply.split(b" ", 2)[1])
-    if path.endswith("sync") and status == 200 and b'"created"' not in reply:
-        raise RuntimeError(f"sync did not create: {reply[-300:]!r}")
-    return status
+    connection = _Connection(port)
+    try:
+        return await connection.request(method, path, headers, body)
+    finally:
+        connection.close()
 
 
 async def _load(port: int, clients: list[dict], kind: str, *, every: float = 0.0) -> dict:
     """Run the clients for SECONDS, each as fast as it can or one request `every` seconds.
 
-    Return requests/s, p50, p95 and errors.
+    Return requests/s, p50, p95, errors, and the CPU the load generator itself used per second.
     """
     latencies, errors = [], 0
     stop = time.monotonic() + SECONDS
 
     async def one(client):
         nonlocal errors
+        connection = _Connection(port)
         next_at = time.monotonic() + random.random() * every
         while time.monotonic() < stop:
             if every:
@@ -150,18 +202,20 @@ async def _load(port: int, clients: list[dict], kind: str, *, every: float = 0.0
                 args = ("POST", "/api/v1/contacts/sync",
                         {"Authorization": f"Bearer {client['token']}", "Content-Type": "application/json"}, _batch(client))  # fmt: skip
             else:
-                args = ("GET", "/bench/trivial", {})
+                args = ("GET", "/bench/trivial", {"Authorization": f"Bearer {client['token']}"})
             start = time.perf_counter()
             try:
-                status = await _request(port, *args)
-            except (OSError, RuntimeError, IndexError, ValueError):
+                status = await connection.request(*args)
+            except (OSError, RuntimeError, IndexError, ValueError, asyncio.IncompleteReadError):
+                connection.close()
                 status = 0
             if status == 200:
                 latencies.append((time.perf_counter() - start) * 1000)
             else:
                 errors += 1
+        connection.close()
 
-    began = time.monotonic()
+    began, cpu = time.monotonic(), time.process_time()
     await asyncio.gather(*(one(client) for client in clients))
     elapsed = time.monotonic() - began
     if errors > len(latencies) // 100:
@@ -169,10 +223,10 @@ async def _load(port: int, clients: list[dict], kind: str, *, every: float = 0.0
     latencies.sort()
     p95 = latencies[min(len(latencies) - 1, math.ceil(0.95 * len(latencies)) - 1)]
     return {"rps": len(latencies) / elapsed, "p50": latencies[len(latencies) // 2], "p95": p95, "errors": errors,
-            "requests": len(latencies)}  # fmt: skip
+            "requests": len(latencies), "client_cpu": time.process_time() - cpu, "elapsed": elapsed}  # fmt: skip
 
 
-def _gunicorn(port: int, redis_url: str) -> subprocess.Popen:
+def _gunicorn(port: int, redis_url: str, token: str) -> subprocess.Popen:
     database = settings.DATABASES["default"]
     env = {
         **os.environ,
@@ -184,14 +238,17 @@ def _gunicorn(port: int, redis_url: str) -> subprocess.Popen:
         "SECURE_COOKIES": "false",
         "LOG_LEVEL": "WARNING",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
-         "--backlog", "2048", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
+               str(WORKERS), "--worker-class", WORKER_CLASS, "--backlog", "2048", "--log-level", "warning"]  # fmt: skip
+    if WORKER_CLASS == "gthread":
+        command += ["--threads", str(THREADS), "--keep-alive", "5"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     for _ in range(200):
         try:
-            if asyncio.run(_request(port, "GET", "/bench/trivial", {})) == 200:
+            if (
+                asyncio.run(_request(port, "GET", "/bench/trivial", {"Authorization": f"Bearer {token}"}))
+                == 200
+            ):
                 return process
         except (OSError, IndexError, ValueError):
             if process.poll() is not None:
@@ -209,6 +266,42 @@ def _stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU time (user + system) each process has used so far."""
+    used = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone, or not Linux
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def _server_pids(server: subprocess.Popen) -> tuple[list[int], list[int]]:
+    """gunicorn's master and workers, and the PostgreSQL backends serving the bench database."""
+    workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+    with _admin() as admin:
+        backends = admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [BENCH_DB]).fetchall()
+    return [server.pid, *map(int, workers)], [pid for (pid,) in backends]
+
+
+def _load_with_cpu(server: subprocess.Popen, port: int, clients: list[dict], kind: str) -> dict:
+    """Run a load flat out; add the CPU gunicorn and PostgreSQL spent per request (ms) to its figures."""
+    before = [_cpu_seconds(pids) for pids in _server_pids(server)]
+    result = asyncio.run(_load(port, clients, kind))
+    after = [_cpu_seconds(pids) for pids in _server_pids(server)]
+    # A backend that appeared during the load counts from zero.
+    spent = [
+        sum(used - start.get(pid, 0.0) for pid, used in end.items())
+        for start, end in zip(before, after, strict=True)
+    ]
+    requests = max(result["requests"], 1)
+    return result | {"gunicorn_ms": spent[0] / requests * 1000, "postgres_ms": spent[1] / requests * 1000,
+                     "client_ms": result["client_cpu"] / requests * 1000}  # fmt: skip
+
+
 def _measure(clients: list[dict]) -> list[tuple[str, str]]:
     rows = []
     closed_port = _free_port()  # nothing listens there: the broker is "down"
@@ -217,11 +310,11 @@ def _measure(clients: list[dict]) -> list[tuple[str, str]]:
         ("broker down", f"redis://127.0.0.1:{closed_port}/0"),
     ):
         port = _free_port()
-        server = _gunicorn(port, redis_url)
+        server = _gunicorn(port, redis_url, clients[0]["token"])
         try:
             asyncio.run(_load(port, clients[:5], "trivial"))  # warm every worker's connection
-            trivial = asyncio.run(_load(port, clients, "trivial"))
-            sync = asyncio.run(_load(port, clients, "sync"))
+            trivial = _load_with_cpu(server, port, clients, "trivial")
+            sync = _load_with_cpu(server, port, clients, "sync")
             paced = asyncio.run(_load(port, clients, "sync", every=PACE))
         finally:
             _stop(server)
@@ -232,6 +325,10 @@ def _measure(clients: list[dict]) -> list[tuple[str, str]]:
             (f"{label}: sync, {BATCH} attempts a batch", f"{sync['rps']:.0f} req/s ({sync['rps'] * BATCH:.0f} attempts/s), "
                                                       f"p50 {sync['p50']:.0f} ms, p95 {sync['p95']:.0f} ms, {sync['errors']} errors"),
             (f"{label}: sync vs trivial", f"{share:.0f}% of its rate (target >= 40%), p95 target < 150 ms"),
+            *[(f"{label}: {name} CPU a request", f"gunicorn {r['gunicorn_ms']:.2f} ms, postgres {r['postgres_ms']:.2f} ms, "
+                                                 f"load generator {r['client_ms']:.2f} ms "
+                                                 f"({r['client_cpu'] / r['elapsed']:.2f} of a core)")
+              for name, r in (("trivial", trivial), ("sync", sync))],
             (f"{label}: sync paced, each client every {PACE:g} s", f"{paced['rps']:.0f} req/s, p50 {paced['p50']:.0f} ms, "
                                                                   f"p95 {paced['p95']:.0f} ms, {paced['errors']} errors"),
         ]  # fmt: skip
@@ -252,7 +349,9 @@ def run() -> list[tuple[str, str]]:
         rows = [
             (
                 "sync clients / gunicorn workers",
-                f"{CLIENTS} concurrent / {WORKERS} sync workers, {SECONDS:.0f} s each",
+                f"{CLIENTS} concurrent / {WORKERS} {WORKER_CLASS} workers"
+                + (f" x {THREADS} threads, keep-alive" if WORKER_CLASS == "gthread" else "")
+                + f", {SECONDS:.0f} s each, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before",
             )
         ]
         return rows + _measure(clients)
