@@ -161,15 +161,11 @@ class IssueLog:
     def __init__(self) -> None:
         self._spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")  # noqa: SIM115
         self._writer = csv.writer(self._spool)
-        self.rejected = 0
-        self.warnings = 0
 
     def reject(self, line: int, voter_id, problem: str, content: str = "") -> None:
-        self.rejected += 1
         self._writer.writerow([line, voter_id or "", REJECTED, problem, content])
 
     def warn(self, line: int, voter_id, problem: str) -> None:
-        self.warnings += 1
         self._writer.writerow([line, voter_id or "", WARNING, problem, ""])
 
     def _spooled(self) -> Iterator[list]:
@@ -222,17 +218,6 @@ def copy_rows(cursor, table: str, columns: list[str], chunks: Iterable[bytes], *
     with cursor.copy(statement) as copy:
         for chunk in chunks:
             copy.write(chunk)
-
-
-def copy_escape(value: bytes) -> bytes:
-    """Escape a field for COPY's text format, where a backslash starts an escape."""
-    if b"\\" in value:
-        value = value.replace(b"\\", b"\\\\")
-    if b"\r" in value:
-        value = value.replace(b"\r", b"\\r")
-    if b"\n" in value:
-        value = value.replace(b"\n", b"\\n")
-    return value
 
 
 def decoded_lines(stream, warnings: dict[int, str]) -> Iterator[str]:
