@@ -35,6 +35,13 @@ def _runs_page(request, form: ImportForm, *, status: int = 200):
     return render(request, "contacts/imports.html", {"form": form, "runs": runs}, status=status)
 
 
+def _too_large(request, form: ImportForm):
+    cap = filesizeformat(settings.VOTER_FILE_MAX_UPLOAD_BYTES)
+    form.errors.clear()  # whatever else is missing, the size is what to fix
+    form.add_error("file", f"The file is larger than {cap}, the most this server accepts.")
+    return _runs_page(request, form, status=413)
+
+
 # The body of a voter file upload is 1.7 GB: it must not be read before the upload handler that
 # streams it to disk is in place, and CSRF checking reads the body. So CSRF is checked inside,
 # once the handler is installed, as Django's documentation prescribes for custom upload handlers.
@@ -45,7 +52,10 @@ def imports(request):
     """List recent imports; POST uploads a file and queues its import."""
     if request.method == "GET":
         return _runs_page(request, ImportForm())
-    handler = CappedDiskUploadHandler(request, max_bytes=settings.VOTER_FILE_MAX_UPLOAD_BYTES)
+    cap = settings.VOTER_FILE_MAX_UPLOAD_BYTES
+    if int(request.META.get("CONTENT_LENGTH") or 0) > cap + CappedDiskUploadHandler.FORM_ROOM:
+        return _too_large(request, ImportForm(data={}))  # said up front: not a byte of it is read
+    handler = CappedDiskUploadHandler(request, max_bytes=cap)
     request.upload_handlers = [handler]
     return _upload(request, handler)
 
@@ -54,10 +64,7 @@ def imports(request):
 def _upload(request, handler: CappedDiskUploadHandler):
     form = ImportForm(request.POST, request.FILES)
     if handler.too_large:
-        cap = filesizeformat(settings.VOTER_FILE_MAX_UPLOAD_BYTES)
-        form.errors.clear()
-        form.add_error("file", f"The file is larger than {cap}, the most this server accepts.")
-        return _runs_page(request, form, status=413)
+        return _too_large(request, form)
     if not form.is_valid():
         return _runs_page(request, form, status=400)
     run = services.import_upload(

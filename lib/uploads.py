@@ -12,6 +12,8 @@ from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
 class CappedDiskUploadHandler(TemporaryFileUploadHandler):
     """Write every uploaded file to a temporary file; skip any file larger than max_bytes."""
 
+    FORM_ROOM = 65_536  # the form's other fields and the multipart boundaries, besides the file
+
     def __init__(self, request=None, *, max_bytes: int) -> None:
         super().__init__(request)
         self.max_bytes = max_bytes
@@ -21,7 +23,7 @@ class CappedDiskUploadHandler(TemporaryFileUploadHandler):
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         # A request announcing more than the cap (plus room for the form's other fields) is
         # refused before a byte of it is written.
-        if content_length and content_length > self.max_bytes + 65_536:
+        if content_length and content_length > self.max_bytes + self.FORM_ROOM:
             self.too_large = True
         return super().handle_raw_input(input_data, META, content_length, boundary, encoding)
 

@@ -133,3 +133,17 @@ def test_it_does_nothing_when_a_finished_import_runs_again(
     assert run_import(run_id=run.pk) is None
     run.refresh_from_db()
     assert run.inserted == 2000 and run.unchanged == 0
+
+
+def test_it_answers_413_without_reading_an_upload_announced_too_large(sam, settings, import_dir):
+    settings.VOTER_FILE_MAX_UPLOAD_BYTES = 10_000
+    client = make_client(sam)
+
+    response = client.post(
+        reverse("contacts:imports"),
+        data=b"x" * 200_000,
+        content_type="multipart/form-data; boundary=BOUNDARY",
+    )
+
+    assert response.status_code == 413 and "larger than" in response.text
+    assert not ImportRun.objects.exists()
