@@ -1,15 +1,27 @@
+"""Demo data for `make run`. It lives in events, the top of the app ladder, because a useful demo
+touches every app: accounts (leaders), the voter file (contacts), lists (turf) and a gathering."""
+
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from contacts.demo import DEMO_COUNTIES, STATEWIDE_VOTERS, SyntheticVoterFile, write_voter_file
 from contacts.models import Voter
 from contacts.psr import ELECTION_AUTHORITIES
-from leaders.demo import create_demo_accounts
+from events.models import Gathering
+from leaders.demo import create_demo_accounts, demo_email
 from leaders.models import User
+from turf.models import Cycle
+from turf.services import cycle_start, turf_cut_for_leader, turf_link_home
+
+DEMO_CYCLE = ("2028 General", date(2028, 11, 7))
+# Where the demo leaders live: alice in rural Nodaway (carol's county), bob in St. Louis City.
+DEMO_HOMES = {"alice": "Nodaway", "bob": "St. Louis City"}
 
 
 class Command(BaseCommand):
@@ -70,6 +82,40 @@ class Command(BaseCommand):
             raise CommandError(f"Not Missouri election authorities: {', '.join(sorted(unknown))}")
         size = voters or (STATEWIDE_VOTERS if statewide else 6_000)
         self._make_voters(size, names, seed, options["verbosity"])
+        self._make_field()
+
+    def _make_field(self) -> None:
+        """Start the cycle, give the demo leaders homes and lists, and put a gathering on alice's calendar."""
+        cycle = Cycle.current() or cycle_start(name=DEMO_CYCLE[0], election_date=DEMO_CYCLE[1])
+        staff = User.objects.get(email=demo_email("sam"))
+        for local, county in DEMO_HOMES.items():
+            leader = User.objects.get(email=demo_email(local))
+            # The most central registered voter with a geocoded home stands in for the leader.
+            voter = (
+                Voter.objects.registered()
+                .filter(county=county, account__isnull=True, household__latitude__isnull=False)
+                .order_by("household__precinct", "household__street_name", "household__house_number", "pk")
+                .first()
+            )
+            if voter is None:
+                self.stdout.write(f"No voter in {county} for {local}; their turf is left uncut.")
+                continue
+            leader = turf_link_home(leader=leader, voter=voter, actor=staff)
+            turf = turf_cut_for_leader(leader=leader, actor=staff, cycle=cycle)
+            calls, doors = turf.entries.calls().count(), turf.entries.doors().count()
+            self.stdout.write(f"  {leader.first_name}: {calls} neighbors to call, {doors} voters to knock.")
+        alice = User.objects.get(email=demo_email("alice"))
+        if not Gathering.objects.filter(host=alice).exists():
+            Gathering.objects.create(
+                host=alice,
+                kind=Gathering.Kind.COMMUNITY,
+                starts_at=(timezone.localtime() + timedelta(days=10)).replace(
+                    hour=19, minute=0, second=0, microsecond=0
+                ),
+                place="Maryville Public Library, meeting room",
+                capacity=30,
+            )
+        self.stdout.write(self.style.SUCCESS(f"Cycle {cycle.name}: demo turf cut."))
 
     def _make_voters(self, size: int, counties: tuple[str, ...], seed: int, verbosity: int) -> None:
         generator = SyntheticVoterFile(voters=size, counties=counties, seed=seed)

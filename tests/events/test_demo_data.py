@@ -1,0 +1,36 @@
+"""make_demo_data gives `make run` a demo a person can click through: lists cut, a gathering set."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from events.models import Gathering
+from leaders.demo import demo_email
+from leaders.models import User
+from tests.conftest import make_client
+from turf.models import Cycle, Turf
+
+
+def test_it_cuts_the_demo_leaders_turf_near_their_homes_and_plans_a_gathering(db):
+    call_command("make_demo_data", "--force", "--voters", "1500", stdout=StringIO(), stderr=StringIO())
+    cycle = Cycle.current()
+    assert cycle is not None and cycle.name == "2028 General"
+    for local, county in (("alice", "Nodaway"), ("bob", "St. Louis City")):
+        leader = User.objects.get(email=demo_email(local))
+        assert leader.voter.county == county
+        turf = Turf.objects.get(leader=leader, cycle=cycle)
+        assert turf.entries.calls().exists() and turf.entries.doors().exists()
+        assert set(turf.entries.values_list("voter__county", flat=True)) == {county}
+    alice = User.objects.get(email=demo_email("alice"))
+    assert Gathering.objects.filter(host=alice).upcoming().exists()
+    home = make_client(alice).get(reverse("home"))
+    assert home.status_code == 200
+    assert "Maryville Public Library" in home.text
+
+
+def test_it_refuses_to_make_known_passwords_outside_development(db):
+    with pytest.raises(CommandError, match="known passwords"):
+        call_command("make_demo_data", "--voters", "100", stdout=StringIO())
