@@ -344,26 +344,24 @@ class Existing:
         self.first_line = array("i", bytes(4 * self.count))
 
     @classmethod
-    def load(cls, *, batch: int = 262_144) -> "Existing":
+    def load(cls) -> "Existing":
         """Load every voter's id and hash in id order: one sequential scan and one sort, in chunks.
 
-        Each chunk arrives as one bytea of big-endian pairs, so 4.3 million voters cost a few dozen
-        Python objects, not millions.
+        Each chunk (a range of ids) arrives as one bytea of big-endian pairs, so 4.3 million voters
+        cost a few dozen Python objects, not millions.
         """
         ids, hashes = array("q"), array("q")
         rows = server_side_rows(
             """
-            SELECT string_agg(int8send(id) || int8send(hash), ''::bytea ORDER BY id)
-            FROM (SELECT id, hash, (row_number() OVER (ORDER BY id) - 1) / %s AS chunk
-                  FROM (SELECT id, CASE WHEN is_registered THEN coalesce(row_hash, 2) ELSE 0 END AS hash
-                        FROM contacts_voter) AS voter) AS numbered
-            GROUP BY chunk ORDER BY chunk
+            SELECT id >> 22, string_agg(int8send(id) || int8send(hash), ''::bytea ORDER BY id)
+            FROM (SELECT id, CASE WHEN is_registered THEN coalesce(row_hash, 2) ELSE 0 END AS hash
+                  FROM contacts_voter) AS voter
+            GROUP BY 1 ORDER BY 1
             """,
-            [batch],
             name="existing_voters",
             batch=1,
         )
-        for (data,) in rows:
+        for _, data in rows:
             pairs = array("q")
             pairs.frombytes(data)
             if sys.byteorder == "little":
