@@ -7,7 +7,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from lib.env import env_bool, env_int, env_list, env_str
+from lib.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("NL_VAR_DIR", str(BASE_DIR / "var")))
@@ -271,10 +271,7 @@ TURF_DOOR_LIST_SIZE = env_int("TURF_DOOR_LIST_SIZE", 100, minimum=1)
 TURF_MAX_DISTANCE_KM = env_int("TURF_MAX_DISTANCE_KM", 40, minimum=1)
 # Cut together, a leader must not end up with a median distance worse than a neighbour's by more
 # than this factor; staff see turf past it flagged for a recut.
-try:
-    TURF_FAIRNESS_FACTOR = float(env_str("TURF_FAIRNESS_FACTOR", "1.5"))
-except ValueError:
-    raise ImproperlyConfigured("TURF_FAIRNESS_FACTOR must be a number such as 1.5.") from None
+TURF_FAIRNESS_FACTOR = env_float("TURF_FAIRNESS_FACTOR", 1.5)
 # An ID's weight halves every this many days: for one half-life it outranks the declared party on
 # the voter file, for two the model score, for three a leader's "I know them" mark.
 PARTY_ID_HALF_LIFE_DAYS = env_int("PARTY_ID_HALF_LIFE_DAYS", 730, minimum=1)
@@ -284,9 +281,11 @@ if not PARTY_SCORE_REP_MAX < PARTY_SCORE_DEM_MIN <= 100:
     raise ImproperlyConfigured("Need PARTY_SCORE_REP_MAX < PARTY_SCORE_DEM_MIN <= 100.")
 # "Find yourself" searches a leader may run per day: enough for typos, too few to browse the file.
 FIND_ME_DAILY_LIMIT = env_int("FIND_ME_DAILY_LIMIT", 20, minimum=1)
-# Map tiles: any {z}/{x}/{y} URL; empty shows the points on a plain background. The tile host is
+# Map tiles: any {z}/{x}/{y} URL; "none" shows the points on a plain background. The tile host is
 # added to the CSP's img-src so the browser may load tiles from it.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+if MAP_TILE_URL.lower() == "none":
+    MAP_TILE_URL = ""
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
 if MAP_TILE_URL:
     from urllib.parse import urlsplit

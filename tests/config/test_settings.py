@@ -41,6 +41,7 @@ def test_it_passes_the_deploy_check_with_production_settings():
         ("DATABASE_URL", "sqlite:///db.sqlite3", "must be a PostgreSQL URL"),
         ("REDIS_URL", "amqp://guest@localhost//", "must be a Redis URL"),
         ("DJANGO_SECRET_KEY", "short", "at least 40 characters"),
+        ("TURF_FAIRNESS_FACTOR", "fair", "is not a number"),
     ],
 )
 def test_it_refuses_to_start_with_a_bad_value(variable, value, message):
@@ -69,6 +70,6 @@ def test_every_variable_the_settings_read_is_in_env_example():
     example = (ROOT / ".env.example").read_text()
     import re
 
-    names = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z_]+)"', settings_text))
+    names = set(re.findall(r'env_(?:str|bool|int|list|float)\(\s*"([A-Z_]+)"', settings_text))
     missing = sorted(name for name in names if f"{name}=" not in example)
     assert names and not missing, f"Add these to .env.example: {missing}"
