@@ -288,6 +288,8 @@ def test(args: list[str]) -> int:
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     os.environ.setdefault("SECURE_COOKIES", "false")
     os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+    # Live-server threads would otherwise keep connections open past the test database's teardown.
+    os.environ.setdefault("DB_CONN_MAX_AGE", "0")
     with Stack(broker=False) as stack:
         return stack.call(PYTHON, "-m", "pytest", *args)
 
