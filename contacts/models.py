@@ -321,7 +321,10 @@ class ContactAttempt(models.Model):
         DISCONNECTED = "disconnected", "Disconnected"
 
     client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
-    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Indexed by (leader, -device_time) below; a second index on leader alone only slows inserts.
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     voter = models.ForeignKey(Voter, null=True, blank=True, on_delete=models.PROTECT, related_name="attempts")
     household = models.ForeignKey(
         Household, null=True, blank=True, on_delete=models.PROTECT, related_name="attempts"
@@ -357,7 +360,8 @@ class PartyID(models.Model):
         STRONG_REP = 5, "5 Strong Rep"
         REFUSED = 9, "Refused"
 
-    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="party_ids")
+    # Indexed by (voter, -recorded_at) below.
+    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="party_ids", db_index=False)
     value = models.SmallIntegerField(choices=Value.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     leader = models.ForeignKey(

@@ -143,7 +143,8 @@ class Entry(models.Model):
         CALL = "call", "Call list"
         DOOR = "door", "Door list"
 
-    turf = models.ForeignKey(Turf, on_delete=models.CASCADE, related_name="entries")
+    # Indexed by (turf, list) below.
+    turf = models.ForeignKey(Turf, on_delete=models.CASCADE, related_name="entries", db_index=False)
     # The turf's cycle, copied so the database itself can say "one list per voter per cycle".
     # Cycle and household are copies of what turf and voter already pin down, so they carry no
     # database foreign key: a statewide cut inserts 750,000 rows, and every key checked at commit
