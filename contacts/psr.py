@@ -15,11 +15,10 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 
 from contacts.importing import (
     PHASE_READING,
@@ -183,7 +182,6 @@ LATE_ISSUES = "contacts_voter_late_issues"
 BIRTHS = "contacts_voter_births"
 REGISTRATIONS = "contacts_voter_registrations"
 CHUNK_LINES = 4_000
-HOUSEHOLD_BATCH = 50_000
 # A registered voter is at least 17½; nobody on the rolls is older than 120.
 YOUNGEST_AGE, OLDEST_AGE = 17, 120
 _HISTORY_CELL = re.compile(rb"^(\d{2})/(\d{2})/(\d{4}) +(\S.{0,99}?)\s*$")
@@ -449,10 +447,7 @@ class Survey:
 
 
 class VoterFileLoader:
-    """Stream one PSR file into the database: unchanged rows skipped, the rest staged and upserted.
-
-    A first import, into empty tables, skips the stage: see _load_direct().
-    """
+    """Stream one PSR file into the database: unchanged rows skipped, the rest staged and upserted."""
 
     def __init__(self, layout: Layout, *, progress: Progress, log: IssueLog, report_path: Path) -> None:
         self.layout = layout
@@ -612,76 +607,6 @@ class VoterFileLoader:
         self.late_issues.append((first, voter_id, f"Voter ID {voter_id} appears again on line {line_no}."))
         return 1 if existing.seen[index] == 1 else 0
 
-    # The first import: straight into the tables --------------------------------------------
-
-    # Set to False to send a first import through the stage like any other (tests compare both).
-    direct_first_import = True
-
-    def _load_direct(self, cursor, stream: BinaryIO) -> Counts:
-        """Import into empty tables without a stage: each row is parsed once and COPYed as it is read.
-
-        With nobody on file there is nothing to compare, update or conflict with, so the rows go
-        straight into contacts_voter while the next ones are parsed (the server writes on the other
-        core), and each household gets its id here, from its address key, the first time a line
-        names it; the households are COPYed in batches between the voters'. The checks the staged
-        path runs in SQL run here once per distinct value, and the outcome is the staged path's:
-        the same voters, households and hashes, counts and report (household ids aside: here they
-        follow the file, there the address keys' order). What it cannot settle alone (a Voter ID
-        twice; two addresses only PostgreSQL's upper() makes one) fails a key it rebuilds, and the
-        caller rolls back to its savepoint and imports the file staged.
-        """
-        counts, progress = self.counts, self.progress
-        elections = Elections(cursor)
-        cursor.execute("SELECT now()::text, nextval(pg_get_serial_sequence('contacts_household', 'id'))")
-        now, first_id = cursor.fetchone()
-        rebuild = _defer_keys_and_indexes(cursor)
-        progress.enter(PHASE_READING)
-        direct = _DirectRows(self, elections, now=now.encode(), first_id=first_id)
-        rows = direct.chunks(stream)
-        voters = f"COPY contacts_voter ({', '.join(direct.columns)}) FROM STDIN"
-        households = f"COPY contacts_household ({', '.join(_DIRECT_HOUSEHOLD_COLUMNS)}) FROM STDIN"
-        reading = True
-        while reading:
-            # Voters until a batch of new households is due, then those: a connection takes one
-            # COPY at a time, and the server keeps up with the reading either way.
-            with cursor.cursor.copy(voters) as copy:
-                for chunk in rows:
-                    copy.write(chunk)
-                    if len(direct.households_due) >= HOUSEHOLD_BATCH:
-                        break
-                else:
-                    reading = False
-            with cursor.cursor.copy(households) as copy:
-                copy.write(b"".join(direct.households_due))
-            direct.households_due.clear()
-        cursor.executemany(
-            "INSERT INTO contacts_election (id, date, name) VALUES (%s, %s, %s)", elections.new
-        )
-        if elections.new:
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence('contacts_election', 'id'), max(id)) FROM contacts_election"
-            )
-        if direct.unusual_keys:
-            # Keys with letters beyond ASCII were upper-cased here for ASCII only: let PostgreSQL
-            # finish them. If that makes two doors one, the unique key below fails: staged path.
-            cursor.execute(
-                # The stage's key is upper()ed in the database's collation, not the column's "C".
-                'UPDATE contacts_household SET address_key = upper(address_key COLLATE "default") '
-                'WHERE address_key <> upper(address_key COLLATE "default")'
-            )
-        progress.enter("Building indexes")
-        rebuild()  # the voters' primary key first: a Voter ID twice stops it here
-        # Sequences ignore rollbacks: move this one only once nothing can fail any more.
-        cursor.execute(
-            "SELECT setval(pg_get_serial_sequence('contacts_household', 'id'), %s, %s)",
-            [max(first_id, direct.next_id - 1), direct.next_id > first_id],
-        )
-        progress.enter("Writing the report")
-        tallies = self.log.write_report(self.report_path)
-        counts.inserted = direct.written
-        counts.rejected, counts.warnings = tallies.rejected, tallies.warnings
-        return counts
-
     # Writing ---------------------------------------------------------------------------------
 
     def field(self, name: str) -> str:
@@ -800,108 +725,81 @@ class VoterFileLoader:
                 "House Number %%L is not a number; kept in the address, not in walking order.",
             ),
         }  # fmt: skip
-        # Several issues of one line come in a fixed order: the direct path writes them the same way.
-        parts = [
-            "SELECT line_no, voter_id, 'rejected' AS outcome, problem, '' AS content, 0 AS k FROM contacts_voter_late_issues"
-        ]
+        parts = ["SELECT line_no, voter_id, 'rejected', problem, '' FROM contacts_voter_late_issues"]
         params = {}
-        for k, (column, (bad, problem)) in enumerate(checks.items(), start=1):
+        for column, (bad, problem) in checks.items():
             if bad:
                 params[column] = bad
                 parts.append(
-                    f"SELECT line_no, voter_id, 'warning', format('{problem}', {column}), '', {k} "  # noqa: S608 (constants)
+                    f"SELECT line_no, voter_id, 'warning', format('{problem}', {column}), '' "  # noqa: S608 (constants)
                     f"FROM contacts_voter_stage WHERE {column} = ANY(%({column})s)"
                 )
-        union = " UNION ALL ".join(parts)
-        return (
-            f"SELECT line_no, voter_id, outcome, problem, content FROM ({union}) AS issue ORDER BY line_no, k",  # noqa: S608 (constants)
-            params,
-        )
+        return " UNION ALL ".join(parts) + " ORDER BY 1", params
 
     def load(self, stream: BinaryIO, *, dry_run: bool) -> Counts:
-        with import_transaction(dry_run=dry_run), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT NOT EXISTS (SELECT 1 FROM contacts_voter), "
-                "NOT EXISTS (SELECT 1 FROM contacts_household), upper(%s) = %s",
-                [_LOWER, _LOWER.upper()],
-            )
-            no_voters, no_households, ascii_upper = cursor.fetchone()
-            if no_voters and no_households and ascii_upper and self.direct_first_import:
-                start = stream.tell()
-                try:
-                    with (
-                        transaction.atomic()
-                    ):  # a savepoint: a file the direct path cannot take leaves no trace
-                        return self._load_direct(cursor, stream)
-                except IntegrityError:
-                    # A Voter ID twice, or an address only PostgreSQL can upper-case: start again staged.
-                    stream.seek(start)
-                    self.__init__(
-                        self.layout, progress=self.progress, log=IssueLog(), report_path=self.report_path
-                    )
-            return self._load_staged(cursor, stream, first_import=no_voters)
-
-    def _load_staged(self, cursor, stream: BinaryIO, *, first_import: bool) -> Counts:
         counts, progress = self.counts, self.progress
-        existing = Existing.load()
-        elections = Elections(cursor)
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}, {GONE}, {LATE_ISSUES}, {BIRTHS}, {REGISTRATIONS}")
-        cursor.execute(self.stage_ddl())
-        progress.enter(PHASE_READING)
-        columns = ["line_no", "row_hash", *self.stage_names, "elections"]
-        # FREEZE: the rows are written once and read a few times, never updated.
-        chunks = self.chunks(stream, existing, elections)
-        copy_rows(cursor.cursor, STAGE, columns, chunks, options="FREEZE")
+        with import_transaction(dry_run=dry_run), connection.cursor() as cursor:
+            cursor.execute("SELECT NOT EXISTS (SELECT 1 FROM contacts_voter)")
+            first_import = cursor.fetchone()[0]
+            existing = Existing.load()
+            elections = Elections(cursor)
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGE}, {GONE}, {LATE_ISSUES}, {BIRTHS}, {REGISTRATIONS}")
+            cursor.execute(self.stage_ddl())
+            progress.enter(PHASE_READING)
+            columns = ["line_no", "row_hash", *self.stage_names, "elections"]
+            # FREEZE: the rows are written once and read a few times, never updated.
+            chunks = self.chunks(stream, existing, elections)
+            copy_rows(cursor.cursor, STAGE, columns, chunks, options="FREEZE")
 
-        progress.enter("Checking the rows")
-        # Statistics make the planner look up a few thousand changed rows by index rather than
-        # hash a whole table, and hash a million new ones rather than sort them.
-        cursor.execute(f"ANALYZE {STAGE}")
-        cursor.executemany(
-            "INSERT INTO contacts_election (id, date, name) VALUES (%s, %s, %s)", elections.new
-        )
-        if elections.new:
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence('contacts_election', 'id'), max(id)) "
-                "FROM contacts_election"
+            progress.enter("Checking the rows")
+            # Statistics make the planner look up a few thousand changed rows by index rather than
+            # hash a whole table, and hash a million new ones rather than sort them.
+            cursor.execute(f"ANALYZE {STAGE}")
+            cursor.executemany(
+                "INSERT INTO contacts_election (id, date, name) VALUES (%s, %s, %s)", elections.new
             )
-        survey = self._survey(cursor)
-        self._reject_duplicates(cursor, survey)
-        rebuild = _defer_keys_and_indexes(cursor) if first_import else None
-        progress.enter("Writing households")
-        # On a first import there is nobody to look up: every address is new.
-        new_only = "" if first_import else _NEW_ADDRESSES_ONLY
-        cursor.execute(_HOUSEHOLDS_SQL.format(stage=STAGE, house_number=_HOUSE_NUMBER, new_only=new_only))
-        if first_import:
-            # Half a million new rows and no statistics: the planner would sort both sides of
-            # the voters' join instead of hashing the households.
-            cursor.execute("ANALYZE contacts_household")
-        progress.enter("Writing voters")
-        if first_import:
-            counts.inserted, counts.updated, counts.moved = self._insert_voters(cursor), 0, 0
-        else:
-            counts.inserted, counts.updated, counts.moved = self._upsert_voters(cursor)
-        counts.unchanged += self.staged_left(cursor) - counts.inserted - counts.updated
-        if not first_import:
-            # Rows whose line changed but whose values did not (a new edition's date format):
-            # keep their new hash so the next import skips them while reading.
-            cursor.execute(
-                "UPDATE contacts_voter v SET row_hash = s.row_hash FROM contacts_voter_stage s "
-                "WHERE v.id = s.voter_id AND v.row_hash IS DISTINCT FROM s.row_hash"
-            )
-            cursor.execute(_REFRESH_HOUSEHOLDS_SQL.format(stage=STAGE))
-        progress.enter("Marking voters no longer registered")
-        counts.unregistered = self._unregister(cursor, existing)
-        if rebuild:
-            # Autovacuum analyzes the new rows once they are committed; doing it here would
-            # hold the import's transaction open for no gain.
-            progress.enter("Building indexes")
-            rebuild()
-        progress.enter("Writing the report")
-        issues = server_side_rows(*self.warnings_sql(survey))
-        tallies = self.log.write_report(self.report_path, issues)
-        counts.rejected, counts.warnings = tallies.rejected, tallies.warnings
-        cursor.execute(f"DROP TABLE {STAGE}, {GONE}, {LATE_ISSUES}, {BIRTHS}, {REGISTRATIONS}")
+            if elections.new:
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence('contacts_election', 'id'), max(id)) "
+                    "FROM contacts_election"
+                )
+            survey = self._survey(cursor)
+            self._reject_duplicates(cursor, survey)
+            rebuild = _defer_keys_and_indexes(cursor) if first_import else None
+            progress.enter("Writing households")
+            # On a first import there is nobody to look up: every address is new.
+            new_only = "" if first_import else _NEW_ADDRESSES_ONLY
+            cursor.execute(_HOUSEHOLDS_SQL.format(stage=STAGE, house_number=_HOUSE_NUMBER, new_only=new_only))
+            if first_import:
+                # Half a million new rows and no statistics: the planner would sort both sides of
+                # the voters' join instead of hashing the households.
+                cursor.execute("ANALYZE contacts_household")
+            progress.enter("Writing voters")
+            if first_import:
+                counts.inserted, counts.updated, counts.moved = self._insert_voters(cursor), 0, 0
+            else:
+                counts.inserted, counts.updated, counts.moved = self._upsert_voters(cursor)
+            counts.unchanged += self.staged_left(cursor) - counts.inserted - counts.updated
+            if not first_import:
+                # Rows whose line changed but whose values did not (a new edition's date format):
+                # keep their new hash so the next import skips them while reading.
+                cursor.execute(
+                    "UPDATE contacts_voter v SET row_hash = s.row_hash FROM contacts_voter_stage s "
+                    "WHERE v.id = s.voter_id AND v.row_hash IS DISTINCT FROM s.row_hash"
+                )
+                cursor.execute(_REFRESH_HOUSEHOLDS_SQL.format(stage=STAGE))
+            progress.enter("Marking voters no longer registered")
+            counts.unregistered = self._unregister(cursor, existing)
+            if rebuild:
+                # Autovacuum analyzes the new rows once they are committed; doing it here would
+                # hold the import's transaction open for no gain.
+                progress.enter("Building indexes")
+                rebuild()
+            progress.enter("Writing the report")
+            issues = server_side_rows(*self.warnings_sql(survey))
+            tallies = self.log.write_report(self.report_path, issues)
+            counts.rejected, counts.warnings = tallies.rejected, tallies.warnings
+            cursor.execute(f"DROP TABLE {STAGE}, {GONE}, {LATE_ISSUES}, {BIRTHS}, {REGISTRATIONS}")
         return counts
 
     def _select_voters(self) -> tuple[list[str], str]:
@@ -995,253 +893,6 @@ class VoterFileLoader:
             [sorted(county.decode("utf-8", "replace") for county in self.counties)],
         )
         return cursor.rowcount
-
-
-_LOWER = "abcdefghijklmnopqrstuvwxyz"
-_DIRECT_HOUSEHOLD_COLUMNS = [
-    "id", "address_key", "house_number", "house_suffix", "pre_direction", "street_name", "street_type",
-    "post_direction", "unit_type", "unit_number", "non_standard_address", "city", "state", "zip_code",
-    "county", "precinct", "geocode_match", "street_side", "tiger_line_id",
-]  # fmt: skip
-# Copied from the line as they are, in this order (the stage's s.<field> in voter_columns()).
-_DIRECT_VOTER_FIELDS = [
-    "first_name", "middle_name", "last_name", "suffix", "declared_party", "status", "county", "precinct",
-    "precinct_name", "split", "township", "ward", "mailing_address", "mailing_city", "mailing_state",
-    "mailing_zip",
-]  # fmt: skip
-_ADDRESS_FIELDS = [
-    "house_number", "house_suffix", "pre_direction", "street_name", "street_type", "post_direction",
-    "unit_type", "unit_number", "non_standard_address", "city", "state", "zip_code", "county", "precinct",
-]  # fmt: skip
-_HOUSE_NUMBER_INT = re.compile(rb"[0-9]{1,9}")
-
-
-def _literal(text: str) -> str:
-    """Quote a value as PostgreSQL's format('%L') does."""
-    quoted = "'" + text.replace("'", "''") + "'"
-    return "E" + quoted.replace("\\", "\\\\") if "\\" in text else quoted
-
-
-def _copy_escape(field: bytes) -> bytes:
-    return field.replace(b"\\", b"\\\\").replace(b"\r", b"\\r")
-
-
-def _array_literal(codes: list[bytes]) -> bytes:
-    """Return a text[] literal of the codes, each quoted (district codes hold spaces)."""
-    if not codes:
-        return b"{}"
-    return b'{"' + b'","'.join(code.replace(b"\\", b"\\\\").replace(b'"', b'\\"') for code in codes) + b'"}'
-
-
-class _Computed(dict):
-    """raw value -> what it becomes, computed once per distinct value (a hundred birth years)."""
-
-    def __init__(self, compute) -> None:
-        super().__init__()
-        self.compute = compute
-
-    def __missing__(self, raw: bytes):
-        value = self[raw] = self.compute(raw)
-        return value
-
-
-class _DirectRows:
-    """The rows of a first import, as COPY text for contacts_voter; households kept for a batch.
-
-    A household is found by a 96-bit fingerprint of its address key (Python's 64-bit hash and a
-    CRC-32), not by the key: 2.3 million doors statewide then cost about a hundred bytes each. Two
-    keys would share a fingerprint about once in 2**50 statewide imports.
-    """
-
-    def __init__(self, loader: "VoterFileLoader", elections: Elections, *, now: bytes, first_id: int) -> None:
-        self.loader, self.elections = loader, elections
-        self.households_due: list[bytes] = []  # COPY text of the households met since the last batch
-        layout = loader.layout
-        self.next_id = first_id
-        self.written = 0
-        self.unusual_keys = False
-        party = "declared_party" in layout.columns
-        fields = [name for name in _DIRECT_VOTER_FIELDS if name != "declared_party" or party]
-        self.voter_at = [layout.columns[name] for name in fields]
-        for kind in DISTRICT_KINDS.values():  # the newest map's column of each kind, as districts() picks
-            of_kind = [d for d in layout.districts if d.kind == kind]
-            self.voter_at.append(max(of_kind, key=lambda d: int(d.map)).index)
-        self.district_at = [d.index for d in layout.districts]
-        self.address_at = [layout.columns[name] for name in _ADDRESS_FIELDS]
-        self.pick_address = itemgetter(*self.address_at[1:])  # all but the house number, checked first
-        self.columns = [
-            "id", "household_id", "birth_year", "registered_on", "row_hash", "districts", "elections",
-            *fields, "congressional_district", "legislative_district", "senate_district",
-            *([] if party else ["declared_party"]), "is_registered", "unregistered_at", "updated_at",
-        ]  # fmt: skip
-        self.tail = (b"" if party else b"\t") + b"\tt\t\\N\t" + now + b"\n"
-        self.today = date.today()
-        self.households: dict[int, int] = {}
-
-    def chunks(self, stream: BinaryIO) -> Iterator[bytes]:
-        """Read the rows after the header; yield COPY text for contacts_voter, households set aside.
-
-        The loop of VoterFileLoader.chunks() with nobody on file, and every value the stage would
-        compute in SQL computed here, once per distinct value for dates, house numbers, counties.
-        """
-        loader, elections, log = self.loader, self.elections, self.loader.log
-        layout = loader.layout
-        width = layout.width
-        voter_at, county_at = layout.columns["voter_id"], layout.columns["county"]
-        birth_at, registered_at = layout.columns["birthdate"], layout.columns["registration_date"]
-        history_at = layout.history
-        first_history = history_at[0] if loader.trailing_history and history_at else width
-        pick = itemgetter(*self.voter_at)
-        pick_districts = itemgetter(*self.district_at)
-        hn_at, hs_at, pre_at, street_at, type_at, post_at, _, unit_at, nsa_at, city_at, _, zip_at = (
-            self.address_at[:12]
-        )
-        births, registrations = _Computed(self._birth), _Computed(self._registered)
-        house_numbers, counties = _Computed(self._house_number), _Computed(self._county)
-        households = self.households
-        get_household = households.get
-        crc32, adler32 = zlib.crc32, zlib.adler32
-        tail = self.tail
-        out: list[bytes] = []
-        append = out.append
-        read = written = 0
-        line_no = 1
-        collecting = gc.isenabled()
-        gc.disable()  # the loop makes millions of short-lived objects and no cycles
-        try:
-            for block, clean, done in _blocks(stream):
-                # Backslashes, carriage returns and double quotes need escaping: lines holding any
-                # take a slower path, looked for once per block.
-                plain = clean and b"\\" not in block and b"\r" not in block and b'"' not in block
-                for line in block.split(b"\n"):
-                    line_no += 1
-                    if len(line) < width and not line.strip():
-                        continue  # a blank line
-                    read += 1
-                    notes = None
-                    if not clean:
-                        line, notes = _repair(line.rstrip(b"\r"))
-                    parts = line.split(b"\t")
-                    if len(parts) != width:
-                        loader._reject_columns(line_no, line, len(parts) - 1, _NOBODY)
-                        continue
-                    voter_text = parts[voter_at]
-                    if not voter_text.isdigit() or len(voter_text) > 18:
-                        voter_text = loader._voter_text(line_no, line, voter_text)
-                        if voter_text is None:
-                            continue
-                    voter_id = int(voter_text)
-                    county = parts[county_at]
-                    row_hash = ((crc32(line) << 32 | adler32(line)) - _HASH_OFFSET) | 1  # line_hash()
-                    cells = parts[first_history:] if first_history < width else [parts[i] for i in history_at]
-                    elected = [elections[cell] for cell in cells if cell]
-                    if Elections.INVALID in elected:
-                        elected, notes = _drop_invalid_history(cells, elected, elections, notes)
-                    if notes:
-                        for note in notes:
-                            log.warn(line_no, voter_id, note)
-                    birth, registered = births[parts[birth_at]], registrations[parts[registered_at]]
-                    house_number, unknown = house_numbers[parts[hn_at]], counties[county]
-                    if birth[1] or registered[1] or unknown or house_number[1]:
-                        for problem in (birth[1], registered[1], unknown, house_number[1]):
-                            if problem:
-                                log.warn(line_no, voter_id, problem)
-                    codes = [code for code in pick_districts(parts) if code]
-                    if plain or not (b"\\" in line or b"\r" in line or b'"' in line):
-                        escaped = parts
-                        districts = b'{"' + b'","'.join(codes) + b'"}' if codes else b"{}"
-                    else:
-                        escaped = [_copy_escape(part) for part in parts]
-                        districts = _copy_escape(_array_literal(codes))
-                    # The household, by ADDRESS_KEY: what the stage's generated column computes.
-                    door = parts[hn_at] + parts[street_at] + parts[nsa_at]
-                    if not door or b"XXXXX" in door:
-                        household = b"\\N"
-                    else:
-                        if zip_code := parts[zip_at]:  # left(zip_code, 5) counts letters, not bytes
-                            place = zip_code[:5] if zip_code.isascii() else zip_code.decode()[:5].encode()
-                        else:
-                            place = parts[city_at]
-                        key = (
-                            b"%s%s|%s|%s|%s|%s|%s|%s|%s"
-                            % (parts[hn_at], parts[hs_at], parts[pre_at], parts[street_at], parts[type_at],
-                               parts[post_at], parts[unit_at], parts[nsa_at], place)
-                        ).upper()  # fmt: skip
-                        fingerprint = hash(key) << 32 | crc32(key)
-                        if (number := get_household(fingerprint)) is None:
-                            number = self._household(fingerprint, key, escaped, house_number[0])
-                        household = b"%d" % number
-                    append(
-                        b"%d\t%s\t%s\t%s\t%d\t%s\t{%s}\t%s%s"
-                        % (voter_id, household, birth[0], registered[0], row_hash, districts,
-                           b",".join(elected), b"\t".join(pick(escaped)), tail)
-                    )  # fmt: skip
-                    written += 1
-                if len(out) >= CHUNK_LINES:
-                    yield b"".join(out)
-                    out.clear()
-                loader.progress.reading(rows=read, bytes_done=done)
-            if out:
-                yield b"".join(out)
-        finally:
-            if collecting:
-                gc.enable()
-            loader.counts.read, self.written = read, written
-
-    def _household(self, fingerprint: int, key: bytes, escaped: list[bytes], house_number: bytes) -> int:
-        if not key.isascii():
-            self.unusual_keys = True  # bytes.upper() left the letters beyond ASCII to PostgreSQL
-        number = self.households[fingerprint] = self.next_id
-        self.next_id += 1
-        address = b"\t".join(self.pick_address(escaped))
-        self.households_due.append(
-            b"%d\t%s\t%s\t%s\t\t\t\n" % (number, _copy_escape(key), house_number, address)
-        )
-        return number
-
-    def _birth(self, raw: bytes) -> tuple[bytes, str | None]:
-        text = raw.decode()
-        year = parse_birth_year(text, self.today)
-        problem = None
-        if year is None and text.strip():
-            problem = f"Birthdate {_literal(text)} is not a possible birth year; stored as unknown."
-        return (b"\\N" if year is None else b"%d" % year, problem)
-
-    def _registered(self, raw: bytes) -> tuple[bytes, str | None]:
-        text = raw.decode()
-        day = parse_registration_date(text, self.today)
-        problem = None
-        if day is None and text.strip():
-            problem = f"Registration Date {_literal(text)} is not a past date; stored as unknown."
-        return (b"\\N" if day is None else day.isoformat().encode(), problem)
-
-    def _house_number(self, raw: bytes) -> tuple[bytes, str | None]:
-        """Return the household's house_number (COPY text) and the warning the stage would give."""
-        text = raw.decode()
-        problem = None
-        if not _HOUSE_NUMBER_TEXT.fullmatch(text):
-            problem = (
-                f"House Number {_literal(text)} is not a number; kept in the address, not in walking order."
-            )
-        return (raw if _HOUSE_NUMBER_INT.fullmatch(raw) else b"\\N", problem)
-
-    def _county(self, raw: bytes) -> str | None:
-        county = raw.decode("utf-8", "replace")
-        if county in KNOWN_AUTHORITIES:
-            return None
-        return f"County {_literal(county)} is not a Missouri election authority; kept as given."
-
-
-class _Nobody:
-    """Existing, with nobody on file: what a first import's rejected lines are checked against."""
-
-    seen = bytearray()
-
-    def find(self, voter_id: int) -> int:
-        return -1
-
-
-_NOBODY = _Nobody()
 
 
 def _batched(lines: Iterator[bytes], size: int = 10_000) -> Iterator[bytes]:
