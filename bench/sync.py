@@ -34,11 +34,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
 django.setup()
 
-import psycopg  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
+
+from bench.database import admin_connection, database_url, scratch_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "bench_sync"
@@ -52,20 +52,6 @@ BATCH = 20
 HOUSEHOLDS_PER_LEADER = 10
 # Paced load: every client sends a batch this often, far more than 50 phones in the field would.
 PACE = float(os.environ.get("BENCH_SYNC_PACE", "0.5"))
-
-
-def _admin():
-    database = settings.DATABASES["default"]
-    return psycopg.connect(
-        host=database["HOST"], port=database["PORT"] or 5432, user=database["USER"],
-        password=database["PASSWORD"] or None, dbname="postgres", autocommit=True,
-    )  # fmt: skip
-
-
-def _use(name: str) -> None:
-    connections.close_all()
-    settings.DATABASES["default"]["NAME"] = name
-    connections["default"].settings_dict["NAME"] = name
 
 
 def _free_port() -> int:
@@ -227,11 +213,10 @@ async def _load(port: int, clients: list[dict], kind: str, *, every: float = 0.0
 
 
 def _gunicorn(port: int, redis_url: str, token: str) -> subprocess.Popen:
-    database = settings.DATABASES["default"]
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.web",
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{BENCH_DB}",
+        "DATABASE_URL": database_url(BENCH_DB),
         "REDIS_URL": redis_url,
         "DJANGO_DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
@@ -282,7 +267,7 @@ def _cpu_seconds(pids: list[int]) -> dict[int, float]:
 def _server_pids(server: subprocess.Popen) -> tuple[list[int], list[int]]:
     """gunicorn's master and workers, and the PostgreSQL backends serving the bench database."""
     workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
-    with _admin() as admin:
+    with admin_connection() as admin:
         backends = admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [BENCH_DB]).fetchall()
     return [server.pid, *map(int, workers)], [pid for (pid,) in backends]
 
@@ -337,13 +322,7 @@ def _measure(clients: list[dict]) -> list[tuple[str, str]]:
 
 def run() -> list[tuple[str, str]]:
     """Build the bench database, serve it with gunicorn, measure, drop it; return (measure, result) rows."""
-    original = settings.DATABASES["default"]["NAME"]
-    with _admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    try:
-        _use(BENCH_DB)
-        call_command("migrate", verbosity=0)
+    with scratch_database(BENCH_DB):
         clients = _populate()
         connections.close_all()
         rows = [
@@ -355,11 +334,6 @@ def run() -> list[tuple[str, str]]:
             )
         ]
         return rows + _measure(clients)
-    finally:
-        _use(original)
-        if not os.environ.get("BENCH_KEEP_DB"):
-            with _admin() as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

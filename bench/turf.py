@@ -19,10 +19,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
 django.setup()
 
-import psycopg  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from bench.database import scratch_database  # noqa: E402
 
 BENCH_DB = "bench_turf"
 HOUSEHOLDS = int(os.environ.get("BENCH_TURF_HOUSEHOLDS", "540000"))
@@ -44,24 +44,6 @@ TOWNS = [
 ]
 RURAL_SHARE = 1 - sum(town[4] for town in TOWNS)  # about a third, spread over the state
 STATE = (36.5, 40.6, -95.7, -89.2)  # south, north, west, east
-
-
-def _admin():
-    database = settings.DATABASES["default"]
-    return psycopg.connect(
-        host=database["HOST"],
-        port=database["PORT"] or 5432,
-        user=database["USER"],
-        password=database["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def _use(name: str) -> None:
-    connections.close_all()
-    settings.DATABASES["default"]["NAME"] = name
-    connections["default"].settings_dict["NAME"] = name
 
 
 def _filler(table: str, given: set[str]) -> tuple[str, str]:
@@ -283,20 +265,9 @@ def _measure() -> list[tuple[str, str]]:
 
 def run() -> list[tuple[str, str]]:
     """Build the bench database, time the cuts, drop the database; return (measure, result) rows."""
-    original = settings.DATABASES["default"]["NAME"]
-    with _admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
-        admin.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    try:
-        _use(BENCH_DB)
-        call_command("migrate", verbosity=0)
+    with scratch_database(BENCH_DB):
         _generate()
         return _measure()
-    finally:
-        _use(original)
-        if not os.environ.get("BENCH_KEEP_DB"):
-            with _admin() as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
