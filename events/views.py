@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
@@ -20,11 +20,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from contacts import party
-from contacts.models import Channel, ContactAttempt, Phone, Voter
+from contacts.models import Channel, ContactAttempt, Voter
 from contacts.services import PHONE_RESULTS, Recorded
-from events.forms import AttemptForm, GatheringForm, attempt_form_from_json, attempt_form_from_post
+from events.attempts import AttemptError, read_attempt, read_posted_attempt, scope_errors
+from events.forms import GatheringForm
 from events.models import ApiToken, Gathering, Invitation, get_gathering_for
-from events.services import FieldAttempt, field_record
+from events.services import field_record
 from leaders import views as leader_views
 from turf.forms import ID_CHOICES
 from turf.models import Entry, Turf
@@ -199,82 +200,21 @@ def call(request, voter_id):
 # --- recording ------------------------------------------------------------------------------------
 
 
-def _error_text(form: AttemptForm) -> str:
-    return " ".join(
-        " ".join(messages_) if name == "__all__" else f"{name}: {' '.join(messages_)}"
-        for name, messages_ in form.errors.items()
-    )
-
-
-def _scope_errors(user, forms: list[AttemptForm]) -> dict[int, str]:
-    """Check every voter, household, number and gathering against the user's lists, in four queries.
-
-    Out of scope reads like missing: the error never says whose list a voter is on.
-    """
-    voter_ids = set().union(*(form.voter_ids() for form in forms)) if forms else set()
-    household_ids = {form.cleaned_data["household"] for form in forms if form.cleaned_data["household"]}
-    listed = {}
-    households = set()
-    if voter_ids or household_ids:
-        rows = (
-            Entry.objects.visible_to(user)
-            .filter(cycle__is_active=True)
-            .filter(Q(voter_id__in=voter_ids) | Q(household_id__in=household_ids))
-            .values_list("voter_id", "household_id")
-        )
-        for voter_id, household_id in rows:
-            listed[voter_id] = household_id
-            households.add(household_id)
-    phone_ids = {form.cleaned_data["phone"] for form in forms if form.cleaned_data["phone"]}
-    phones = dict(Phone.objects.filter(pk__in=phone_ids).values_list("pk", "voter_id")) if phone_ids else {}
-    gathering_ids = {form.cleaned_data["gathering"] for form in forms if form.cleaned_data["gathering"]}
-    gatherings = (
-        set(Gathering.objects.visible_to(user).filter(pk__in=gathering_ids).values_list("pk", flat=True))
-        if gathering_ids
-        else set()
-    )
-    errors = {}
-    for index, form in enumerate(forms):
-        data = form.cleaned_data
-        missing = sorted(voter_id for voter_id in form.voter_ids() if voter_id not in listed)
-        if missing:
-            errors[index] = f"Voter {missing[0]} is not on your lists."
-        elif data["household"] and data["household"] not in households:
-            errors[index] = f"Household {data['household']} is not on your lists."
-        elif data["household"] and any(
-            listed[p.cleaned_data["voter"]] != data["household"] for p in form.people_forms
-        ):
-            errors[index] = "Everyone named at a door must live there."
-        elif data["phone"] and phones.get(data["phone"]) != data["voter"]:
-            errors[index] = f"Phone {data['phone']} is not a number of voter {data['voter']}."
-        elif data["gathering"] and data["gathering"] not in gatherings:
-            errors[index] = f"Gathering {data['gathering']} is not one of yours."
-    return errors
-
-
-def _field_attempt(form: AttemptForm) -> FieldAttempt:
-    return FieldAttempt(
-        attempt=form.to_attempt(),
-        gathering_id=form.cleaned_data["gathering"],
-        rsvp=form.cleaned_data["rsvp"],
-        emails=form.emails(),
-    )
-
-
 @login_required
 @require_POST
 def record(request):
     """Record one call or knock posted by a page form without JavaScript, then go on to the next."""
-    form = attempt_form_from_post(request.POST)
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
         next_url = reverse("home")
-    if not form.is_valid():
-        messages.error(request, f"Not saved: {_error_text(form)}")
+    try:
+        item = read_posted_attempt(request.POST)
+    except AttemptError as error:
+        messages.error(request, f"Not saved: {error}")
         return redirect(request.META.get("HTTP_REFERER") or next_url)
-    if _scope_errors(request.user, [form]):
+    if scope_errors(request.user, [item]):
         raise Http404
-    (outcome,) = field_record(user=request.user, items=[_field_attempt(form)])
+    (outcome,) = field_record(user=request.user, items=[item])
     if outcome.status == Recorded.REJECTED:
         messages.error(request, f"Not saved: {outcome.error}")
     else:
@@ -330,29 +270,25 @@ def sync(request):
     items = payload.get("attempts") if isinstance(payload, dict) else None
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
         return _bad_batch(f'Send {{"attempts": [...]}} with 1 to {MAX_BATCH} attempts.')
-    forms = [attempt_form_from_json(item) for item in items]
     results: list[dict | None] = [None] * len(items)
-    valid = []
-    for index, form in enumerate(forms):
-        if form.is_valid():
+    valid, read = [], []
+    for index, raw in enumerate(items):
+        try:
+            read.append(read_attempt(raw))
             valid.append(index)
-        else:
-            raw_uuid = items[index].get("uuid") if isinstance(items[index], dict) else None
-            results[index] = {
-                "uuid": str(raw_uuid or ""),
-                "status": Recorded.REJECTED,
-                "error": _error_text(form),
-            }
-    scope = _scope_errors(user, [forms[index] for index in valid])
+        except AttemptError as error:
+            raw_uuid = raw.get("uuid") if isinstance(raw, dict) else None
+            results[index] = {"uuid": str(raw_uuid or ""), "status": Recorded.REJECTED, "error": str(error)}
+    scope = scope_errors(user, read)
     to_record = []
     for position, index in enumerate(valid):
         if position in scope:
-            uuid_ = str(forms[index].cleaned_data["uuid"])
+            uuid_ = str(read[position].attempt.client_uuid)
             results[index] = {"uuid": uuid_, "status": Recorded.REJECTED, "error": scope[position]}
         else:
-            to_record.append(index)
-    outcomes = field_record(user=user, items=[_field_attempt(forms[index]) for index in to_record])
-    for index, outcome in zip(to_record, outcomes, strict=True):
+            to_record.append((index, read[position]))
+    outcomes = field_record(user=user, items=[item for _, item in to_record])
+    for (index, _), outcome in zip(to_record, outcomes, strict=True):
         results[index] = {"uuid": str(outcome.client_uuid), "status": outcome.status, "error": outcome.error}
     return JsonResponse({"results": results})
 

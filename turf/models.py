@@ -6,8 +6,9 @@ so a race between two cuts fails loudly instead of handing one neighbor to two l
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, models
+from django.db.models import Exists, Lookup, OuterRef, Q
 from django.shortcuts import get_object_or_404
 
 from contacts.models import Household, Suppression, Voter
@@ -170,6 +171,61 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voter_id} on {self.turf}"
+
+
+class AnyOf(Lookup):
+    """`field__any_of=[ids]`: one array parameter, so the SQL is the same whatever the list's length."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, list(self.rhs)]
+
+
+for _name in ("voter", "household"):
+    Entry._meta.get_field(_name).register_lookup(AnyOf)
+
+# Compiled scope checks, one per user's scope, each worker's own: (SQL, the scope's parameters).
+_LISTED_SQL: dict[tuple, tuple[str, tuple] | None] = {}
+_LISTED_SQL_MAX = 10_000
+
+
+def listed_targets(user, voter_ids, household_ids) -> list[tuple[int, int | None]]:
+    """(voter, household) of each of the user's entries this cycle among these voters or households.
+
+    The sync API asks this for every batch. The query is `Entry.objects.visible_to(user)`'s, but
+    compiling it costs more than running it, so each worker compiles it once per scope (who the
+    user is, their role and counties) and then only swaps the two lists in.
+    """
+    if not voter_ids and not household_ids:
+        return []
+    key = (user.pk, user.role, tuple(user.counties or ()))
+    if key not in _LISTED_SQL:
+        if len(_LISTED_SQL) >= _LISTED_SQL_MAX:
+            _LISTED_SQL.clear()
+        query = (
+            Entry.objects.visible_to(user)
+            .filter(cycle__is_active=True)
+            .filter(Q(voter_id__any_of=[]) | Q(household_id__any_of=[]))
+            .values_list("voter_id", "household_id")
+        )
+        try:
+            sql, params = query.query.sql_with_params()
+        except EmptyResultSet:  # a role that sees no lists
+            _LISTED_SQL[key] = None
+        else:
+            # The two lists are the query's last parameters: everything before them is the scope.
+            if list(params[-2:]) != [[], []]:
+                raise RuntimeError("Entry.objects.visible_to() changed shape: re-check listed_targets().")
+            _LISTED_SQL[key] = (sql, params[:-2])
+    if _LISTED_SQL[key] is None:
+        return []
+    sql, scope = _LISTED_SQL[key]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*scope, list(voter_ids), list(household_ids)])
+        return cursor.fetchall()
 
 
 class PoolVoter(models.Model):
