@@ -7,9 +7,11 @@ Scoping is the caller's job: contacts cannot see turf, so callers pass only vote
 requesting leader's lists.
 """
 
+import json
 import shutil
 import uuid
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -100,33 +102,31 @@ def _can_confirm(user) -> bool:
     return bool(user.is_state_staff or user.is_coordinator)
 
 
-# One array a column (UNNEST) rather than a placeholder a value: the statement is the same for
-# every batch, and the driver adapts 17 parameters instead of 300. ON CONFLICT DO NOTHING: a UUID
-# sent twice, in one batch or two, concurrently or a week apart, lands once; a concurrent insert of
-# the same UUID makes this one wait for it, then skip. Party IDs join only the rows this statement
-# inserted, so a replay adds none. Table and column names come from the models; values are parameters.
+# The whole batch is one JSON parameter that PostgreSQL unpacks (jsonb_to_recordset): the statement
+# is the same for every batch, and the driver adapts two strings instead of 300 values. ON CONFLICT
+# DO NOTHING: a UUID sent twice, in one batch or two, concurrently or a week apart, lands once; a
+# concurrent insert of the same UUID makes this one wait for it, then skip. Party IDs join only the
+# rows this statement inserted, so a replay adds none. Table and column names come from the models;
+# values are parameters.
 INSERT_ATTEMPTS_SQL = f"""
     WITH new AS (
         INSERT INTO {ContactAttempt._meta.db_table} (client_uuid, leader_id, voter_id, household_id,
             channel, result, note, device_time, received_at, latitude, longitude)
-        SELECT a.client_uuid, %(leader)s, a.voter_id, a.household_id, a.channel, a.result, a.note,
-            a.device_time, %(now)s, a.latitude, a.longitude
-        FROM UNNEST(%(uuids)s::uuid[], %(voters)s::bigint[], %(households)s::bigint[], %(channels)s::text[],
-            %(results)s::text[], %(notes)s::text[], %(device_times)s::timestamptz[], %(latitudes)s::float8[],
-            %(longitudes)s::float8[]) WITH ORDINALITY AS a (client_uuid, voter_id, household_id, channel,
-            result, note, device_time, latitude, longitude, position)
-        ORDER BY a.position
+        SELECT a.uuid, %(leader)s, a.voter, a.household, a.channel, a.result, a.note, a.device_time,
+            %(now)s, a.latitude, a.longitude
+        FROM jsonb_to_recordset(%(attempts)s::jsonb) AS a (n int, uuid uuid, voter bigint, household bigint,
+            channel text, result text, note text, device_time timestamptz, latitude float8, longitude float8)
+        ORDER BY a.n
         ON CONFLICT (client_uuid) DO NOTHING
         RETURNING client_uuid, id
     ), party_ids AS (
         INSERT INTO {PartyID._meta.db_table} (voter_id, value, channel, leader_id, attempt_id, source,
             recorded_at)
-        SELECT p.voter_id, p.value, p.channel, %(leader)s, new.id, p.source, p.recorded_at
-        FROM UNNEST(%(id_uuids)s::uuid[], %(id_voters)s::bigint[], %(id_values)s::smallint[],
-            %(id_channels)s::text[], %(id_sources)s::text[], %(id_times)s::timestamptz[])
-            WITH ORDINALITY AS p (client_uuid, voter_id, value, channel, source, recorded_at, position)
-        JOIN new USING (client_uuid)
-        ORDER BY p.position
+        SELECT p.voter, p.value, p.channel, %(leader)s, new.id, p.source, p.recorded_at
+        FROM jsonb_to_recordset(%(party_ids)s::jsonb) AS p (n int, uuid uuid, voter bigint, value smallint,
+            channel text, source text, recorded_at timestamptz)
+        JOIN new ON new.client_uuid = p.uuid
+        ORDER BY p.n
     )
     SELECT client_uuid, id FROM new
 """  # noqa: S608
@@ -134,41 +134,29 @@ INSERT_ATTEMPTS_SQL = f"""
 
 def _insert_attempts(leader, attempts: Sequence[Attempt], now: datetime) -> dict[uuid.UUID, int]:
     """Insert the attempts whose UUID is new and their party IDs, in one statement; return {uuid: id} inserted."""
-    # The same UUID twice in one batch: only the first copy is inserted, so only its IDs count.
-    firsts: dict[uuid.UUID, Attempt] = {}
-    for a in attempts:
-        firsts.setdefault(a.client_uuid, a)
-    party_ids = [
+    rows, party_ids, seen = [], [], set()
+    for n, a in enumerate(attempts):
+        client_uuid, device_time = str(a.client_uuid), a.device_time.isoformat()
+        rows.append({"n": n, "uuid": client_uuid, "voter": a.voter_id, "household": a.household_id,
+                     "channel": a.channel, "result": a.result, "note": a.note, "device_time": device_time,
+                     "latitude": a.latitude, "longitude": a.longitude})  # fmt: skip
+        # The same UUID twice in one batch: only the first copy is inserted, so only its IDs count.
+        if client_uuid in seen:
+            continue
+        seen.add(client_uuid)
         # A device clock running fast must not make an ID outrank newer ones.
-        (
-            a.client_uuid,
-            person.voter_id,
-            person.party_id,
-            a.channel,
-            SOURCES[a.channel],
-            min(a.device_time, now),
-        )
-        for a in firsts.values()
-        for person in a.people
-        if person.party_id is not None
-    ]
-    id_columns = list(zip(*party_ids, strict=True)) or [()] * 6
+        recorded_at = min(a.device_time, now).isoformat()
+        party_ids += [
+            {"n": len(party_ids) + i, "uuid": client_uuid, "voter": person.voter_id, "value": person.party_id,
+             "channel": a.channel, "source": SOURCES[a.channel], "recorded_at": recorded_at}
+            for i, person in enumerate(p for p in a.people if p.party_id is not None)
+        ]  # fmt: skip
     params = {
         "leader": leader.pk,
         "now": now,
-        "uuids": [a.client_uuid for a in attempts],
-        "voters": [a.voter_id for a in attempts],
-        "households": [a.household_id for a in attempts],
-        "channels": [a.channel for a in attempts],
-        "results": [a.result for a in attempts],
-        "notes": [a.note for a in attempts],
-        "device_times": [a.device_time for a in attempts],
-        "latitudes": [a.latitude for a in attempts],
-        "longitudes": [a.longitude for a in attempts],
-    } | dict(
-        zip(("id_uuids", "id_voters", "id_values", "id_channels", "id_sources", "id_times"),
-            map(list, id_columns), strict=True)
-    )  # fmt: skip
+        "attempts": json.dumps(rows),
+        "party_ids": json.dumps(party_ids),
+    }
     with connection.cursor() as cursor:
         cursor.execute(INSERT_ATTEMPTS_SQL, params)
         return dict(cursor.fetchall())
@@ -280,8 +268,11 @@ def contact_record_many(*, leader, attempts: Sequence[Attempt]) -> list[Recorded
     if not attempts:
         return []
     now = timezone.now()
-    # No savepoint when a caller's transaction wraps this: the batch stands or falls with it.
-    with transaction.atomic(savepoint=False):
+    needs_more = any(_needs_side_effects(a) for a in attempts)
+    # Most batches are calls and knocks and IDs: one statement, atomic on its own, so no transaction
+    # to open and commit. Else no savepoint when a caller's transaction wraps this: the batch stands
+    # or falls with it.
+    with transaction.atomic(savepoint=False) if needs_more else nullcontext():
         inserted = _insert_attempts(leader, attempts, now)
         missing = {a.client_uuid for a in attempts if a.client_uuid not in inserted}
         earlier = (
@@ -311,7 +302,6 @@ def contact_record_many(*, leader, attempts: Sequence[Attempt]) -> list[Recorded
             else:
                 error = "This attempt ID was already used by someone else."
                 outcomes.append(Recorded(a.client_uuid, Recorded.REJECTED, error, attempt=a))
-        # Most batches are unanswered doors and calls and IDs: nothing more to write, no query to run.
         side_effects = [(attempt_id, a) for attempt_id, a in created if _needs_side_effects(a)]
         if side_effects:
             _side_effects(leader, side_effects, now)

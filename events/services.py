@@ -1,6 +1,7 @@
 """Writes of the field app: a synced batch of calls and knocks, with invitations and emails learned."""
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,7 +48,10 @@ def field_record(*, user, items: Sequence[FieldAttempt]) -> list[Recorded]:
     Only newly created attempts invite or store emails, so a replayed batch changes nothing. The
     caller has checked that every voter, household, phone and gathering is in the user's scope.
     """
-    with transaction.atomic():
+    # Invitations and emails are written after the attempts, in the same transaction; without them,
+    # contact_record_many decides whether it needs one.
+    needs_transaction = any(item.gathering_id or item.emails for item in items)
+    with transaction.atomic() if needs_transaction else nullcontext():
         outcomes = contact_record_many(leader=user, attempts=[item.attempt for item in items])
         emails = []
         for item, outcome in zip(items, outcomes, strict=True):
@@ -66,5 +70,6 @@ def field_record(*, user, items: Sequence[FieldAttempt]) -> list[Recorded]:
                 LearnedEmail(voter_id=voter_id, address=address, leader=user, attempt_id=outcome.attempt_id)
                 for voter_id, address in item.emails
             ]
-        LearnedEmail.objects.bulk_create(emails, ignore_conflicts=True)
+        if emails:
+            LearnedEmail.objects.bulk_create(emails, ignore_conflicts=True)
     return outcomes
