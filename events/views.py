@@ -30,6 +30,7 @@ from leaders import views as leader_views
 from turf.forms import ID_CHOICES
 from turf.models import Entry, Turf
 from turf.services import callable_phones
+from turf.walking import next_door
 
 MAX_BATCH = 100
 # The app shell the service worker keeps: every asset a field page loads.
@@ -117,10 +118,7 @@ def _field_home(request):
             "doors_total": doors.count(),
             "doors_done": doors.filter(done=True).count(),
             "next_call": _call_entries(turf, user).filter(called=False).first(),
-            "next_door": doors.filter(done=False)
-            .select_related("household")
-            .order_by("household__street_name", "household__street_side", "household__house_number")
-            .first(),
+            "next_door": next_door(turf),
         }
     return render(request, "events/home.html", context)
 

@@ -2,7 +2,6 @@
 
 import base64
 import uuid
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import qrcode
@@ -12,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_POST
 from qrcode.image.svg import SvgPathImage
 
 from contacts import party
-from contacts.models import Channel, ContactAttempt, Household, Suppression, Voter
+from contacts.models import ContactAttempt, Suppression, Voter
 from contacts.services import Recorded, contact_record_many
 from turf import services
 from turf.forms import (
@@ -46,6 +45,7 @@ from turf.models import (
     leaders_visible_to,
     voters_visible_to,
 )
+from turf.walking import Door, doors_in_walking_order, knocked_households
 
 DOOR_RESULTS = [
     ContactAttempt.Result.TALKED,
@@ -79,68 +79,6 @@ def _editable_turf(request, pk) -> Turf:
     if not turf.can_edit(request.user):
         raise PermissionDenied
     return turf
-
-
-# --- lists, grouped into doors in walking order ---------------------------------------------------
-
-
-@dataclass
-class Door:
-    """One household on a list, with its listed voters, in walking order."""
-
-    household: Household | None
-    distance_m: float | None
-    located: bool
-    voters: list = field(default_factory=list)
-
-    @property
-    def side(self) -> str:
-        household = self.household
-        if household is None:
-            return ""
-        if household.street_side:
-            return household.street_side
-        if household.house_number is not None:
-            return "even" if household.house_number % 2 == 0 else "odd"
-        return ""
-
-    def walk_key(self, street_rank: dict) -> tuple:
-        household = self.household
-        street = household.street_name if household else ""
-        number = household.house_number if household and household.house_number is not None else 0
-        unit = household.unit_number if household else ""
-        return (street_rank.get(street, 0), street, self.side, number, unit)
-
-
-def _doors(turf: Turf, list_name: str, *, phones: bool = False) -> list[Door]:
-    """Return a list's households in walking order: streets nearest first, then side, then number."""
-    entries = {
-        entry.voter_id: entry
-        for entry in Entry.objects.filter(turf=turf, list=list_name).listed().select_related("household")
-    }
-    voters = party.with_party_signals(Voter.objects.filter(pk__in=entries)).order_by(
-        "last_name", "first_name"
-    )
-    if phones:
-        callable_numbers = services.callable_phones().order_by("-kind", "pk")
-        voters = voters.prefetch_related(
-            Prefetch("phones", queryset=callable_numbers, to_attr="callable_phones")
-        )
-    now = timezone.now()
-    doors: dict = {}
-    for voter in voters:
-        entry = entries[voter.pk]
-        voter.likely = party.likely_party(voter, now=now)
-        key = entry.household_id or f"voter-{voter.pk}"
-        door = doors.setdefault(key, Door(entry.household, entry.distance_m, entry.located))
-        door.voters.append(voter)
-    nearest: dict[str, float] = {}
-    for door in doors.values():
-        street = door.household.street_name if door.household else ""
-        distance = door.distance_m if door.distance_m is not None else float("inf")
-        nearest[street] = min(nearest.get(street, float("inf")), distance)
-    rank = {street: index for index, street in enumerate(sorted(nearest, key=lambda s: (nearest[s], s)))}
-    return sorted(doors.values(), key=lambda door: door.walk_key(rank))
 
 
 def _map_points(turf: Turf, lists: dict[str, list[Door]]) -> dict:
@@ -223,7 +161,10 @@ def index(request):
 def detail(request, pk):
     """Show one leader's call list and door list on a map and in tables; staff tools below."""
     turf = get_turf_for(request.user, pk)
-    lists = {Entry.List.CALL: _doors(turf, Entry.List.CALL), Entry.List.DOOR: _doors(turf, Entry.List.DOOR)}
+    lists = {
+        Entry.List.CALL: doors_in_walking_order(turf, Entry.List.CALL),
+        Entry.List.DOOR: doors_in_walking_order(turf, Entry.List.DOOR),
+    }
     can_edit = turf.can_edit(request.user) and turf.is_active
     context = {
         "turf": turf,
@@ -492,7 +433,7 @@ def _qr_data_uri(url: str) -> str:
 
 def _sheet(request, pk, list_name: str, template: str, results):
     turf = get_turf_for(request.user, pk)
-    doors = _doors(turf, list_name, phones=list_name == Entry.List.CALL)
+    doors = doors_in_walking_order(turf, list_name, phones=list_name == Entry.List.CALL)
     for door in doors:
         if door.household is not None:
             door.qr = _qr_data_uri(
@@ -548,14 +489,9 @@ def doors(request):
     if not request.user.is_leader:
         raise Http404
     turf = Turf.objects.visible_to(request.user).current().active().filter(leader=request.user).first()
-    door_list = _doors(turf, Entry.List.DOOR) if turf else []
+    door_list = doors_in_walking_order(turf, Entry.List.DOOR) if turf else []
     ids = [door.household.pk for door in door_list if door.household]
-    knocked = set(
-        ContactAttempt.objects.filter(
-            household_id__in=ids, leader=request.user, channel__in=[Channel.DOOR, Channel.PAPER],
-            device_time__gte=turf.created_at if turf else timezone.now(),
-        ).values_list("household_id", flat=True)
-    )  # fmt: skip
+    knocked = knocked_households(turf, ids) if turf else set()
     hostile = _hostile_households(ids)
     for door in door_list:
         door.knocked = bool(door.household) and door.household.pk in knocked
@@ -567,7 +503,7 @@ def doors(request):
 def knock(request, household_pk):
     """The knock screen: one household result, or an ID for each person talked to."""
     turf = Turf.objects.visible_to(request.user).current().active().filter(leader=request.user).first()
-    door_list = _doors(turf, Entry.List.DOOR) if turf and request.user.is_leader else []
+    door_list = doors_in_walking_order(turf, Entry.List.DOOR) if turf and request.user.is_leader else []
     doors_here = [door for door in door_list if door.household]
     order = [door.household.pk for door in doors_here]
     if household_pk not in order:
@@ -605,7 +541,7 @@ def knock(request, household_pk):
 def paper(request, pk):
     """Enter a leader's walk sheet from paper: a row per household, keyboard only, safe to resubmit."""
     turf = _editable_turf(request, pk)
-    door_list = [door for door in _doors(turf, Entry.List.DOOR) if door.household]
+    door_list = [door for door in doors_in_walking_order(turf, Entry.List.DOOR) if door.household]
     form = PaperSheetForm(request.POST or None, doors=door_list)
     if request.method == "POST" and form.is_valid():
         # The doors are this turf's own, so every voter is in scope; the contacts are the leader's.

@@ -1,0 +1,24 @@
+"""The leader's home screen: progress on both lists, and the next call and door to take."""
+
+from django.urls import reverse
+
+from tests.conftest import make_client, make_turf
+from tests.events.conftest import a_knock
+from tests.events.test_sync import post
+from tests.turf.conftest import MARYVILLE, make_household, make_voter, offset
+from turf.models import Entry
+
+
+def test_it_counts_progress_and_sends_the_leader_to_the_next_door_in_walking_order(alice, lists):
+    # Alice's doors are two on Elm; add a door on a street further away that sorts first by name.
+    far = make_voter(make_household(offset(MARYVILLE, 0, 900), street="Ash", number=2))
+    make_turf(alice, cycle=lists.cycle, doors=[far])
+    Entry.objects.filter(voter=far).update(distance_m=900)
+    client = make_client(alice)
+    home = client.get(reverse("home")).context
+    assert (home["doors_done"], home["doors_total"]) == (0, 5)
+    assert home["next_door"].household == lists.homes[0]  # the nearest street first, not "Ash"
+    post(client, [a_knock(lists.homes[0])])
+    home = client.get(reverse("home")).context
+    assert home["doors_done"] == 2  # two voters live at the door knocked
+    assert home["next_door"].household == lists.homes[1]

@@ -1,0 +1,90 @@
+"""Doors in walking order: a list grouped by household, streets nearest first, then side, number.
+
+The door list, the knock screen, the paper sheets and the leader's home screen all walk the same way.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from contacts import party
+from contacts.models import Channel, ContactAttempt, Household, Voter
+from turf import services
+from turf.models import Entry, Turf
+
+
+@dataclass
+class Door:
+    """One household on a list, with its listed voters, in walking order."""
+
+    household: Household | None
+    distance_m: float | None
+    located: bool
+    voters: list = field(default_factory=list)
+
+    @property
+    def side(self) -> str:
+        household = self.household
+        if household is None:
+            return ""
+        if household.street_side:
+            return household.street_side
+        if household.house_number is not None:
+            return "even" if household.house_number % 2 == 0 else "odd"
+        return ""
+
+    def walk_key(self, street_rank: dict) -> tuple:
+        household = self.household
+        street = household.street_name if household else ""
+        number = household.house_number if household and household.house_number is not None else 0
+        unit = household.unit_number if household else ""
+        return (street_rank.get(street, 0), street, self.side, number, unit)
+
+
+def doors_in_walking_order(turf: Turf, list_name: str, *, phones: bool = False) -> list[Door]:
+    """Return a list's households in walking order: streets nearest first, then side, then number."""
+    entries = {
+        entry.voter_id: entry
+        for entry in Entry.objects.filter(turf=turf, list=list_name).listed().select_related("household")
+    }
+    voters = party.with_party_signals(Voter.objects.filter(pk__in=entries)).order_by(
+        "last_name", "first_name"
+    )
+    if phones:
+        callable_numbers = services.callable_phones().order_by("-kind", "pk")
+        voters = voters.prefetch_related(
+            Prefetch("phones", queryset=callable_numbers, to_attr="callable_phones")
+        )
+    now = timezone.now()
+    doors: dict = {}
+    for voter in voters:
+        entry = entries[voter.pk]
+        voter.likely = party.likely_party(voter, now=now)
+        key = entry.household_id or f"voter-{voter.pk}"
+        door = doors.setdefault(key, Door(entry.household, entry.distance_m, entry.located))
+        door.voters.append(voter)
+    nearest: dict[str, float] = {}
+    for door in doors.values():
+        street = door.household.street_name if door.household else ""
+        distance = door.distance_m if door.distance_m is not None else float("inf")
+        nearest[street] = min(nearest.get(street, float("inf")), distance)
+    rank = {street: index for index, street in enumerate(sorted(nearest, key=lambda s: (nearest[s], s)))}
+    return sorted(doors.values(), key=lambda door: door.walk_key(rank))
+
+
+def knocked_households(turf: Turf, household_ids) -> set[int]:
+    """The households among these that the turf's leader has knocked (or reported on paper) this turf."""
+    return set(
+        ContactAttempt.objects.filter(
+            household_id__in=household_ids, leader_id=turf.leader_id, channel__in=[Channel.DOOR, Channel.PAPER],
+            device_time__gte=turf.created_at,
+        ).values_list("household_id", flat=True)
+    )  # fmt: skip
+
+
+def next_door(turf: Turf) -> Door | None:
+    """The first door in walking order that the leader has not knocked yet."""
+    door_list = [door for door in doors_in_walking_order(turf, Entry.List.DOOR) if door.household]
+    knocked = knocked_households(turf, [door.household.pk for door in door_list])
+    return next((door for door in door_list if door.household.pk not in knocked), None)
