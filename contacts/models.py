@@ -10,7 +10,9 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
 
 
 class Election(models.Model):
@@ -395,9 +397,36 @@ class LeaderMark(models.Model):
 
 
 class SuppressionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see every suppression; coordinators those of voters in their counties; others none."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_state_staff:
+            return self
+        if user.is_coordinator:
+            return self.filter(voter__county__in=user.counties)
+        # Leaders meet suppressions only through their lists, which turf filters.
+        return self.none()
+
     def in_force(self):
-        """Return suppressions that hide a voter: confirmed, or not needing confirmation."""
-        return self.filter(Q(confirmed_at__isnull=False) | ~Q(reason__in=Suppression.NEEDS_CONFIRMATION))
+        """Return suppressions that hide a voter: confirmed, or not needing confirmation, and not dismissed."""
+        return self.filter(dismissed_at__isnull=True).filter(
+            Q(confirmed_at__isnull=False) | ~Q(reason__in=Suppression.NEEDS_CONFIRMATION)
+        )
+
+    def pending(self):
+        """Return reported moves and deaths nobody has confirmed or dismissed yet, oldest first."""
+        return self.filter(Suppression.PENDING).order_by("created_at", "pk")
+
+    def with_report_counts(self):
+        """Count the leaders who reported each one's reason for its voter, and the reports dismissed before."""
+        same = Suppression.objects.filter(voter=OuterRef("voter"), reason=OuterRef("reason")).order_by()
+        by_voter = same.values("voter")
+        dismissed = by_voter.filter(dismissed_at__isnull=False)
+        return self.annotate(
+            reporters=Subquery(by_voter.annotate(n=Count("created_by", distinct=True)).values("n")),
+            dismissed_before=Coalesce(Subquery(dismissed.annotate(n=Count("pk")).values("n")), 0),
+        )
 
 
 class Suppression(models.Model):
@@ -412,6 +441,7 @@ class Suppression(models.Model):
         DO_NOT_CONTACT = "do_not_contact", "Do not contact"
 
     NEEDS_CONFIRMATION = (Reason.MOVED, Reason.DECEASED)
+    PENDING = Q(reason__in=NEEDS_CONFIRMATION, confirmed_at__isnull=True, dismissed_at__isnull=True)
 
     voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="suppressions")
     phone = models.ForeignKey(
@@ -430,11 +460,39 @@ class Suppression(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # A dismissed report was wrong: it hides nobody, and a later report starts a new row.
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(null=True, blank=True)
 
     objects = SuppressionQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["voter", "reason"])]
+        indexes = [
+            models.Index(fields=["voter", "reason"]),
+            # The reports waiting for a coordinator, counted in their menu on every page. This is
+            # PENDING spelled out: Meta cannot see the class body.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(
+                    reason__in=["moved", "deceased"], confirmed_at__isnull=True, dismissed_at__isnull=True
+                ),
+                name="suppression_pending",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="suppression_confirmed_or_dismissed",
+                condition=Q(confirmed_at__isnull=True) | Q(dismissed_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.get_reason_display()
+
+
+def get_report_for(user, pk) -> Suppression:
+    """Fetch a reported move or death the user may decide on, or 404 as if it did not exist."""
+    reports = Suppression.objects.visible_to(user).filter(reason__in=Suppression.NEEDS_CONFIRMATION)
+    return get_object_or_404(reports.select_related("voter"), pk=pk)

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
@@ -163,14 +164,19 @@ def _insert_attempts(leader, attempts: Sequence[Attempt], now: datetime) -> dict
 
 
 def _suppress(*, voter_ids, reason, attempt_id, by, now, phone_id=None) -> None:
-    """Add a suppression per voter unless one stands; a second reporter confirms a move or death."""
+    """Add a suppression per voter unless one stands; a second reporter confirms a move or death.
+
+    A dismissed report does not stand: the next report of it starts a new one, waiting again.
+    """
     if not voter_ids:
         return
     # Lock the voters so two leaders reporting the same death at once make one row, then confirm it.
     list(Voter.objects.select_for_update().filter(pk__in=voter_ids).values_list("pk", flat=True))
     existing = {
         s.voter_id: s
-        for s in Suppression.objects.filter(voter_id__in=voter_ids, reason=reason, phone_id=phone_id)
+        for s in Suppression.objects.filter(
+            voter_id__in=voter_ids, reason=reason, phone_id=phone_id, dismissed_at__isnull=True
+        )
     }
     needs_confirmation = reason in Suppression.NEEDS_CONFIRMATION
     confirm_now = needs_confirmation and _can_confirm(by)
@@ -197,6 +203,33 @@ def _suppress(*, voter_ids, reason, attempt_id, by, now, phone_id=None) -> None:
             standing.confirmed_by, standing.confirmed_at = by, now
             standing.save(update_fields=["confirmed_by", "confirmed_at"])
     Suppression.objects.bulk_create(new)
+
+
+def _decide_report(suppression: Suppression, by, **decision) -> Suppression:
+    if not _can_confirm(by):
+        raise PermissionDenied("Only coordinators and staff decide on reported moves and deaths.")
+    if suppression.reason not in Suppression.NEEDS_CONFIRMATION:
+        raise ValueError(f"A {suppression.get_reason_display().lower()} suppression needs no decision.")
+    with transaction.atomic():
+        # The voter first, as `_suppress` locks it: a report arriving meanwhile waits, then sees the
+        # decision. The row next: of two coordinators acting at once, the second finds it decided.
+        list(Voter.objects.select_for_update().filter(pk=suppression.voter_id).values_list("pk", flat=True))
+        suppression = Suppression.objects.select_for_update().get(pk=suppression.pk)
+        if suppression.confirmed_at is None and suppression.dismissed_at is None:
+            for name, value in decision.items():
+                setattr(suppression, name, value)
+            suppression.save(update_fields=list(decision))
+    return suppression
+
+
+def suppression_confirm(*, suppression: Suppression, by) -> Suppression:
+    """Confirm a reported move or death so it hides the voter; a decided report is left as it is."""
+    return _decide_report(suppression, by, confirmed_by=by, confirmed_at=timezone.now())
+
+
+def suppression_dismiss(*, suppression: Suppression, by) -> Suppression:
+    """Dismiss a reported move or death as wrong: the voter stays listed; a decided report is left as it is."""
+    return _decide_report(suppression, by, dismissed_by=by, dismissed_at=timezone.now())
 
 
 def _household_voter_ids(household_ids: set[int]) -> dict[int, list[int]]:
