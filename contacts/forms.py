@@ -28,3 +28,9 @@ class ImportForm(forms.Form):
         if not upload.size:
             raise forms.ValidationError("The file is empty.")
         return upload
+
+
+class ReportDecisionForm(forms.Form):
+    """A coordinator's confirm or dismiss button on a reported move or death: the page to return to."""
+
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

@@ -1,33 +1,43 @@
-"""Staff pages for data imports: upload a file, follow its progress, download its rejects."""
+"""Staff pages for the voter file: data imports, and the reported moves and deaths to confirm."""
 
 from functools import wraps
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contacts import services
-from contacts.forms import ImportForm
-from contacts.models import ImportRun
+from contacts.forms import ImportForm, ReportDecisionForm
+from contacts.models import ImportRun, Suppression, get_report_for
 from lib.uploads import CappedDiskUploadHandler
 
 
-def staff_only(view):
-    """Let state staff in; anyone else signed in finds nothing here (404), as if it did not exist."""
+def _only(allowed):
+    """Let in the signed-in users `allowed` accepts; anyone else finds nothing here (404), as if it did not exist."""
 
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not getattr(request.user, "is_state_staff", False):
-            raise Http404
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not allowed(request.user):
+                raise Http404
+            return view(request, *args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorator
+
+
+staff_only = _only(lambda user: user.is_state_staff)
+coordinators_and_staff = _only(lambda user: user.is_state_staff or user.is_coordinator)
 
 
 def _runs_page(request, form: ImportForm, *, status: int = 200):
@@ -106,3 +116,52 @@ def import_report(request, pk: int):
         filename=f"{Path(run.file_name).name}.rejects.csv",
         content_type="text/csv; charset=utf-8",
     )
+
+
+# --- Reported moves and deaths: DESIGN.md section 5 wants a second person to confirm them ---------
+
+REPORTS_PER_PAGE = 25
+
+
+@coordinators_and_staff
+@require_GET
+def reports(request):
+    """List the reported moves and deaths nobody has confirmed or dismissed yet, oldest first."""
+    pending = (
+        Suppression.objects.visible_to(request.user)
+        .pending()
+        .with_report_counts()
+        .select_related("voter__household", "created_by", "attempt")
+    )
+    page = Paginator(pending, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "contacts/reports.html", {"page": page})
+
+
+def _decide(request, pk: int, decide):
+    report = get_report_for(request.user, pk)
+    form = ReportDecisionForm(request.POST)
+    page = form.cleaned_data["page"] if form.is_valid() else None
+    already = report.confirmed_at is not None or report.dismissed_at is not None
+    report = decide(suppression=report, by=request.user)
+    name, reason = report.voter.full_name, report.get_reason_display().lower()
+    if report.dismissed_at is not None:
+        said = f"{name}: {reason} dismissed by {report.dismissed_by}; they stay on the lists."
+    else:
+        said = f"{name}: {reason} confirmed by {report.confirmed_by}; they are off every list."
+    messages.success(request, f"Nothing changed. {said}" if already else said)
+    url = reverse("contacts:reports")
+    return redirect(f"{url}?page={page}" if page and page > 1 else url)
+
+
+@coordinators_and_staff
+@require_POST
+def report_confirm(request, pk: int):
+    """Confirm a reported move or death: the voter leaves every list and export."""
+    return _decide(request, pk, services.suppression_confirm)
+
+
+@coordinators_and_staff
+@require_POST
+def report_dismiss(request, pk: int):
+    """Dismiss a reported move or death as wrong: the voter stays on the lists."""
+    return _decide(request, pk, services.suppression_dismiss)

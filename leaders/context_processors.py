@@ -1,5 +1,7 @@
 from django.urls import NoReverseMatch, reverse
 
+from contacts.models import Suppression
+
 # (label, url name, roles that see it). A role sees only its own areas.
 NAVIGATION = [
     ("Home", "home", {"staff", "coordinator", "leader", "candidate"}),
@@ -9,10 +11,14 @@ NAVIGATION = [
     ("New gathering", "events:gathering_new", {"leader"}),
     ("Turf", "turf:index", {"staff", "coordinator"}),
     ("Voter file", "contacts:imports", {"staff"}),
+    ("Moves and deaths", "contacts:reports", {"staff", "coordinator"}),
     ("Admin", "admin:index", {"staff"}),
     ("Security", "mfa_index", {"staff", "coordinator", "leader", "candidate"}),
     ("Account", "account_email", {"staff", "coordinator", "leader", "candidate"}),
 ]
+
+# How much waits behind an entry, shown next to it: one COUNT on a partial index, on every page.
+COUNTS = {"contacts:reports": lambda user: Suppression.objects.visible_to(user).pending().count()}
 
 
 def navigation(request):
@@ -28,5 +34,6 @@ def navigation(request):
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append({"label": label, "url": url, "active": request.path == url})
+        count = COUNTS[name](user) if name in COUNTS else None
+        items.append({"label": label, "url": url, "active": request.path == url, "count": count})
     return {"nav_items": items}

@@ -185,6 +185,26 @@ ROUTES += [
     Route("contacts:import_report", allowed=IMPORT_STAFF, args=lambda w: [w.import_run.pk]),
 ]  # fmt: skip
 
+# --- reported moves and deaths: the county's coordinator and staff decide --------------------------
+
+
+def _reports_world(world):
+    from contacts.models import Suppression
+
+    voter = world.alice_door.voters.first()  # in Nodaway, carol's county
+    world.report = Suppression.objects.create(voter=voter, reason="moved", created_by=world.alice)
+
+
+WORLD_BUILDERS.append(_reports_world)
+ROUTES += [
+    # dave coordinates Boone: he has the page, empty, and nothing of Nodaway to act on.
+    Route("contacts:reports", allowed=frozenset({"carol", "dave", "sam"})),
+] + [
+    # Deciding again is harmless, so carol and then sam both get the redirect.
+    Route(f"contacts:{name}", method="post", allowed=TURF_STAFF, ok=(302,), args=lambda w: [w.report.pk])
+    for name in ("report_confirm", "report_dismiss")
+]  # fmt: skip
+
 # Third-party routes, by family: (predicate on the url name, who reaches a page there).
 ADMIN_FAMILY = "admin:"
 ACCOUNT_PREFIXES = ("account_", "mfa_")

@@ -1,0 +1,34 @@
+"""A coordinator signs in on a phone and confirms a neighbor's reported move."""
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import hotp_value, yield_hotp_counters_from_time
+
+from contacts.models import Suppression
+from tests.browser.test_sign_in import sign_in
+from tests.turf.conftest import MARYVILLE, make_household, make_voter
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_coordinator_confirms_a_reported_move_from_the_menu(page, alice, carol):
+    pat = make_voter(make_household(MARYVILLE), first="Pat", last="Mover")
+    report = Suppression.objects.create(voter=pat, reason=Suppression.Reason.MOVED, created_by=alice)
+
+    sign_in(page, carol.email)
+    secret = Authenticator.objects.get(user=carol, type=Authenticator.Type.TOTP).data["secret"]
+    page.get_by_label("Code").fill(f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}")
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("heading", name="Hello, Carol").wait_for()
+    page.get_by_text("Menu").click()
+    page.get_by_role("link", name="Moves and deaths 1").click()
+
+    card = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name="Pat Mover"))
+    assert "Reported by\nAlice" in card.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    card.get_by_role("button", name="Confirm: moved").click()
+
+    page.get_by_text("Pat Mover: moved confirmed by Carol; they are off every list.").wait_for()
+    page.get_by_text("Nothing waits for you").wait_for()
+    report.refresh_from_db()
+    assert report.confirmed_by == carol and report.confirmed_at is not None

@@ -1,0 +1,271 @@
+"""Reported moves and deaths: coordinators and staff confirm or dismiss them (DESIGN.md section 5)."""
+
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from contacts.models import Channel, ContactAttempt, Suppression
+from contacts.services import Person, contact_record, suppression_confirm, suppression_dismiss
+from leaders.models import User
+from tests.conftest import make_client, make_turf, make_user
+from tests.turf.conftest import KANSAS_CITY, MARYVILLE, make_cycle, make_household, make_voter
+from turf.models import Entry
+
+Result = ContactAttempt.Result
+
+
+def report(leader, voter, result=Result.MOVED, *, note="") -> Suppression:
+    """Have a leader knock on the voter's door and say they moved (or died)."""
+    contact_record(
+        leader=leader, client_uuid=uuid.uuid4(), channel=Channel.DOOR, result=result,
+        device_time=timezone.now() - timedelta(minutes=5), household=voter.household,
+        people=[Person(voter.pk)], note=note,
+    )  # fmt: skip
+    return Suppression.objects.filter(voter=voter, reason=result).latest("pk")
+
+
+def confirm(user, suppression, page=None):
+    data = {"page": page} if page else {}
+    return make_client(user).post(reverse("contacts:report_confirm", args=[suppression.pk]), data)
+
+
+def dismiss(user, suppression):
+    return make_client(user).post(reverse("contacts:report_dismiss", args=[suppression.pk]))
+
+
+def listed(voter) -> bool:
+    return Entry.objects.listed().filter(voter=voter).exists()
+
+
+@pytest.fixture
+def pat(db):
+    """A Nodaway voter on alice's door list."""
+    return make_voter(make_household(MARYVILLE), first="Pat", last="Mover")
+
+
+@pytest.fixture
+def listed_pat(pat, alice):
+    make_turf(alice, cycle=make_cycle(), doors=[pat])
+    return pat
+
+
+@pytest.fixture
+def kim(db):
+    """A Jackson County voter, outside carol's counties."""
+    return make_voter(make_household(KANSAS_CITY, county="Jackson", city="Kansas City"), first="Kim")
+
+
+def test_a_coordinator_sees_only_the_reports_in_their_counties(alice, bob, carol, sam, pat, kim):
+    report(alice, pat)
+    report(bob, kim, Result.DECEASED)
+    carols = make_client(carol).get(reverse("contacts:reports"))
+    assert carols.status_code == 200
+    assert "Pat Mover" in carols.text and "Kim" not in carols.text
+    assert [r.voter for r in carols.context["page"]] == [pat]
+    sams = make_client(sam).get(reverse("contacts:reports"))
+    assert [r.voter for r in sams.context["page"]] == [pat, kim]
+
+
+def test_it_shows_who_reported_what_when_and_what_the_voter_file_says(alice, carol, pat):
+    pat.is_registered = False
+    pat.unregistered_at = timezone.now()
+    pat.save()
+    report(alice, pat, Result.DECEASED, note="Obituary in the Forum")
+    page = make_client(carol).get(reverse("contacts:reports")).text
+    assert "Deceased" in page and "Alice" in page and "Obituary in the Forum" in page
+    assert "No longer registered" in page
+    assert "Nodaway County" in page and "precinct Maryville 1" in page
+    assert pat.household.address_line in page
+    assert "1 leader" in page
+
+
+def test_it_lists_the_oldest_first_a_page_at_a_time(alice, carol):
+    voters = [make_voter(make_household(MARYVILLE), first=f"Voter{n:02d}") for n in range(27)]
+    for voter in voters:
+        report(alice, voter)
+    client = make_client(carol)
+    first = client.get(reverse("contacts:reports")).context["page"]
+    second = client.get(reverse("contacts:reports"), {"page": 2}).context["page"]
+    assert [r.voter for r in first] == voters[:25] and [r.voter for r in second] == voters[25:]
+
+
+def test_it_leaves_out_reports_already_decided_and_other_suppressions(alice, carol, sam, pat):
+    suppression_confirm(suppression=report(alice, pat), by=sam)
+    other = make_voter(make_household(MARYVILLE))
+    suppression_dismiss(suppression=report(alice, other, Result.DECEASED), by=sam)
+    report(alice, make_voter(make_household(MARYVILLE)), Result.HOSTILE)
+    response = make_client(carol).get(reverse("contacts:reports"))
+    assert list(response.context["page"]) == []
+    assert "Nothing waits for you" in response.text
+
+
+def test_confirming_takes_the_voter_off_every_list(alice, carol, listed_pat):
+    suppression = report(alice, listed_pat)
+    assert listed(listed_pat)
+    response = confirm(carol, suppression)
+    assert response.status_code == 302 and response["Location"] == reverse("contacts:reports")
+    suppression.refresh_from_db()
+    assert suppression.confirmed_by == carol and suppression.confirmed_at is not None
+    assert not listed(listed_pat)
+
+
+def test_dismissing_keeps_the_voter_on_the_lists(alice, carol, listed_pat):
+    suppression = report(alice, listed_pat)
+    response = dismiss(carol, suppression)
+    assert response.status_code == 302
+    suppression.refresh_from_db()
+    assert (suppression.dismissed_by, suppression.confirmed_at) == (carol, None)
+    assert suppression.dismissed_at is not None
+    assert listed(listed_pat)
+    assert not Suppression.objects.in_force().filter(voter=listed_pat).exists()
+
+
+def test_a_new_report_after_a_dismissal_waits_again(alice, bob, carol, listed_pat):
+    dismissed = report(alice, listed_pat)
+    dismiss(carol, dismissed)
+    fresh = report(alice, listed_pat)
+    assert fresh.pk != dismissed.pk and fresh.confirmed_at is None
+    assert listed(listed_pat)
+    response = make_client(carol).get(reverse("contacts:reports"))
+    (shown,) = response.context["page"]
+    assert (shown, shown.reporters, shown.dismissed_before) == (fresh, 1, 1)
+    assert "1 earlier report dismissed" in response.text
+
+    report(bob, listed_pat)
+    fresh.refresh_from_db()
+    assert fresh.confirmed_by == bob
+    assert not listed(listed_pat)
+    dismissed.refresh_from_db()
+    assert dismissed.confirmed_at is None  # a dismissed report stays dismissed
+
+
+def test_a_second_confirm_changes_nothing(alice, carol, sam, pat):
+    suppression = report(alice, pat)
+    confirm(carol, suppression)
+    suppression.refresh_from_db()
+    first = (suppression.confirmed_by, suppression.confirmed_at)
+    for user in (carol, sam):
+        response = confirm(user, suppression)
+        assert response.status_code == 302
+    suppression.refresh_from_db()
+    assert (suppression.confirmed_by, suppression.confirmed_at) == first
+    assert Suppression.objects.filter(voter=pat).count() == 1
+
+
+def test_a_decided_report_stays_decided(alice, carol, sam, pat, kim):
+    confirmed = report(alice, pat)
+    confirm(carol, confirmed)
+    dismiss(carol, confirmed)
+    confirmed.refresh_from_db()
+    assert confirmed.confirmed_by == carol and confirmed.dismissed_at is None
+
+    dismissed = report(alice, kim)
+    client = make_client(sam)
+    response = client.post(reverse("contacts:report_dismiss", args=[dismissed.pk]), follow=True)
+    assert "Kim Neighbor: moved dismissed by Sam; they stay on the lists." in response.text
+    response = client.post(reverse("contacts:report_confirm", args=[dismissed.pk]), follow=True)
+    assert "Nothing changed. Kim Neighbor: moved dismissed by Sam" in response.text
+    dismissed.refresh_from_db()
+    assert dismissed.dismissed_by == sam and dismissed.confirmed_at is None
+
+
+def test_a_leader_reaches_neither_the_page_nor_the_buttons(alice, bob, cathy, pat):
+    suppression = report(alice, pat)
+    for user in (alice, bob, cathy):
+        assert make_client(user).get(reverse("contacts:reports")).status_code == 404
+        assert confirm(user, suppression).status_code == 404
+        assert dismiss(user, suppression).status_code == 404
+    suppression.refresh_from_db()
+    assert (suppression.confirmed_at, suppression.dismissed_at) == (None, None)
+
+
+def test_a_coordinator_cannot_decide_on_another_countys_report(alice, dave, pat):
+    suppression = report(alice, pat)  # Nodaway; dave coordinates Boone
+    assert confirm(dave, suppression).status_code == 404
+    assert dismiss(dave, suppression).status_code == 404
+    suppression.refresh_from_db()
+    assert (suppression.confirmed_at, suppression.dismissed_at) == (None, None)
+
+
+def test_a_suppression_that_needs_no_confirmation_is_not_a_report(alice, sam, pat):
+    hostile = report(alice, pat, Result.HOSTILE)
+    assert confirm(sam, hostile).status_code == 404
+
+
+def test_the_buttons_answer_only_posts(alice, carol, pat):
+    suppression = report(alice, pat)
+    response = make_client(carol).get(reverse("contacts:report_confirm", args=[suppression.pk]))
+    assert response.status_code == 405
+
+
+def test_it_returns_to_the_page_the_coordinator_was_on(alice, carol, pat):
+    response = confirm(carol, report(alice, pat), page=3)
+    assert response["Location"] == reverse("contacts:reports") + "?page=3"
+
+
+def test_the_menu_counts_the_reports_waiting_in_the_users_counties(alice, bob, carol, dave, pat, kim):
+    report(alice, pat)
+    report(bob, kim)
+
+    def counts(user):
+        items = make_client(user).get(reverse("home")).context["nav_items"]
+        return {item["label"]: item["count"] for item in items if item["label"] == "Moves and deaths"}
+
+    assert counts(carol) == {"Moves and deaths": 1}
+    assert counts(dave) == {"Moves and deaths": 0}
+    assert counts(alice) == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_coordinators_deciding_at_once_leave_one_decision():
+    leader = make_user("racer@example.org")
+    first = make_user("first@example.org", role=User.Role.COORDINATOR, counties=["Nodaway"])
+    second = make_user("second@example.org", role=User.Role.COORDINATOR, counties=["Nodaway"])
+    suppressions = [report(leader, make_voter(make_household(MARYVILLE))) for _ in range(10)]
+    errors = []
+
+    def decide(service, by):
+        try:
+            for suppression in suppressions:
+                service(suppression=suppression, by=by)
+        except Exception as error:  # noqa: BLE001 - the assertion below reports it
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=decide, args=(suppression_confirm, first)),
+        threading.Thread(target=decide, args=(suppression_dismiss, second)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    for suppression in suppressions:
+        suppression.refresh_from_db()
+        decided = (suppression.confirmed_by_id, suppression.dismissed_by_id)
+        assert decided in ((first.pk, None), (None, second.pk))
+
+
+def test_the_page_costs_the_same_queries_for_three_reports_or_twenty(alice, carol):
+    client = make_client(carol)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("contacts:reports")).status_code == 200
+        return len(captured)
+
+    queries()  # the session's first request does its own one-off work
+    for _ in range(3):
+        report(alice, make_voter(make_household(MARYVILLE)))
+    few = queries()
+    for _ in range(17):
+        report(alice, make_voter(make_household(MARYVILLE)))
+    assert queries() == few
