@@ -323,14 +323,35 @@ class ContactAttempt(models.Model):
         DISCONNECTED = "disconnected", "Disconnected"
 
     client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
+    # The sync API writes these rows by the thousand a second, after checking every voter and
+    # household against the leader's lists. A database foreign key would check each again and lock
+    # the voter row it points at (dirtying its page) for every attempt and ID: a sixth of a sync
+    # request's database time. So the keys that the sync path fills carry no database constraint,
+    # as turf entries do: nothing deletes voters, households or users, and Django's PROTECT still
+    # refuses to delete one that attempts or IDs point at.
     # Indexed by (leader, -device_time) below; a second index on leader alone only slows inserts.
     leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
-    voter = models.ForeignKey(Voter, null=True, blank=True, on_delete=models.PROTECT, related_name="attempts")
+    voter = models.ForeignKey(
+        Voter, null=True, blank=True, on_delete=models.PROTECT, related_name="attempts", db_constraint=False
+    )
     household = models.ForeignKey(
-        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="attempts"
+        Household,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attempts",
+        db_constraint=False,
     )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Who typed it in for the leader, from a paper sheet; empty when the leader did.",
+    )  # fmt: skip
     channel = models.CharField(max_length=10, choices=Channel.choices)
     result = models.CharField(max_length=20, choices=Result.choices)
     note = models.TextField(blank=True)
@@ -362,16 +383,21 @@ class PartyID(models.Model):
         STRONG_REP = 5, "5 Strong Rep"
         REFUSED = 9, "Refused"
 
+    # No database constraints on the keys the sync API fills: see ContactAttempt.
     # Indexed by (voter, -recorded_at) below.
-    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="party_ids", db_index=False)
+    voter = models.ForeignKey(
+        Voter, on_delete=models.PROTECT, related_name="party_ids", db_index=False, db_constraint=False
+    )
     value = models.SmallIntegerField(choices=Value.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_constraint=False,
+    )  # fmt: skip
     attempt = models.ForeignKey(
-        ContactAttempt, null=True, blank=True, on_delete=models.PROTECT, related_name="party_ids"
-    )
+        ContactAttempt, null=True, blank=True, on_delete=models.PROTECT, related_name="party_ids",
+        db_constraint=False,
+    )  # fmt: skip
     source = models.CharField(max_length=60, blank=True, help_text="Field app, paper sheet, import…")
     recorded_at = models.DateTimeField()
 

@@ -112,9 +112,9 @@ def _can_confirm(user) -> bool:
 INSERT_ATTEMPTS_SQL = f"""
     WITH new AS (
         INSERT INTO {ContactAttempt._meta.db_table} (client_uuid, leader_id, voter_id, household_id,
-            channel, result, note, device_time, received_at, latitude, longitude)
+            channel, result, note, device_time, received_at, latitude, longitude, entered_by_id)
         SELECT a.uuid, %(leader)s, a.voter, a.household, a.channel, a.result, a.note, a.device_time,
-            %(now)s, a.latitude, a.longitude
+            %(now)s, a.latitude, a.longitude, %(entered_by)s
         FROM jsonb_to_recordset(%(attempts)s::jsonb) AS a (n int, uuid uuid, voter bigint, household bigint,
             channel text, result text, note text, device_time timestamptz, latitude float8, longitude float8)
         ORDER BY a.n
@@ -133,7 +133,9 @@ INSERT_ATTEMPTS_SQL = f"""
 """  # noqa: S608
 
 
-def _insert_attempts(leader, attempts: Sequence[Attempt], now: datetime) -> dict[uuid.UUID, int]:
+def _insert_attempts(
+    leader, attempts: Sequence[Attempt], now: datetime, entered_by=None
+) -> dict[uuid.UUID, int]:
     """Insert the attempts whose UUID is new and their party IDs, in one statement; return {uuid: id} inserted."""
     rows, party_ids, seen = [], [], set()
     for n, a in enumerate(attempts):
@@ -155,6 +157,7 @@ def _insert_attempts(leader, attempts: Sequence[Attempt], now: datetime) -> dict
     params = {
         "leader": leader.pk,
         "now": now,
+        "entered_by": entered_by.pk if entered_by else None,
         "attempts": json.dumps(rows),
         "party_ids": json.dumps(party_ids),
     }
@@ -292,11 +295,12 @@ def _side_effects(leader, created: list[tuple[int, Attempt]], now: datetime) -> 
                   by=leader, now=now)  # fmt: skip
 
 
-def contact_record_many(*, leader, attempts: Sequence[Attempt]) -> list[Recorded]:
+def contact_record_many(*, leader, attempts: Sequence[Attempt], entered_by=None) -> list[Recorded]:
     """Record a batch of attempts by one leader; each comes back created, duplicate or rejected.
 
     A replayed UUID of the same leader is a duplicate and changes nothing; a UUID another leader
     already used is rejected. The caller has checked that every voter and household is in scope.
+    `entered_by` is whoever typed the attempts in for the leader (a coordinator, from paper).
     """
     if not attempts:
         return []
@@ -306,7 +310,7 @@ def contact_record_many(*, leader, attempts: Sequence[Attempt]) -> list[Recorded
     # to open and commit. Else no savepoint when a caller's transaction wraps this: the batch stands
     # or falls with it.
     with transaction.atomic(savepoint=False) if needs_more else nullcontext():
-        inserted = _insert_attempts(leader, attempts, now)
+        inserted = _insert_attempts(leader, attempts, now, entered_by)
         missing = {a.client_uuid for a in attempts if a.client_uuid not in inserted}
         earlier = (
             {

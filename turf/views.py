@@ -412,7 +412,7 @@ def household(request, pk):
         voter.likely = party.likely_party(voter, now=now)
     attempts = (
         ContactAttempt.objects.filter(Q(household=home) | Q(voter__in=[voter.pk for voter in voters]))
-        .select_related("voter", "leader")
+        .select_related("voter", "leader", "entered_by")
         .order_by("-device_time")[:50]
     )
     entry = Entry.objects.filter(household=home, cycle__is_active=True).select_related("turf__leader").first()
@@ -545,7 +545,7 @@ def paper(request, pk):
     form = PaperSheetForm(request.POST or None, doors=door_list)
     if request.method == "POST" and form.is_valid():
         # The doors are this turf's own, so every voter is in scope; the contacts are the leader's.
-        outcomes = contact_record_many(leader=turf.leader, attempts=form.attempts())
+        outcomes = contact_record_many(leader=turf.leader, attempts=form.attempts(), entered_by=request.user)
         created = sum(outcome.created for outcome in outcomes)
         again = sum(outcome.status == Recorded.DUPLICATE for outcome in outcomes)
         refused = [outcome.error for outcome in outcomes if outcome.status == Recorded.REJECTED]

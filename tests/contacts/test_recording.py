@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from contacts.models import Channel, ContactAttempt, LeaderMark, PartyID, Phone, Suppression
@@ -267,3 +268,13 @@ def test_twenty_threads_replaying_the_same_fifty_uuids_leave_fifty_rows():
     assert errors == []
     assert statuses.count("created") == 50 and statuses.count("duplicate") == 950
     assert ContactAttempt.objects.count() == 50
+
+
+def test_a_voter_household_or_leader_with_attempts_cannot_be_deleted(alice, home):
+    # The sync path's keys carry no database constraint; Django's PROTECT is what keeps them whole.
+    voter = make_voter(home)
+    knock(alice, home, Result.TALKED, people=[Person(voter.pk, 2)])
+    for target in (voter, home, alice):
+        with pytest.raises(ProtectedError):
+            target.delete()
+    assert ContactAttempt.objects.get().voter_id is None and PartyID.objects.get().voter == voter

@@ -43,9 +43,12 @@ def test_a_coordinator_enters_a_sheet_and_sending_it_twice_changes_nothing(alice
         response = client.post(reverse("turf:paper", args=[turf.pk]), data)
         assert response.status_code == 302
     attempts = ContactAttempt.objects.order_by("household__house_number")
-    assert [(a.household, a.result, a.channel, a.leader) for a in attempts] == [
-        (homes[0], "talked", "paper", alice), (homes[1], "not_home", "paper", alice), (homes[2], "moved", "paper", alice),
+    assert [(a.household, a.result, a.channel, a.leader, a.entered_by) for a in attempts] == [
+        (homes[0], "talked", "paper", alice, carol), (homes[1], "not_home", "paper", alice, carol),
+        (homes[2], "moved", "paper", alice, carol),
     ]  # fmt: skip
+    page = client.get(reverse("turf:household", args=[homes[0].pk]))
+    assert f"typed in by {carol.get_short_name()}" in page.text
     assert sorted(PartyID.objects.values_list("value", "source")) == [(1, "Paper sheet"), (9, "Paper sheet")]
     assert Suppression.objects.get().voter.first_name == "Pat" and not Suppression.objects.in_force().exists()
     assert timezone.localtime(attempts[0].device_time).date() == timezone.localdate() - timedelta(days=2)
