@@ -30,6 +30,18 @@ PG_PORT = int(os.environ.get("EMBEDDED_PG_PORT", "54329"))
 REDIS_PORT = int(os.environ.get("EMBEDDED_REDIS_PORT", "56379"))
 WEB_ADDRESS = os.environ.get("RUN_ADDRESS", "127.0.0.1:8000")
 PG_USER = "embedded_postgres"  # postgres refuses to run as root
+# Passed at every start, so a cluster made by an older version of this file gets them too.
+SERVER_SETTINGS = {
+    "listen_addresses": "127.0.0.1",
+    "unix_socket_directories": "''",
+    # Bulk loading, as PostgreSQL's "Populating a Database" advises. Nothing replicates from or
+    # archives this server, so the write-ahead log need only serve crash recovery: a voter import
+    # into empty tables then writes its rows and indexes once, not twice. A statewide file (1.7 GB)
+    # must not fill the log several times over and force a checkpoint each time.
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    "max_wal_size": "4GB",
+}
 
 
 def say(message: str) -> None:
@@ -119,7 +131,9 @@ class EmbeddedPostgres:
         else:
             self.port = free_port(PG_PORT, "PostgreSQL")
             say(f"starting PostgreSQL on 127.0.0.1:{self.port}")
-            options = f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories=''"
+            options = " ".join(
+                [f"-p {self.port}", *(f"-c {name}={value}" for name, value in SERVER_SETTINGS.items())]
+            )
             result = self._run(
                 "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
                 "-o", options, "start", check=False,
