@@ -23,6 +23,31 @@ def _row_versions() -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
+def _keys_and_indexes() -> set[tuple]:
+    """Return the keys and indexes of the voter and household tables, and the keys pointing at them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated
+            FROM pg_constraint
+            WHERE conrelid IN ('contacts_voter'::regclass, 'contacts_household'::regclass)
+               OR confrelid IN ('contacts_voter'::regclass, 'contacts_household'::regclass)
+            UNION ALL
+            SELECT indrelid::regclass::text, indexrelid::regclass::text, pg_get_indexdef(indexrelid), indisvalid
+            FROM pg_index WHERE indrelid IN ('contacts_voter'::regclass, 'contacts_household'::regclass)
+            """
+        )
+        return set(cursor.fetchall())
+
+
+def _imported_rows() -> tuple[list[tuple], list[tuple]]:
+    """Return every voter and household as stored, each voter's household named by its address."""
+    voter_fields = [f.attname for f in Voter._meta.fields if f.attname not in ("household_id", "updated_at")]
+    household_fields = [f.attname for f in Household._meta.fields if f.attname != "id"]
+    voters = Voter.objects.values_list(*voter_fields, "household__address_key")
+    return sorted(voters), sorted(Household.objects.values_list(*household_fields))
+
+
 def test_it_imports_the_current_edition_and_prints_the_counts(tmp_path):
     path = fixture_copy("psr_sample.txt", tmp_path)
 
@@ -124,6 +149,40 @@ def test_it_applies_a_newer_edition_changed_new_missing_and_moved(tmp_path):
     assert gone.is_registered is False and gone.unregistered_at is not None
     assert ContactAttempt.objects.filter(pk=attempt.pk, voter=gone).exists()
     assert Voter.objects.get(pk=105).is_registered
+
+
+def test_it_writes_the_same_rows_into_empty_tables_as_into_filled_ones(tmp_path):
+    path = fixture_copy("psr_sample.txt", tmp_path)
+    schema = _keys_and_indexes()
+    run("import_voters", path)
+    into_empty = _imported_rows()
+    # Empty tables are emptied of keys and indexes, truncated, filled, and rebuilt as they were.
+    assert _keys_and_indexes() == schema
+
+    Voter.objects.all().delete()
+    Household.objects.all().delete()
+    other = row(voter_id="1", county="Worth", street_name="ELSEWHERE")
+    run("import_voters", write_psr(tmp_path / "worth.txt", [other]))
+    run("import_voters", path)
+
+    voters, households = _imported_rows()
+    assert [voter for voter in voters if voter[0] != 1] == into_empty[0]
+    assert [household for household in households if "ELSEWHERE" not in household[0]] == into_empty[1]
+
+
+def test_it_keeps_the_households_it_finds_when_there_are_no_voters(tmp_path):
+    path = fixture_copy("psr_sample.txt", tmp_path)
+    run("import_voters", path)
+    households = dict(Household.objects.values_list("address_key", "pk"))
+    Voter.objects.all().delete()
+
+    output = run("import_voters", path)
+
+    assert "inserted: 2,000" in output
+    assert dict(Household.objects.values_list("address_key", "pk")) == households
+    assert set(Voter.objects.exclude(household=None).values_list("household", flat=True)) == set(
+        households.values()
+    )
 
 
 def test_it_registers_again_a_voter_who_comes_back(tmp_path):
@@ -379,3 +438,19 @@ def test_it_leaves_the_database_as_it_was_when_interrupted(tmp_path):
     assert list(Voter.objects.values_list("pk", flat=True)) == [1601]
     assert Voter.objects.get(pk=1601).is_registered
     assert Household.objects.count() == 1
+
+
+def test_it_leaves_empty_tables_as_they_were_when_a_first_import_is_interrupted(tmp_path):
+    schema = _keys_and_indexes()
+
+    def ctrl_c(progress):
+        if progress.phase == "Writing voters":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_data(
+            kind="voters", path=fixture_copy("psr_sample.txt", tmp_path), progress=Progress(sinks=[ctrl_c])
+        )
+
+    assert not Voter.objects.exists() and not Household.objects.exists()
+    assert _keys_and_indexes() == schema
