@@ -25,6 +25,7 @@ from turf.models import listed_targets
 Result = ContactAttempt.Result
 MAX_PEOPLE = 12
 MAX_NOTE = 1000
+MAX_ID = 2**63 - 1  # PostgreSQL's bigint
 # Offline phones sync days late, and their clocks drift; anything outside this window is a bug.
 OLDEST_DEVICE_TIME = timedelta(days=400)
 NEWEST_DEVICE_TIME = timedelta(days=1)
@@ -66,7 +67,7 @@ class _Fields:
         value = self.required(name) if required else self._given(name)
         if value is None:
             return ""
-        if value not in choices:
+        if not isinstance(value, str) or value not in choices:
             self._fail(name, f"{value} is not one of the available choices.")
             return ""
         return value
@@ -75,9 +76,9 @@ class _Fields:
         value = self.required(name) if required else self._given(name)
         if value is None:
             return None
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             value = int(value)
-        if type(value) is not int or value < 1:
+        if type(value) is not int or not 1 <= value <= MAX_ID:
             self._fail(name, "Enter a whole number of 1 or more.")
             return None
         return value
@@ -102,7 +103,9 @@ class _Fields:
         if value is None:
             return ""
         value = str(value).strip()
-        if len(value) > max_length:
+        if "\x00" in value:
+            self._fail(name, "Null characters are not allowed.")
+        elif len(value) > max_length:
             self._fail(name, f"Keep it to {max_length} characters (it has {len(value)}).")
         return value
 
@@ -152,7 +155,9 @@ def _read_person(raw) -> tuple[Person, str]:
         if party_id is None:
             fields._fail("party_id", f"{raw.get('party_id')} is not one of the available choices.")
     phone = fields.text("phone", 20)
-    if phone:
+    if not any(character.isdigit() for character in phone):
+        phone = ""  # "n/a", "none": no number learned
+    else:
         phone = normalize_phone(phone)
         if phone is None:
             fields._fail("phone", "Enter a US phone number: ten digits, area code first.")

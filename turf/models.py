@@ -190,6 +190,24 @@ for _name in ("voter", "household"):
 # Compiled scope checks, one per user's scope, each worker's own: (SQL, the scope's parameters).
 _LISTED_SQL: dict[tuple, tuple[str, tuple] | None] = {}
 _LISTED_SQL_MAX = 10_000
+_UNCOMPILED = object()
+
+
+def _compile_listed(user) -> tuple[str, tuple] | None:
+    query = (
+        Entry.objects.visible_to(user)
+        .filter(cycle__is_active=True)
+        .filter(Q(voter_id__any_of=[]) | Q(household_id__any_of=[]))
+        .values_list("voter_id", "household_id")
+    )
+    try:
+        sql, params = query.query.sql_with_params()
+    except EmptyResultSet:  # a role that sees no lists
+        return None
+    # The two lists are the query's last parameters: everything before them is the scope.
+    if list(params[-2:]) != [[], []]:
+        raise RuntimeError("Entry.objects.visible_to() changed shape: re-check listed_targets().")
+    return sql, params[:-2]
 
 
 def listed_targets(user, voter_ids, household_ids) -> list[tuple[int, int | None]]:
@@ -202,27 +220,15 @@ def listed_targets(user, voter_ids, household_ids) -> list[tuple[int, int | None
     if not voter_ids and not household_ids:
         return []
     key = (user.pk, user.role, tuple(user.counties or ()))
-    if key not in _LISTED_SQL:
-        if len(_LISTED_SQL) >= _LISTED_SQL_MAX:
+    # One read of the shared dict: another thread may clear it meanwhile.
+    statement = _LISTED_SQL.get(key, _UNCOMPILED)
+    if statement is _UNCOMPILED:
+        statement = _LISTED_SQL[key] = _compile_listed(user)
+        if len(_LISTED_SQL) > _LISTED_SQL_MAX:
             _LISTED_SQL.clear()
-        query = (
-            Entry.objects.visible_to(user)
-            .filter(cycle__is_active=True)
-            .filter(Q(voter_id__any_of=[]) | Q(household_id__any_of=[]))
-            .values_list("voter_id", "household_id")
-        )
-        try:
-            sql, params = query.query.sql_with_params()
-        except EmptyResultSet:  # a role that sees no lists
-            _LISTED_SQL[key] = None
-        else:
-            # The two lists are the query's last parameters: everything before them is the scope.
-            if list(params[-2:]) != [[], []]:
-                raise RuntimeError("Entry.objects.visible_to() changed shape: re-check listed_targets().")
-            _LISTED_SQL[key] = (sql, params[:-2])
-    if _LISTED_SQL[key] is None:
+    if statement is None:
         return []
-    sql, scope = _LISTED_SQL[key]
+    sql, scope = statement
     with connection.cursor() as cursor:
         cursor.execute(sql, [*scope, list(voter_ids), list(household_ids)])
         return cursor.fetchall()

@@ -78,6 +78,12 @@ def test_it_reads_what_browsers_and_phones_send(lists):
         ({"channel": "fax"}, "channel: fax is not one of"),
         ({"voter": True}, "voter: Enter a whole number"),
         ({"voter": -3}, "voter: Enter a whole number"),
+        ({"voter": "²"}, "voter: Enter a whole number"),
+        ({"voter": 2**70}, "voter: Enter a whole number"),
+        ({"channel": ["phone"]}, "channel: ['phone'] is not one of"),
+        ({"result": {"a": 1}}, "result: {'a': 1} is not one of"),
+        ({"note": "a\x00b"}, "note: Null characters are not allowed."),
+        ({"invite": {"gathering": 3, "rsvp": ["yes"]}}, "rsvp: ['yes'] is not one of"),
         ({"latitude": 91}, "latitude: Enter a number between -90 and 90."),
         ({"longitude": "NaN"}, "longitude: Enter a number"),
         ({"note": "x" * 1001}, "note: Keep it to 1000 characters"),
@@ -123,3 +129,9 @@ def test_a_posted_form_drops_ids_and_answers_when_another_button_was_pressed(lis
     assert [(p.voter_id, p.party_id) for p in item.attempt.people] == [(voter.pk, None)]
     assert (item.gathering_id, item.rsvp) == (None, "")
     assert isinstance(item.attempt.device_time, datetime)
+
+
+def test_a_person_with_no_digits_for_a_phone_has_no_number(lists):
+    voter = lists.calls[0]
+    item = read_attempt(a_call(voter, people=[{"voter": voter.pk, "phone": "n/a"}]))
+    assert item.attempt.people[0].phone == ""

@@ -192,3 +192,16 @@ def test_logging_works_with_the_broker_down(alice, lists, settings):
     item = a_knock(lists.homes[1], result="hostile")
     assert statuses(post(make_client(alice), [item])) == [("created", "")]
     assert Suppression.objects.filter(reason="hostile").count() == 2
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"channel": ["phone"]}, {"voter": "²"}, {"voter": 2**70}, {"note": "a\x00b"},
+     {"invite": {"gathering": 1, "rsvp": ["yes"]}}, {"people": [{"voter": 2**70}]}],
+)  # fmt: skip
+def test_one_malformed_item_is_rejected_alone_and_the_rest_of_the_batch_lands(alice, lists, bad):
+    good = a_call(lists.calls[0], result="no_answer")
+    response = post(make_client(alice), [good, a_call(lists.calls[1]) | bad])
+    assert response.status_code == 200
+    assert [status for status, _ in statuses(response)] == ["created", "rejected"]
+    assert ContactAttempt.objects.get().client_uuid.hex == good["uuid"].replace("-", "")
