@@ -50,41 +50,41 @@ class _Fields:
         self.data = data
         self.errors: list[str] = []
 
-    def _fail(self, name: str, message: str) -> None:
+    def fail(self, name: str, message: str) -> None:
         self.errors.append(f"{name}: {message}")
 
-    def _given(self, name: str):
+    def given(self, name: str):
         value = self.data.get(name)
         return None if value is None or value == "" else value
 
     def required(self, name: str):
-        value = self._given(name)
+        value = self.given(name)
         if value is None:
-            self._fail(name, "This field is required.")
+            self.fail(name, "This field is required.")
         return value
 
     def choice(self, name: str, choices: frozenset, *, required: bool = True) -> str:
-        value = self.required(name) if required else self._given(name)
+        value = self.required(name) if required else self.given(name)
         if value is None:
             return ""
         if not isinstance(value, str) or value not in choices:
-            self._fail(name, f"{value} is not one of the available choices.")
+            self.fail(name, f"{value} is not one of the available choices.")
             return ""
         return value
 
     def id(self, name: str, *, required: bool = False) -> int | None:
-        value = self.required(name) if required else self._given(name)
+        value = self.required(name) if required else self.given(name)
         if value is None:
             return None
         if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             value = int(value)
         if type(value) is not int or not 1 <= value <= MAX_ID:
-            self._fail(name, "Enter a whole number of 1 or more.")
+            self.fail(name, "Enter a whole number of 1 or more.")
             return None
         return value
 
     def number(self, name: str, limit: float) -> float | None:
-        value = self._given(name)
+        value = self.given(name)
         if value is None:
             return None
         try:
@@ -94,19 +94,19 @@ class _Fields:
         except ValueError:
             number = None
         if number is None or not math.isfinite(number) or not -limit <= number <= limit:
-            self._fail(name, f"Enter a number between -{limit:g} and {limit:g}.")
+            self.fail(name, f"Enter a number between -{limit:g} and {limit:g}.")
             return None
         return number
 
     def text(self, name: str, max_length: int) -> str:
-        value = self._given(name)
+        value = self.given(name)
         if value is None:
             return ""
         value = str(value).strip()
         if "\x00" in value:
-            self._fail(name, "Null characters are not allowed.")
+            self.fail(name, "Null characters are not allowed.")
         elif len(value) > max_length:
-            self._fail(name, f"Keep it to {max_length} characters (it has {len(value)}).")
+            self.fail(name, f"Keep it to {max_length} characters (it has {len(value)}).")
         return value
 
     def flag(self, name: str) -> bool:
@@ -122,7 +122,7 @@ class _Fields:
         try:
             return uuid.UUID(value) if isinstance(value, str) else uuid.UUID(str(value))
         except ValueError:
-            self._fail(name, "Enter a valid UUID.")
+            self.fail(name, "Enter a valid UUID.")
             return None
 
     def device_time(self, name: str) -> datetime | None:
@@ -134,13 +134,13 @@ class _Fields:
         except ValueError:
             moment = None
         if moment is None:
-            self._fail(name, "Enter a date and time (ISO 8601).")
+            self.fail(name, "Enter a date and time (ISO 8601).")
             return None
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
         now = timezone.now()
         if not now - OLDEST_DEVICE_TIME <= moment <= now + NEWEST_DEVICE_TIME:
-            self._fail(name, "The device's clock is far off: check its date and time.")
+            self.fail(name, "The device's clock is far off: check its date and time.")
             return None
         return moment
 
@@ -149,24 +149,24 @@ def _read_person(raw) -> tuple[Person, str]:
     """Read one person talked to; return them and the email learned ("" if none)."""
     fields = _Fields(raw if isinstance(raw, dict) else {})
     voter = fields.id("voter", required=True)
-    party_id = fields._given("party_id")
+    party_id = fields.given("party_id")
     if party_id is not None:
         party_id = PARTY_IDS.get(str(party_id).strip())
         if party_id is None:
-            fields._fail("party_id", f"{raw.get('party_id')} is not one of the available choices.")
+            fields.fail("party_id", f"{raw.get('party_id')} is not one of the available choices.")
     phone = fields.text("phone", 20)
     if not any(character.isdigit() for character in phone):
         phone = ""  # "n/a", "none": no number learned
     else:
         phone = normalize_phone(phone)
         if phone is None:
-            fields._fail("phone", "Enter a US phone number: ten digits, area code first.")
+            fields.fail("phone", "Enter a US phone number: ten digits, area code first.")
     email = fields.text("email", 254)
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            fields._fail("email", "Enter a valid email address.")
+            fields.fail("email", "Enter a valid email address.")
     if fields.errors:
         raise AttemptError(f"A person is not valid ({'; '.join(fields.errors)}).")
     person = Person(
