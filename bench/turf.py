@@ -179,13 +179,10 @@ def _make_leaders(count: int, prefix: str) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-NEIGHBOR_M = 400
-
-
 def _fairness(cycle) -> tuple[int, int]:
-    """Count pairs of leaders living within NEIGHBOR_M of each other whose door medians are fair."""
+    """Count pairs of leaders living within FAIRNESS_RADIUS_M of each other whose door medians are fair."""
     from turf.cutting import haversine_m
-    from turf.models import Turf
+    from turf.models import FAIRNESS_RADIUS_M, Turf
 
     turfs = list(
         Turf.objects.filter(cycle=cycle, door_median_m__isnull=False, latitude__isnull=False).values_list(
@@ -201,7 +198,7 @@ def _fairness(cycle) -> tuple[int, int]:
         for other in (
             t for dr in (-1, 0, 1) for dc in (-1, 0, 1) for t in cells.get((row + dr, col + dc), ())
         ):
-            if other[0] > pk and haversine_m(lat, lon, other[1], other[2]) <= NEIGHBOR_M:
+            if other[0] > pk and haversine_m(lat, lon, other[1], other[2]) <= FAIRNESS_RADIUS_M:
                 pairs += 1
                 better, worse = sorted([median, other[3]])
                 fair += worse <= better * settings.TURF_FAIRNESS_FACTOR
@@ -210,7 +207,7 @@ def _fairness(cycle) -> tuple[int, int]:
 
 def _measure() -> list[tuple[str, str]]:
     from leaders.models import User
-    from turf.models import Cycle, Turf
+    from turf.models import FAIRNESS_RADIUS_M, Cycle, Turf
     from turf.services import turf_cut_all, turf_cut_for_leader
 
     with connection.cursor() as cursor:
@@ -253,7 +250,7 @@ def _measure() -> list[tuple[str, str]]:
         ("  median distance: calls / doors", f"{listed['call'][1]:.0f} m / {listed['door'][1]:.0f} m"),
         ("  leaders with full lists: calls / doors", f"{full_call:,} / {full_door:,} of {len(turfs):,}"),
         (
-            f"  neighbors within {NEIGHBOR_M} m: door medians within {settings.TURF_FAIRNESS_FACTOR}x",
+            f"  neighbors within {FAIRNESS_RADIUS_M} m: door medians within {settings.TURF_FAIRNESS_FACTOR}x",
             f"{fair:,} of {pairs:,} pairs",
         ),  # fmt: skip
         (

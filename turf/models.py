@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
-from django.db.models import Exists, Lookup, OuterRef, Q
+from django.db.models import Exists, F, Func, Lookup, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404
 
 from contacts.models import Household, Suppression, Voter
@@ -49,6 +49,10 @@ class Cycle(models.Model):
         return cls.objects.active().first()
 
 
+# Leaders whose lists start this close are neighbors: the fair draft shares their area.
+FAIRNESS_RADIUS_M = 400
+
+
 class TurfQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Staff see all turf; coordinators turf of leaders living in their counties; leaders their own."""
@@ -67,6 +71,31 @@ class TurfQuerySet(models.QuerySet):
 
     def current(self):
         return self.filter(cycle__is_active=True)
+
+    def with_neighbor_door_median(self):
+        """Annotate `neighbor_door_median_m`: the best door-list median among the other active
+        leaders whose lists start within FAIRNESS_RADIUS_M of this one's (None if there are none).
+
+        Neighbors share their area when cut (DESIGN.md: a fair draft); a leader whose median is
+        far above a neighbor's was left the far doors, and staff may want to recut.
+        """
+        # A box first (a degree of latitude is 111 km; of longitude, at most twice as short this
+        # far from the poles), then the exact distance.
+        box = FAIRNESS_RADIUS_M / 111_000
+        here = Func(OuterRef("latitude"), OuterRef("longitude"), function="ll_to_earth")
+        there = Func(F("latitude"), F("longitude"), function="ll_to_earth")
+        neighbors = (
+            Turf.objects.active()
+            .filter(cycle=OuterRef("cycle"), door_median_m__isnull=False)
+            .filter(latitude__range=(OuterRef("latitude") - box, OuterRef("latitude") + box))
+            .filter(longitude__range=(OuterRef("longitude") - 2 * box, OuterRef("longitude") + 2 * box))
+            .exclude(pk=OuterRef("pk"))
+            .annotate(apart=Func(here, there, function="earth_distance", output_field=models.FloatField()))
+            .filter(apart__lte=FAIRNESS_RADIUS_M)
+            .order_by("door_median_m")
+            .values("door_median_m")[:1]
+        )
+        return self.annotate(neighbor_door_median_m=Subquery(neighbors))
 
 
 class Turf(models.Model):
@@ -110,6 +139,16 @@ class Turf(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def door_median_ratio(self) -> float | None:
+        """How many times farther this list's doors are than a neighbor's, when past the fairness
+        factor (needs `with_neighbor_door_median()`); None when it is fair or unknown."""
+        neighbor = getattr(self, "neighbor_door_median_m", None)
+        if not neighbor or self.door_median_m is None:
+            return None
+        ratio = self.door_median_m / neighbor
+        return ratio if ratio > settings.TURF_FAIRNESS_FACTOR else None
 
     def can_edit(self, user) -> bool:
         """Return whether the user may change these lists (leaders only read their own)."""

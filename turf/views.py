@@ -136,6 +136,7 @@ def index(request):
         Turf.objects.visible_to(user)
         .filter(cycle=cycle)
         .select_related("leader")
+        .with_neighbor_door_median()
         .annotate(
             calls=Count("entries", filter=Q(entries__list=Entry.List.CALL)),
             doors=Count("entries", filter=Q(entries__list=Entry.List.DOOR)),
@@ -153,7 +154,7 @@ def index(request):
     return render(
         request,
         "turf/index.html",
-        {"cycle": cycle, "page": page, "waiting": waiting, "factor": settings.TURF_FAIRNESS_FACTOR},
+        {"cycle": cycle, "page": page, "waiting": waiting},
     )
 
 

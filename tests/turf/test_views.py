@@ -212,3 +212,23 @@ def test_staff_link_a_leader_to_their_voter_record(db):
     assert response.status_code == 302
     nina.refresh_from_db()
     assert nina.voter == voter
+
+
+def test_the_turf_table_flags_a_leader_left_with_doors_far_beyond_a_neighbors(cycle, settings):
+    from tests.turf.conftest import offset
+
+    leaders = [make_leader(f"n{i}@example.org", offset(MARYVILLE, 150 * i, 0)) for i in range(2)]
+    far = make_leader("far@example.org", offset(MARYVILLE, 5000, 0))
+    for leader, median in ((leaders[0], 1200.0), (leaders[1], 400.0), (far, 100.0)):
+        Turf.objects.create(cycle=cycle, leader=leader, county="Nodaway", door_median_m=median,
+                            latitude=leader.voter.household.latitude, longitude=leader.voter.household.longitude)  # fmt: skip
+    sam = make_user("sam@example.org", role="staff")
+    page = make_client(sam).get(reverse("turf:index"))
+    assert page.text.count("farther than a neighbor") == 1 and "Doors 3.0× farther" in page.text
+    rows = {turf.leader.email: turf for turf in page.context["page"]}
+    # 1200 m against a neighbor's 400 m, 150 m away: three times; the leader 5 km off is nobody's neighbor.
+    assert rows["n0@example.org"].door_median_ratio == pytest.approx(3.0)
+    assert rows["n1@example.org"].door_median_ratio is None
+    assert rows["far@example.org"].door_median_ratio is None
+    settings.TURF_FAIRNESS_FACTOR = 3.5
+    assert "farther than a neighbor" not in make_client(sam).get(reverse("turf:index")).text
