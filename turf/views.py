@@ -136,14 +136,24 @@ def index(request):
         Turf.objects.visible_to(user)
         .filter(cycle=cycle)
         .select_related("leader")
+        .order_by("status", "county", "leader__last_name", "leader__first_name", "pk")
+    )
+    page = Paginator(turfs, 100).get_page(request.GET.get("page"))
+    # List sizes and each turf's best neighbor, only for the rows shown: statewide, counting every
+    # leader's entries to show a hundred took most of the page's time.
+    shown = [turf.pk for turf in page]
+    rows = (
+        Turf.objects.filter(pk__in=shown)
         .with_neighbor_door_median()
         .annotate(
             calls=Count("entries", filter=Q(entries__list=Entry.List.CALL)),
             doors=Count("entries", filter=Q(entries__list=Entry.List.DOOR)),
         )
-        .order_by("status", "county", "leader__last_name", "leader__first_name")
+        .values_list("pk", "calls", "doors", "neighbor_door_median_m")
     )
-    page = Paginator(turfs, 100).get_page(request.GET.get("page"))
+    extra = {pk: values for pk, *values in rows}
+    for turf in page:
+        turf.calls, turf.doors, turf.neighbor_door_median_m = extra[turf.pk]
     waiting = (
         leaders_visible_to(user)
         .filter(voter__isnull=False)
