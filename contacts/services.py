@@ -24,6 +24,7 @@ from django.utils.text import get_valid_filename
 
 from contacts.importing import ImportRefused, ImportResult, Progress
 from contacts.models import Channel, ContactAttempt, ImportRun, LeaderMark, PartyID, Phone, Suppression, Voter
+from contacts.signals import data_imported
 
 Result = ContactAttempt.Result
 
@@ -399,7 +400,10 @@ def import_data(
         ImportRun.Kind.PHONES: vendor.import_phones,
         ImportRun.Kind.SCORES: vendor.import_scores,
     }
-    return importers[kind](Path(path), dry_run=dry_run, progress=progress or Progress())
+    result = importers[kind](Path(path), dry_run=dry_run, progress=progress or Progress())
+    if not dry_run:
+        transaction.on_commit(lambda: data_imported.send(sender=ImportRun, kind=kind))
+    return result
 
 
 def import_upload(*, user, kind: str, uploaded_file, dry_run: bool = False) -> ImportRun:

@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class TurfConfig(AppConfig):
     name = "turf"
+
+    def ready(self) -> None:
+        from contacts.signals import data_imported
+        from turf.tasks import refresh_pool_after_import
+
+        data_imported.connect(refresh_pool_after_import, dispatch_uid="turf.refresh_pool_after_import")

@@ -1,11 +1,16 @@
-"""Turf cutting in the background. Both tasks are idempotent: a cut only tops lists up to size."""
+"""Turf cutting and the free pool in the background. The tasks are idempotent: a cut only tops lists up to size."""
+
+import logging
 
 from celery import shared_task
 from django.db import transaction
+from kombu.exceptions import OperationalError
 
 from leaders.models import User
 from turf.models import Cycle
 from turf.services import TurfError, pool_rebuild, turf_cut_all, turf_cut_for_leader
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -34,6 +39,16 @@ def refresh_free_pool() -> None:
     cycle = Cycle.current()
     if cycle is not None:
         pool_rebuild(cycle=cycle)
+
+
+def refresh_pool_after_import(sender, kind: str, **kwargs) -> None:
+    """A new voter file, geocodes, phones or scores can make voters eligible: refresh the free pool
+    now, so leaders approved today find them, rather than at the nightly refresh."""
+    try:
+        refresh_free_pool.delay()
+    except OperationalError:
+        # The broker is down: the nightly refresh picks them up, and cuts check the live rules anyway.
+        logger.warning("Could not queue the free-pool refresh after a %s import: the broker is down.", kind)
 
 
 def schedule_cut_for_leader(leader: User) -> None:
