@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from kombu.exceptions import OperationalError
 
 from contacts.importing import ImportRefused, ImportResult, Progress
 from contacts.models import Channel, ContactAttempt, ImportRun, LeaderMark, PartyID, Phone, Suppression, Voter
@@ -406,6 +407,9 @@ def import_data(
     return result
 
 
+BROKER_DOWN = "The task queue is down, so this import could not start. Upload the file again once it is back."
+
+
 def import_upload(*, user, kind: str, uploaded_file, dry_run: bool = False) -> ImportRun:
     """Keep an uploaded file in the import directory and queue its import; return the run."""
     directory = Path(settings.IMPORT_DIR)
@@ -423,10 +427,18 @@ def import_upload(*, user, kind: str, uploaded_file, dry_run: bool = False) -> I
         bytes_total=target.stat().st_size,
         started_by=user,
     )
+    transaction.on_commit(lambda: _queue_import(run))
+    return run
+
+
+def _queue_import(run: ImportRun) -> None:
     from contacts.tasks import run_import_task
 
-    transaction.on_commit(lambda: run_import_task.delay(run.pk))
-    return run
+    try:
+        run_import_task.delay(run.pk)
+    except OperationalError:
+        # Say so on the run's page rather than leave it waiting for a task that was never queued.
+        _finish(run, status=ImportRun.Status.FAILED, error=BROKER_DOWN)
 
 
 class RunProgressWriter:

@@ -149,3 +149,21 @@ def sign_in_browser(page, user: User, base_url: str) -> None:
     """Give the browser tab a signed-in session for this user, without the login form."""
     session = make_client(user).cookies["sessionid"].value
     page.context.add_cookies([{"name": "sessionid", "value": session, "url": base_url}])
+
+
+@pytest.fixture
+def dead_broker():
+    """Point Celery at a port nothing listens on, with tasks really queued (not run in place)."""
+    from config.celery import app
+
+    def forget_connections() -> None:
+        # Celery keeps its broker connections: drop them, so the next publish uses the URL set now.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    saved = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager, app.conf.broker_url = False, "redis://127.0.0.1:9/0"
+    forget_connections()
+    yield
+    app.conf.task_always_eager, app.conf.broker_url = saved
+    forget_connections()

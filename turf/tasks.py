@@ -53,4 +53,12 @@ def refresh_pool_after_import(sender, kind: str, **kwargs) -> None:
 
 def schedule_cut_for_leader(leader: User) -> None:
     """Cut a leader's turf once the current transaction commits (call it when staff approve them)."""
-    transaction.on_commit(lambda: cut_turf_for_leader.delay(leader.pk))
+
+    def queue() -> None:
+        try:
+            cut_turf_for_leader.delay(leader.pk)
+        except OperationalError:
+            # The approval stands; the leader waits on the turf page, where staff can cut by hand.
+            logger.warning("Could not queue the turf cut for leader %s: the broker is down.", leader.pk)
+
+    transaction.on_commit(queue)

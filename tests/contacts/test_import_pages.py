@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from contacts.models import ImportRun, Voter
-from contacts.services import run_import
+from contacts.services import BROKER_DOWN, run_import
 from tests.conftest import make_client
 from tests.contacts.voter_files import FIXTURES
 
@@ -147,3 +147,16 @@ def test_it_answers_413_without_reading_an_upload_announced_too_large(sam, setti
 
     assert response.status_code == 413 and "larger than" in response.text
     assert not ImportRun.objects.exists()
+
+
+def test_an_upload_while_the_broker_is_down_fails_clearly_instead_of_waiting_forever(
+    sam, import_dir, dead_broker, django_capture_on_commit_callbacks
+):
+    client = make_client(sam)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(client)
+    run = ImportRun.objects.get()
+    assert response.status_code == 302
+    assert (run.status, run.error) == (ImportRun.Status.FAILED, BROKER_DOWN)
+    assert "The task queue is down" in client.get(response["Location"]).text
+    assert not Voter.objects.exists()

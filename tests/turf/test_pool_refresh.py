@@ -9,12 +9,6 @@ from tests.turf.conftest import make_cycle
 from turf.models import Cycle
 
 
-def _forget_connections(app) -> None:
-    """Drop the broker connections Celery keeps, so the next publish uses the broker URL now set."""
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def cycle(db):
     return make_cycle()
@@ -33,21 +27,11 @@ def test_a_dry_run_leaves_the_pool_alone(cycle, tmp_path, django_capture_on_comm
 
 
 def test_with_the_broker_down_the_import_still_succeeds_and_says_so(
-    cycle, tmp_path, caplog, django_capture_on_commit_callbacks
+    cycle, tmp_path, caplog, dead_broker, django_capture_on_commit_callbacks
 ):
-    # Nothing listens on port 9: queueing the refresh fails, and the nightly one will do it.
-    from config.celery import app
-
-    dead = "redis://127.0.0.1:9/0"
-    saved = app.conf.task_always_eager, app.conf.broker_url
-    app.conf.task_always_eager, app.conf.broker_url = False, dead
-    _forget_connections(app)
-    try:
-        with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
-            output = run("import_voters", write_psr(tmp_path / "psr.txt", [row(voter_id="11")]))
-    finally:
-        app.conf.task_always_eager, app.conf.broker_url = saved
-        _forget_connections(app)
+    # Queueing the refresh fails; the nightly one will do it.
+    with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
+        output = run("import_voters", write_psr(tmp_path / "psr.txt", [row(voter_id="11")]))
     assert "inserted: 1" in output
     assert "the broker is down" in caplog.text
     assert Cycle.objects.get(pk=cycle.pk).pool_built_at is None
