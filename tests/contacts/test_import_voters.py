@@ -259,15 +259,21 @@ def test_it_rejects_rows_it_cannot_identify_and_imports_the_rest(tmp_path):
         row(voter_id="502")[:40],  # wrong column count
         row(voter_id=""),  # no Voter ID
         row(voter_id="5O3"),  # not a number
-        row(voter_id="504", first_name="FIRST"),
-        row(voter_id="504", first_name="SECOND"),  # the same Voter ID twice
+        row(voter_id="504", first_name="FIRST", house_number="7"),
+        row(voter_id="504", first_name="SECOND", house_number="9"),  # the same Voter ID twice
     ]
     path = write_psr(tmp_path / "mixed.txt", rows)
+    schema = _keys_and_indexes()
 
     output = run("import_voters", path)
 
     assert "rows read: 6" in output and "inserted: 1" in output and "rejected: 5" in output
+    # Into empty tables the voter table's primary key finds the Voter ID twice; the writes are
+    # redone without it, and every key and index comes back as it was.
+    assert _keys_and_indexes() == schema
     assert list(Voter.objects.values_list("pk", flat=True)) == [501]
+    # Rejected lines make no household: only voter 501's door is there.
+    assert list(Household.objects.values_list("house_number", flat=True)) == [100]
     problems = {(r["line"], r["outcome"]): r["problem"] for r in report_rows(path)}
     assert problems[("3", "rejected")] == "Has 40 columns; the header has 54."
     assert problems[("4", "rejected")] == "No Voter ID."
@@ -348,6 +354,24 @@ def test_it_takes_a_bom_crlf_or_lf_and_skips_blank_lines(tmp_path):
     assert set(Voter.objects.values_list("pk", flat=True)) >= {1001, 1002, 1003}
 
 
+def test_it_reads_mixed_line_endings_and_keeps_a_carriage_return_inside_a_line(tmp_path):
+    lines = [
+        "\t".join(CURRENT_HEADER),
+        "\t".join(row(voter_id="1011")),
+        "\t".join(row(voter_id="1012", mailing_address="PO BOX 7\rDEPT 2")),
+        "\t".join(row(voter_id="1013")),
+    ]
+    mixed = tmp_path / "mixed.txt"
+    mixed.write_bytes((lines[0] + "\r\n" + lines[1] + "\n" + lines[2] + "\r\n" + lines[3] + "\r").encode())
+
+    assert "rows read: 3" in run("import_voters", mixed)
+    assert Voter.objects.get(pk=1012).mailing_address == "PO BOX 7\rDEPT 2"
+    assert Voter.objects.filter(pk__in=[1011, 1013]).count() == 2
+    # The line ending is not part of a line: the same rows ending in CRLF are unchanged.
+    same = write_psr(tmp_path / "same.txt", [line.split("\t") for line in lines[1:]])
+    assert "unchanged: 3" in run("import_voters", same)
+
+
 def test_it_stores_text_that_looks_like_a_formula_as_plain_text(tmp_path):
     formula = '=HYPERLINK("http://evil.example","click")'
     attack = "=cmd|' /C calc'!A0"
@@ -382,6 +406,24 @@ def test_it_puts_a_unit_in_its_own_household_whatever_the_unit_type_is_called(tm
 
     homes = dict(Voter.objects.values_list("pk", "household_id"))
     assert homes[1301] == homes[1302] != homes[1303]
+
+
+def test_it_makes_each_household_from_the_first_line_at_its_door(tmp_path):
+    first = [
+        row(voter_id="1311", unit_type="#", unit_number="5", precinct="NOD1"),
+        row(voter_id="1312", unit_type="APT", unit_number="5", precinct="NOD2"),
+    ]
+    run("import_voters", write_psr(tmp_path / "first.txt", first))
+    newer = [
+        *first,
+        row(voter_id="1313", house_number="200", unit_type="UNIT", unit_number="1"),
+        row(voter_id="1314", house_number="200", unit_type="APT", unit_number="1"),
+    ]
+    run("import_voters", write_psr(tmp_path / "newer.txt", newer))
+
+    doors = {h.house_number: (h.unit_type, h.precinct) for h in Household.objects.all()}
+    assert doors == {100: ("#", "NOD1"), 200: ("UNIT", "NOD3")}
+    assert Voter.objects.get(pk=1313).household_id == Voter.objects.get(pk=1314).household_id
 
 
 def test_it_finds_columns_by_name_and_keeps_each_district_with_its_map(tmp_path):
