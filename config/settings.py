@@ -167,6 +167,9 @@ ACCOUNT_RATE_LIMITS = {
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
+# Accept the code from the period just ended too (RFC 6238 section 5.2): a code typed on a slow
+# phone connection often reaches the server a few seconds after the authenticator app rolled over.
+MFA_TOTP_TOLERANCE = 1
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_ADAPTER = "leaders.adapters.MFAAdapter"
 

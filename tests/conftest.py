@@ -5,9 +5,13 @@ dave coordinates another county (Boone); sam is state staff; cathy is a candidat
 Privileged people have TOTP enrolled unless a test says otherwise.
 """
 
+import time
+
 import pytest
 from allauth.account.models import EmailAddress
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value
 from django.test import Client
 
 from leaders.models import User
@@ -34,6 +38,17 @@ def make_user(
     if mfa and user.is_privileged:
         TOTP.activate(user, generate_totp_secret())
     return user
+
+
+def totp_code_for(secret: str, steps_ago: int = 0) -> str:
+    """The code an authenticator app shows now (or `steps_ago` periods back) for this secret."""
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD - steps_ago
+    return f"{hotp_value(secret, counter):06d}"
+
+
+def totp_code(user: User, steps_ago: int = 0) -> str:
+    secret = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"]
+    return totp_code_for(secret, steps_ago)
 
 
 def make_client(user: User | None) -> Client:

@@ -1,19 +1,12 @@
 """Sign-in, MFA enforcement, rate limits and session lifetimes, through HTTP."""
 
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import hotp_value, yield_hotp_counters_from_time
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from leaders.models import User
-from tests.conftest import PASSWORD, make_client, make_user
-
-
-def totp_code(user: User) -> str:
-    secret = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"]
-    counter = next(yield_hotp_counters_from_time())
-    return f"{hotp_value(secret, counter):06d}"
+from tests.conftest import PASSWORD, make_client, make_user, totp_code, totp_code_for
 
 
 def login(client: Client, email: str, password: str = PASSWORD, **extra):
@@ -58,6 +51,17 @@ def test_it_sends_privileged_users_without_mfa_to_set_it_up(db):
         assert response["Location"].startswith(reverse("mfa_activate_totp"))
 
 
+def test_it_accepts_the_code_from_the_period_just_ended_but_not_older(sam):
+    client = Client()
+    login(client, sam.email)
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(sam, steps_ago=2)})
+    assert not client.get(reverse("home")).context["user"].is_authenticated
+
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(sam, steps_ago=1)})
+    assert response.status_code == 302
+    assert client.get(reverse("home")).context["user"] == sam
+
+
 def test_it_lets_a_privileged_user_reach_the_app_once_totp_is_enabled(db):
     carol = make_user("carol@example.org", role=User.Role.COORDINATOR, counties=["Nodaway"], mfa=False)
     client = Client()
@@ -69,7 +73,7 @@ def test_it_lets_a_privileged_user_reach_the_app_once_totp_is_enabled(db):
     page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == 200
     secret = page.context["form"].secret
-    code = f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
+    code = totp_code_for(secret)
     response = client.post(reverse("mfa_activate_totp"), {"code": code})
     assert response.status_code == 302
     assert carol.has_totp()
@@ -82,7 +86,7 @@ def test_it_gives_new_totp_users_recovery_codes(db):
     login(client, cathy.email)
     client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     secret = client.get(reverse("mfa_activate_totp")).context["form"].secret
-    code = f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
+    code = totp_code_for(secret)
     client.post(reverse("mfa_activate_totp"), {"code": code})
     assert Authenticator.objects.filter(user=cathy, type=Authenticator.Type.RECOVERY_CODES).exists()
 
