@@ -13,12 +13,14 @@ import uuid
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from kombu.exceptions import OperationalError
@@ -216,15 +218,22 @@ def _decide_report(suppression: Suppression, by, **decision) -> Suppression:
     if suppression.reason not in Suppression.NEEDS_CONFIRMATION:
         raise ValueError(f"A {suppression.get_reason_display().lower()} suppression needs no decision.")
     with transaction.atomic():
-        # The voter first, as `_suppress` locks it: a report arriving meanwhile waits, then sees the
-        # decision. The row next: of two coordinators acting at once, the second finds it decided.
-        list(Voter.objects.select_for_update().filter(pk=suppression.voter_id).values_list("pk", flat=True))
-        suppression = Suppression.objects.select_for_update().get(pk=suppression.pk)
+        suppression = _lock_report(suppression)
         if suppression.confirmed_at is None and suppression.dismissed_at is None:
             for name, value in decision.items():
                 setattr(suppression, name, value)
             suppression.save(update_fields=list(decision))
     return suppression
+
+
+def _lock_report(suppression: Suppression) -> Suppression:
+    """Lock a report and its voter (in a transaction) and return the report as it now stands.
+
+    The voter first, as `_suppress` locks it: a report arriving meanwhile waits, then sees the
+    decision. The row next: of two coordinators acting at once, the second finds it decided.
+    """
+    list(Voter.objects.select_for_update().filter(pk=suppression.voter_id).values_list("pk", flat=True))
+    return Suppression.objects.select_for_update().get(pk=suppression.pk)
 
 
 def suppression_confirm(*, suppression: Suppression, by) -> Suppression:
@@ -235,6 +244,49 @@ def suppression_confirm(*, suppression: Suppression, by) -> Suppression:
 def suppression_dismiss(*, suppression: Suppression, by) -> Suppression:
     """Dismiss a reported move or death as wrong: the voter stays listed; a decided report is left as it is."""
     return _decide_report(suppression, by, dismissed_by=by, dismissed_at=timezone.now())
+
+
+# A tap on the wrong button, on a phone, must not hide a living neighbor for good: whoever decided
+# a report may take the decision back for this long. Later, it stands, with who made it and when.
+UNDO_WINDOW = timedelta(minutes=15)
+
+
+def undoable_reports(user):
+    """Return the reports this user decided within UNDO_WINDOW, the latest decision first."""
+    since = timezone.now() - UNDO_WINDOW
+    mine = Q(confirmed_by=user, confirmed_at__gte=since) | Q(dismissed_by=user, dismissed_at__gte=since)
+    decided_at = Coalesce("confirmed_at", "dismissed_at")
+    return (
+        Suppression.objects.visible_to(user)
+        .filter(mine, reason__in=Suppression.NEEDS_CONFIRMATION)
+        .select_related("voter")
+        .order_by(decided_at.desc(), "-pk")
+    )
+
+
+def suppression_undo(*, suppression: Suppression, by) -> tuple[Suppression, str]:
+    """Take back one's own decision on a reported move or death, made within UNDO_WINDOW.
+
+    Return the report and "" once it waits for a decision again, or the reason nothing changed.
+    """
+    if not _can_confirm(by):
+        raise PermissionDenied("Only coordinators and staff decide on reported moves and deaths.")
+    with transaction.atomic():
+        suppression = _lock_report(suppression)
+        if suppression.confirmed_at is None and suppression.dismissed_at is None:
+            return suppression, "It waits for a decision already."
+        if not undoable_reports(by).filter(pk=suppression.pk).exists():
+            minutes = int(UNDO_WINDOW.total_seconds() // 60)
+            return suppression, f"Only who decided may undo it, and only within {minutes} minutes."
+        newer = Suppression.objects.filter(
+            voter_id=suppression.voter_id, reason=suppression.reason, dismissed_at__isnull=True
+        ).exclude(pk=suppression.pk)
+        if newer.exists():  # reported again since the dismissal: that report is the one to decide
+            return suppression, "A newer report of the same waits for a decision."
+        suppression.confirmed_by = suppression.confirmed_at = None
+        suppression.dismissed_by = suppression.dismissed_at = None
+        suppression.save(update_fields=["confirmed_by", "confirmed_at", "dismissed_by", "dismissed_at"])
+    return suppression, ""
 
 
 def _household_voter_ids(household_ids: set[int]) -> dict[int, list[int]]:

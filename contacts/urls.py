@@ -12,4 +12,5 @@ urlpatterns = [
     path("reports/", views.reports, name="reports"),
     path("reports/<int:pk>/confirm", views.report_confirm, name="report_confirm"),
     path("reports/<int:pk>/dismiss", views.report_dismiss, name="report_dismiss"),
+    path("reports/<int:pk>/undo", views.report_undo, name="report_undo"),
 ]

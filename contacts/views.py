@@ -134,13 +134,24 @@ def reports(request):
         .select_related("voter__household", "created_by", "attempt")
     )
     page = Paginator(pending, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "contacts/reports.html", {"page": page})
+    undoable = services.undoable_reports(request.user)[:REPORTS_PER_PAGE]
+    return render(
+        request,
+        "contacts/reports.html",
+        {"page": page, "undoable": undoable, "undo_minutes": int(services.UNDO_WINDOW.total_seconds() // 60)},
+    )
+
+
+def _back_to_reports(request):
+    """Redirect to the page of reports the button was on."""
+    form = ReportDecisionForm(request.POST)
+    page = form.cleaned_data["page"] if form.is_valid() else None
+    url = reverse("contacts:reports")
+    return redirect(f"{url}?page={page}" if page and page > 1 else url)
 
 
 def _decide(request, pk: int, decide):
     report = get_report_for(request.user, pk)
-    form = ReportDecisionForm(request.POST)
-    page = form.cleaned_data["page"] if form.is_valid() else None
     already = report.confirmed_at is not None or report.dismissed_at is not None
     report = decide(suppression=report, by=request.user)
     name, reason = report.voter.full_name, report.get_reason_display().lower()
@@ -149,8 +160,7 @@ def _decide(request, pk: int, decide):
     else:
         said = f"{name}: {reason} confirmed by {report.confirmed_by}; they are off every list."
     messages.success(request, f"Nothing changed. {said}" if already else said)
-    url = reverse("contacts:reports")
-    return redirect(f"{url}?page={page}" if page and page > 1 else url)
+    return _back_to_reports(request)
 
 
 @coordinators_and_staff
@@ -165,3 +175,19 @@ def report_confirm(request, pk: int):
 def report_dismiss(request, pk: int):
     """Dismiss a reported move or death as wrong: the voter stays on the lists."""
     return _decide(request, pk, services.suppression_dismiss)
+
+
+@coordinators_and_staff
+@require_POST
+def report_undo(request, pk: int):
+    """Take back one's own decision on a reported move or death, made minutes ago: it waits again."""
+    report = get_report_for(request.user, pk)
+    report, refused = services.suppression_undo(suppression=report, by=request.user)
+    name, reason = report.voter.full_name, report.get_reason_display().lower()
+    if refused:
+        messages.error(request, f"{name}: nothing changed. {refused}")
+    else:
+        messages.success(
+            request, f"{name}: decision undone. The report ({reason}) waits for a decision again."
+        )
+    return _back_to_reports(request)

@@ -200,9 +200,9 @@ ROUTES += [
     # dave coordinates Boone: he has the page, empty, and nothing of Nodaway to act on.
     Route("contacts:reports", allowed=frozenset({"carol", "dave", "sam"})),
 ] + [
-    # Deciding again is harmless, so carol and then sam both get the redirect.
+    # Deciding again, or undoing what is not theirs, is harmless: carol and then sam get the redirect.
     Route(f"contacts:{name}", method="post", allowed=TURF_STAFF, ok=(302,), args=lambda w: [w.report.pk])
-    for name in ("report_confirm", "report_dismiss")
+    for name in ("report_confirm", "report_dismiss", "report_undo")
 ]  # fmt: skip
 
 # Third-party routes, by family: (predicate on the url name, who reaches a page there).

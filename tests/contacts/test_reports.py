@@ -5,13 +5,21 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Channel, ContactAttempt, Suppression
-from contacts.services import Person, contact_record, suppression_confirm, suppression_dismiss
+from contacts.services import (
+    UNDO_WINDOW,
+    Person,
+    contact_record,
+    suppression_confirm,
+    suppression_dismiss,
+    suppression_undo,
+)
 from leaders.models import User
 from tests.conftest import make_client, make_turf, make_user
 from tests.turf.conftest import KANSAS_CITY, MARYVILLE, make_cycle, make_household, make_voter
@@ -37,6 +45,19 @@ def confirm(user, suppression, page=None):
 
 def dismiss(user, suppression):
     return make_client(user).post(reverse("contacts:report_dismiss", args=[suppression.pk]))
+
+
+def undo(user, suppression):
+    return make_client(user).post(reverse("contacts:report_undo", args=[suppression.pk]), follow=True)
+
+
+def pending(suppression) -> bool:
+    suppression.refresh_from_db()
+    return (suppression.confirmed_at, suppression.confirmed_by, suppression.dismissed_at) == (
+        None,
+        None,
+        None,
+    )
 
 
 def listed(voter) -> bool:
@@ -173,6 +194,80 @@ def test_a_decided_report_stays_decided(alice, carol, sam, pat, kim):
     assert "Nothing changed. Kim Neighbor: moved dismissed by Sam" in response.text
     dismissed.refresh_from_db()
     assert dismissed.dismissed_by == sam and dismissed.confirmed_at is None
+
+
+def test_a_coordinator_undoes_a_confirmation_made_by_mistake(alice, carol, listed_pat):
+    suppression = report(alice, listed_pat)
+    confirm(carol, suppression)
+    assert not listed(listed_pat)
+    page = make_client(carol).get(reverse("contacts:reports"))
+    assert list(page.context["undoable"]) == [suppression]
+    assert f'id="decided-{suppression.pk}">Pat Mover: moved confirmed</span>' in " ".join(page.text.split())
+
+    response = undo(carol, suppression)
+    assert "Pat Mover: decision undone. The report (moved) waits for a decision again." in response.text
+    assert pending(suppression)
+    assert listed(listed_pat)
+    assert list(response.context["page"]) == [suppression]
+    assert list(response.context["undoable"]) == []
+
+
+def test_a_dismissal_undone_waits_again_and_can_be_confirmed(alice, sam, listed_pat):
+    suppression = report(alice, listed_pat, Result.DECEASED)
+    dismiss(sam, suppression)
+    undo(sam, suppression)
+    assert pending(suppression)
+    confirm(sam, suppression)
+    suppression.refresh_from_db()
+    assert suppression.confirmed_by == sam and suppression.dismissed_at is None
+    assert not listed(listed_pat)
+
+
+def test_only_who_decided_may_undo_and_only_within_the_window(alice, carol, sam, pat):
+    suppression = report(alice, pat)
+    confirm(sam, suppression)
+    response = undo(carol, suppression)
+    assert (
+        "Pat Mover: nothing changed. Only who decided may undo it, and only within 15 minutes."
+        in response.text
+    )
+    assert list(response.context["undoable"]) == []
+    suppression.refresh_from_db()
+    assert suppression.confirmed_by == sam
+
+    late = timezone.now() - UNDO_WINDOW - timedelta(seconds=1)
+    Suppression.objects.filter(pk=suppression.pk).update(confirmed_at=late)
+    response = undo(sam, suppression)
+    assert "Only who decided may undo it" in response.text
+    suppression.refresh_from_db()
+    assert (suppression.confirmed_by, suppression.confirmed_at) == (sam, late)
+
+
+def test_an_undo_leaves_a_report_waiting_and_a_newer_report_alone(alice, bob, carol, pat):
+    waiting = report(alice, pat)
+    _, refused = suppression_undo(suppression=waiting, by=carol)
+    assert refused == "It waits for a decision already." and pending(waiting)
+
+    suppression_dismiss(suppression=waiting, by=carol)
+    newer = report(bob, pat)  # reported again after the dismissal: that report is the one to decide
+    _, refused = suppression_undo(suppression=waiting, by=carol)
+    assert refused == "A newer report of the same waits for a decision."
+    waiting.refresh_from_db()
+    assert waiting.dismissed_by == carol and pending(newer)
+
+
+def test_undo_is_for_coordinators_and_staff_in_the_county(alice, bob, carol, dave, pat):
+    suppression = report(alice, pat)
+    confirm(carol, suppression)
+    for user in (alice, bob, dave):
+        assert (
+            make_client(user).post(reverse("contacts:report_undo", args=[suppression.pk])).status_code == 404
+        )
+    assert make_client(carol).get(reverse("contacts:report_undo", args=[suppression.pk])).status_code == 405
+    with pytest.raises(PermissionDenied):
+        suppression_undo(suppression=suppression, by=alice)
+    suppression.refresh_from_db()
+    assert suppression.confirmed_by == carol
 
 
 def test_a_leader_reaches_neither_the_page_nor_the_buttons(alice, bob, cathy, pat):
