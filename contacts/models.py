@@ -14,6 +14,8 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from contacts.importing import PHASE_READING
+
 
 class Election(models.Model):
     """An election voters took part in, as the voter file's history names it ("11/05/2024 General")."""
@@ -290,9 +292,13 @@ class ImportRun(models.Model):
         return min(99, self.bytes_done * 100 // self.bytes_total)
 
     @property
+    def is_reading(self) -> bool:
+        return not self.is_finished and self.phase == PHASE_READING
+
+    @property
     def seconds_left(self) -> int | None:
-        """Estimate the seconds left in the reading phase from the rate so far."""
-        if self.is_finished or not self.rows_per_second or not self.rows_read or not self.bytes_done:
+        """Estimate the seconds left in the reading phase from the rate so far; None after it."""
+        if not self.is_reading or not self.rows_per_second or not self.rows_read or not self.bytes_done:
             return None
         bytes_per_row = self.bytes_done / self.rows_read
         rows_left = (self.bytes_total - self.bytes_done) / bytes_per_row

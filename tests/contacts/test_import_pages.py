@@ -65,6 +65,20 @@ def test_it_polls_a_running_import_and_shows_its_progress(sam):
     assert "Reading the file" in fragment.text and "about 15 s to go" in fragment.text
 
 
+def test_it_promises_no_time_left_once_the_file_is_read(sam):
+    run = ImportRun.objects.create(
+        kind=ImportRun.Kind.VOTERS, status=ImportRun.Status.RUNNING, file_name="psr.txt", path="/x",
+        bytes_total=1000, bytes_done=1000, rows_read=200_000, rows_per_second=10_000, phase="Writing households",
+    )  # fmt: skip
+
+    fragment = make_client(sam).get(reverse("contacts:import_progress", args=[run.pk]))
+
+    assert run.seconds_left is None
+    assert "Writing households" in fragment.text and "All 200000 rows read" in fragment.text
+    assert "to go" not in fragment.text and "% of the file read" not in fragment.text
+    assert 'hx-trigger="every 2s"' in fragment.text
+
+
 def test_it_counts_a_dry_run_upload_and_changes_nothing(sam, import_dir, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         _upload(make_client(sam), dry_run="on")
