@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from contacts.models import Voter
 from tests.conftest import make_client, make_turf
 from tests.events.conftest import a_knock
 from tests.events.test_sync import post
@@ -22,3 +23,15 @@ def test_it_counts_progress_and_sends_the_leader_to_the_next_door_in_walking_ord
     home = client.get(reverse("home")).context
     assert home["doors_done"] == 2  # two voters live at the door knocked
     assert home["next_door"].household == lists.homes[1]
+
+
+def test_it_says_so_when_everyone_on_the_lists_has_gone(alice, lists):
+    client = make_client(alice)
+    assert "Nobody is left on your lists" not in client.get(reverse("home")).text
+    Voter.objects.update(is_registered=False)  # a new voter file no longer has any of them
+
+    home = client.get(reverse("home"))
+
+    assert (home.context["calls_total"], home.context["doors_total"]) == (0, 0)
+    assert "Nobody is left on your lists" in home.text
+    assert f'href="{reverse("turf:mine")}"' in home.text
