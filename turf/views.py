@@ -142,18 +142,26 @@ def index(request):
     # List sizes and each turf's best neighbor, only for the rows shown: statewide, counting every
     # leader's entries to show a hundred took most of the page's time.
     shown = [turf.pk for turf in page]
-    rows = (
+    neighbors = dict(
         Turf.objects.filter(pk__in=shown)
         .with_neighbor_door_median()
-        .annotate(
-            calls=Count("entries", filter=Q(entries__list=Entry.List.CALL)),
-            doors=Count("entries", filter=Q(entries__list=Entry.List.DOOR)),
-        )
-        .values_list("pk", "calls", "doors", "neighbor_door_median_m")
+        .values_list("pk", "neighbor_door_median_m")
     )
-    extra = {pk: values for pk, *values in rows}
+    # Counted as the leader sees them: without voters who moved, died or left the file since the cut.
+    sizes = dict.fromkeys(shown, (0, 0))
+    for pk, calls, doors in (
+        Entry.objects.filter(turf__in=shown)
+        .listed()
+        .values("turf")
+        .annotate(
+            calls=Count("pk", filter=Q(list=Entry.List.CALL)),
+            doors=Count("pk", filter=Q(list=Entry.List.DOOR)),
+        )
+        .values_list("turf", "calls", "doors")
+    ):
+        sizes[pk] = (calls, doors)
     for turf in page:
-        turf.calls, turf.doors, turf.neighbor_door_median_m = extra[turf.pk]
+        (turf.calls, turf.doors), turf.neighbor_door_median_m = sizes[turf.pk], neighbors[turf.pk]
     waiting = (
         leaders_visible_to(user)
         .filter(voter__isnull=False)

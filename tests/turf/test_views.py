@@ -232,3 +232,18 @@ def test_the_turf_table_flags_a_leader_left_with_doors_far_beyond_a_neighbors(cy
     assert rows["far@example.org"].door_median_ratio is None
     settings.TURF_FAIRNESS_FACTOR = 3.5
     assert "farther than a neighbor" not in make_client(sam).get(reverse("turf:index")).text
+
+
+def test_the_turf_table_counts_the_lists_as_the_leader_sees_them(alices_turf):
+    sam = make_user("sam@example.org", role="staff")
+    entries = Entry.objects.filter(turf=alices_turf)
+    calls, doors = entries.calls().count(), entries.doors().count()
+    assert (calls, doors) == (6, 10)
+    gone = entries.calls().first().voter
+    gone.is_registered = False  # left the voter file since the cut
+    gone.save(update_fields=["is_registered"])
+    doors_of_gone = entries.doors().filter(voter=gone).count()
+
+    row = make_client(sam).get(reverse("turf:index")).context["page"][0]
+
+    assert (row.calls, row.doors) == (calls - 1, doors - doors_of_gone)
