@@ -252,7 +252,7 @@ def server_side_rows(sql: str, params=(), *, name: str = "issues", batch: int = 
 
 
 class ImportCommand(BaseCommand):
-    """A management command importing one kind of file through contacts.services.import_data."""
+    """A management command importing one kind of file through contacts.services.import_from_disk."""
 
     kind = ""
     what = ""
@@ -272,9 +272,7 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"No such file: {path}")
         sinks = [terminal_progress(self.stderr)] if verbosity else []
         try:
-            result = services.import_data(
-                kind=self.kind, path=path, dry_run=dry_run, progress=Progress(sinks=sinks)
-            )
+            result = services.import_from_disk(kind=self.kind, path=path, dry_run=dry_run, sinks=sinks)
         except ImportRefused as refusal:
             raise CommandError(f"{path}: {refusal} Nothing was imported.") from None
         if not verbosity:

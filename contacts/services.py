@@ -11,14 +11,14 @@ import json
 import shutil
 import uuid
 from collections.abc import Sequence
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -528,22 +528,52 @@ def run_import(*, run_id: int) -> ImportRun | None:
     if not claimed:
         return None
     run = ImportRun.objects.get(pk=run_id)
-    writer = RunProgressWriter(run_id)
+    with suppress(ImportRefused):  # recorded on the run, for its page to say
+        _execute(run)
+    return run
+
+
+def import_from_disk(*, kind: str, path: Path, dry_run: bool = False, sinks=()) -> ImportResult:
+    """Import a file already on the server (manage.py), recorded as an ImportRun like an upload.
+
+    The imports page then lists it with its counts and rejected rows, and shows its progress
+    while it runs. A dry run changes nothing, not even that list, so it is not recorded.
+    """
+    path = Path(path).resolve()
+    if dry_run:
+        return import_data(kind=kind, path=path, dry_run=True, progress=Progress(sinks=sinks))
+    run = ImportRun.objects.create(
+        kind=kind, file_name=path.name[:255], path=str(path), bytes_total=path.stat().st_size,
+        status=ImportRun.Status.RUNNING, started_at=timezone.now(), phase="Starting",
+    )  # fmt: skip
+    try:
+        return _execute(run, sinks)
+    except KeyboardInterrupt:
+        with suppress(DatabaseError):  # the interrupted connection may be past saying so
+            _finish(run, status=ImportRun.Status.FAILED, error="Stopped with Ctrl-C: nothing was changed.")
+        raise
+
+
+def _execute(run: ImportRun, sinks=()) -> ImportResult:
+    """Import a run's file, writing its progress to the run as it goes and its outcome at the end."""
+    writer = RunProgressWriter(run.pk)
     try:
         result = import_data(
             kind=run.kind,
             path=Path(run.path),
             dry_run=run.dry_run,
-            progress=Progress(total_bytes=run.bytes_total, sinks=[writer]),
+            progress=Progress(total_bytes=run.bytes_total, sinks=[writer, *sinks]),
         )
     except ImportRefused as refusal:
-        return _finish(run, status=ImportRun.Status.FAILED, error=str(refusal))
+        _finish(run, status=ImportRun.Status.FAILED, error=str(refusal))
+        raise
     except Exception as error:
         _finish(run, status=ImportRun.Status.FAILED, error=f"The import stopped: {error.__class__.__name__}.")
         raise
     finally:
         writer.close()
-    return _finish(run, status=ImportRun.Status.SUCCEEDED, result=result)
+    _finish(run, status=ImportRun.Status.SUCCEEDED, result=result)
+    return result
 
 
 def _finish(run: ImportRun, *, status: str, result: ImportResult | None = None, error: str = "") -> ImportRun:

@@ -1,12 +1,13 @@
 """The staff pages: upload a data file, follow its import, download what it rejected."""
 
 import pytest
+from django.core.management import CommandError
 from django.urls import reverse
 
 from contacts.models import ImportRun, Voter
-from contacts.services import BROKER_DOWN, run_import
+from contacts.services import BROKER_DOWN, import_from_disk, run_import
 from tests.conftest import make_client
-from tests.contacts.voter_files import FIXTURES
+from tests.contacts.voter_files import FIXTURES, fixture_copy, run
 
 pytestmark = pytest.mark.django_db
 
@@ -173,4 +174,60 @@ def test_an_upload_while_the_broker_is_down_fails_clearly_instead_of_waiting_for
     assert response.status_code == 302
     assert (run.status, run.error) == (ImportRun.Status.FAILED, BROKER_DOWN)
     assert "The task queue is down" in client.get(response["Location"]).text
+    assert not Voter.objects.exists()
+
+
+# --- Imports run with manage.py are listed with the uploads ---------------------------------------
+
+
+def test_a_command_line_import_is_listed_with_its_counts_and_rejected_rows(sam, tmp_path):
+    path = fixture_copy("psr_sample_2023.txt", tmp_path)
+    with path.open("a") as stream:
+        stream.write("Nodaway\t123\ta line cut short\r\n")
+    run("import_voters", path)
+
+    imported = ImportRun.objects.get()
+    assert (imported.kind, imported.status, imported.started_by) == (
+        "voters",
+        ImportRun.Status.SUCCEEDED,
+        None,
+    )
+    assert (imported.file_name, imported.path) == ("psr_sample_2023.txt", str(path.resolve()))
+    assert (imported.rows_read, imported.inserted, imported.rejected) == (301, 300, 1)
+    client = make_client(sam)
+    listed = client.get(reverse("contacts:imports")).text
+    assert "psr_sample_2023.txt" in listed and "from the command line" in listed
+    detail = client.get(reverse("contacts:import_detail", args=[imported.pk])).text
+    assert f"from {path.resolve()} on the server" in detail and "hx-trigger" not in detail
+    report = client.get(reverse("contacts:import_report", args=[imported.pk]))
+    assert b"Has 3 columns" in b"".join(report.streaming_content)
+
+
+def test_a_command_line_dry_run_leaves_no_record(tmp_path):
+    run("import_voters", fixture_copy("psr_sample_2023.txt", tmp_path), "--dry-run")
+    assert not ImportRun.objects.exists() and not Voter.objects.exists()
+
+
+def test_a_refused_command_line_import_is_recorded_as_failed(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("just some notes\n")
+    with pytest.raises(CommandError, match="not a PSR voter file"):
+        run("import_voters", path)
+    failed = ImportRun.objects.get()
+    assert failed.status == ImportRun.Status.FAILED and "not a PSR voter file" in failed.error
+
+
+def test_a_command_line_import_stopped_with_ctrl_c_says_so_and_changes_nothing(tmp_path):
+    def ctrl_c(progress):
+        if progress.phase == "Writing voters":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_from_disk(kind="voters", path=fixture_copy("psr_sample.txt", tmp_path), sinks=[ctrl_c])
+
+    stopped = ImportRun.objects.get()
+    assert (stopped.status, stopped.error) == (
+        ImportRun.Status.FAILED,
+        "Stopped with Ctrl-C: nothing was changed.",
+    )
     assert not Voter.objects.exists()
