@@ -167,9 +167,9 @@ ACCOUNT_RATE_LIMITS = {
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
-# Accept the code from the period just ended too (RFC 6238 section 5.2): a code typed on a slow
-# phone connection often reaches the server a few seconds after the authenticator app rolled over.
-MFA_TOTP_TOLERANCE = 1
+# No tolerance for a code from the period before or after (allauth's default): allauth remembers a
+# used code for one period only, so a wider window would let a watched code be used a second time.
+MFA_TOTP_TOLERANCE = 0
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_ADAPTER = "leaders.adapters.MFAAdapter"
 

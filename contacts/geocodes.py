@@ -15,6 +15,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from contacts.importing import (
+    PHASE_DONE,
     PHASE_READING,
     Counts,
     ImportRefused,
@@ -231,5 +232,5 @@ def import_geocodes(path: Path, *, dry_run: bool = False, progress: Progress | N
             counts.rejected, counts.warnings = tallies.rejected, tallies.warnings
             counts.unchanged = counts.read - counts.rejected - counts.updated
             cursor.execute(f"DROP TABLE {STAGE}")
-    progress.enter("Done")
+    progress.enter(PHASE_DONE)
     return ImportResult(counts=counts, report=report_path_for(path), shown=SHOWN)

@@ -8,7 +8,9 @@ both go, with their line numbers, to a report next to the input file (``<file>.r
 
 import csv
 import heapq
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -122,6 +124,7 @@ class Progress:
 
 
 PHASE_READING = "Reading the file"
+PHASE_DONE = "Done"  # entered once the import's transaction has committed, never before
 
 
 @dataclass
@@ -251,6 +254,25 @@ def server_side_rows(sql: str, params=(), *, name: str = "issues", batch: int = 
         yield from cursor
 
 
+@contextmanager
+def stopped_as_by_ctrl_c(*signals):
+    """Turn these signals into KeyboardInterrupt meanwhile, so a killed import (a closed SSH session,
+    `kill`) rolls back and records itself as stopped, as after Ctrl-C. Only the main thread may."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {number: signal.signal(number, interrupt) for number in signals}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 class ImportCommand(BaseCommand):
     """A management command importing one kind of file through contacts.services.import_from_disk."""
 
@@ -272,7 +294,8 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"No such file: {path}")
         sinks = [terminal_progress(self.stderr)] if verbosity else []
         try:
-            result = services.import_from_disk(kind=self.kind, path=path, dry_run=dry_run, sinks=sinks)
+            with stopped_as_by_ctrl_c(signal.SIGTERM, signal.SIGHUP):
+                result = services.import_from_disk(kind=self.kind, path=path, dry_run=dry_run, sinks=sinks)
         except ImportRefused as refusal:
             raise CommandError(f"{path}: {refusal} Nothing was imported.") from None
         if not verbosity:

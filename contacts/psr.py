@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from xxhash import xxh3_64_intdigest
 
 from contacts.importing import (
+    PHASE_DONE,
     PHASE_READING,
     Counts,
     ImportRefused,
@@ -1066,5 +1067,5 @@ def import_voter_file(path: Path, *, dry_run: bool = False, progress: Progress |
         layout = read_layout(stream)
         loader = VoterFileLoader(layout, progress=progress, log=IssueLog(), report_path=report_path_for(path))
         counts = loader.load(stream, dry_run=dry_run)
-    progress.enter("Done")
+    progress.enter(PHASE_DONE)
     return ImportResult(counts=counts, report=loader.report_path, shown=SHOWN)

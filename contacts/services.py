@@ -8,6 +8,7 @@ requesting leader's lists.
 """
 
 import json
+import logging
 import shutil
 import uuid
 from collections.abc import Sequence
@@ -25,9 +26,11 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from kombu.exceptions import OperationalError
 
-from contacts.importing import ImportRefused, ImportResult, Progress
+from contacts.importing import PHASE_DONE, ImportRefused, ImportResult, Progress
 from contacts.models import Channel, ContactAttempt, ImportRun, LeaderMark, PartyID, Phone, Suppression, Voter
 from contacts.signals import data_imported
+
+logger = logging.getLogger(__name__)
 
 Result = ContactAttempt.Result
 
@@ -524,12 +527,15 @@ def run_import(*, run_id: int) -> ImportRun | None:
     """
     claimed = ImportRun.objects.filter(
         pk=run_id, status__in=[ImportRun.Status.QUEUED, ImportRun.Status.RUNNING]
-    ).update(status=ImportRun.Status.RUNNING, started_at=timezone.now(), phase="Starting", error="")
+    ).update(
+        status=ImportRun.Status.RUNNING, started_at=timezone.now(), phase="Starting", error="",
+        bytes_done=0, rows_read=0, rows_per_second=0,  # a dead worker's progress is not this attempt's
+    )  # fmt: skip
     if not claimed:
         return None
     run = ImportRun.objects.get(pk=run_id)
     with suppress(ImportRefused):  # recorded on the run, for its page to say
-        _execute(run)
+        _execute(run, Path(run.path), Progress(total_bytes=run.bytes_total))
     return run
 
 
@@ -539,36 +545,40 @@ def import_from_disk(*, kind: str, path: Path, dry_run: bool = False, sinks=()) 
     The imports page then lists it with its counts and rejected rows, and shows its progress
     while it runs. A dry run changes nothing, not even that list, so it is not recorded.
     """
-    path = Path(path).resolve()
+    path = Path(path)
     if dry_run:
         return import_data(kind=kind, path=path, dry_run=True, progress=Progress(sinks=sinks))
     run = ImportRun.objects.create(
-        kind=kind, file_name=path.name[:255], path=str(path), bytes_total=path.stat().st_size,
+        kind=kind, file_name=path.name[:255], path=str(path.absolute()), bytes_total=path.stat().st_size,
         status=ImportRun.Status.RUNNING, started_at=timezone.now(), phase="Starting",
     )  # fmt: skip
+    progress = Progress(total_bytes=run.bytes_total, sinks=sinks)
     try:
-        return _execute(run, sinks)
+        return _execute(run, path, progress)
     except KeyboardInterrupt:
-        with suppress(DatabaseError):  # the interrupted connection may be past saying so
-            _finish(run, status=ImportRun.Status.FAILED, error="Stopped with Ctrl-C: nothing was changed.")
+        # Every importer says "Done" once its transaction has committed, and not before.
+        if progress.phase == PHASE_DONE:
+            _record(
+                run,
+                status=ImportRun.Status.SUCCEEDED,
+                error="Stopped with Ctrl-C once written: counts not kept.",
+            )
+        else:
+            _record(run, status=ImportRun.Status.FAILED, error="Stopped with Ctrl-C: nothing was changed.")
         raise
 
 
-def _execute(run: ImportRun, sinks=()) -> ImportResult:
+def _execute(run: ImportRun, path: Path, progress: Progress) -> ImportResult:
     """Import a run's file, writing its progress to the run as it goes and its outcome at the end."""
     writer = RunProgressWriter(run.pk)
+    progress.sinks.append(writer)
     try:
-        result = import_data(
-            kind=run.kind,
-            path=Path(run.path),
-            dry_run=run.dry_run,
-            progress=Progress(total_bytes=run.bytes_total, sinks=[writer, *sinks]),
-        )
+        result = import_data(kind=run.kind, path=path, dry_run=run.dry_run, progress=progress)
     except ImportRefused as refusal:
-        _finish(run, status=ImportRun.Status.FAILED, error=str(refusal))
+        _record(run, status=ImportRun.Status.FAILED, error=str(refusal))
         raise
     except Exception as error:
-        _finish(run, status=ImportRun.Status.FAILED, error=f"The import stopped: {error.__class__.__name__}.")
+        _record(run, status=ImportRun.Status.FAILED, error=f"The import stopped: {error.__class__.__name__}.")
         raise
     finally:
         writer.close()
@@ -576,16 +586,24 @@ def _execute(run: ImportRun, sinks=()) -> ImportResult:
     return result
 
 
+def _record(run: ImportRun, **outcome) -> None:
+    """Record how an import ended, from a handler of another error: never hide that error."""
+    try:
+        _finish(run, **outcome)
+    except DatabaseError:
+        logger.exception("Could not record the outcome of import run %s.", run.pk)
+
+
 def _finish(run: ImportRun, *, status: str, result: ImportResult | None = None, error: str = "") -> ImportRun:
     run.status = status
     run.error = error
     run.finished_at = timezone.now()
-    run.phase = "Done" if status == ImportRun.Status.SUCCEEDED else "Stopped"
+    run.phase = PHASE_DONE if status == ImportRun.Status.SUCCEEDED else "Stopped"
     fields = ["status", "error", "finished_at", "phase"]
     if result is not None:
         for name, value in result.counts.as_dict().items():
             setattr(run, "rows_read" if name == "read" else name, value)
-        run.report_path = str(result.report)
+        run.report_path = str(Path(result.report).absolute())  # served by the web process, elsewhere
         run.bytes_done = run.bytes_total
         fields += ["rows_read", "inserted", "updated", "unchanged", "unregistered", "moved", "rejected",
                    "warnings", "report_path", "bytes_done"]  # fmt: skip

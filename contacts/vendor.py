@@ -15,6 +15,7 @@ from pathlib import Path
 from django.db import connection
 
 from contacts.importing import (
+    PHASE_DONE,
     PHASE_READING,
     Counts,
     ImportRefused,
@@ -133,7 +134,7 @@ class VendorImport:
                     self.counts.read - self.counts.rejected - self.counts.inserted - self.counts.updated
                 )
                 cursor.execute(f"DROP TABLE {self.stage}")
-        self.progress.enter("Done")
+        self.progress.enter(PHASE_DONE)
         return ImportResult(counts=self.counts, report=report_path_for(self.path), shown=SHOWN)
 
     def _chunks(self, reader, stream, positions: dict[str, int], warnings: dict[int, str]) -> Iterator[bytes]:

@@ -120,6 +120,9 @@ def _field_home(request):
             "next_call": _call_entries(turf, user).filter(called=False).first(),
             "next_door": next_door(turf),
         }
+        if not context["calls_total"] and not context["doors_total"]:
+            # Emptied since the cut, or empty from the start: the leader is told which.
+            context["ever_listed"] = Entry.objects.filter(turf=turf).exists()
     return render(request, "events/home.html", context)
 
 

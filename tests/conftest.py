@@ -41,9 +41,20 @@ def make_user(
 
 
 def totp_code_for(secret: str, steps_ago: int = 0) -> str:
-    """The code an authenticator app shows now (or `steps_ago` periods back) for this secret."""
-    counter = int(time.time()) // mfa_settings.TOTP_PERIOD - steps_ago
+    """The code an authenticator app shows now (or `steps_ago` periods back) for this secret.
+
+    The server accepts only the current period's code, so a code is never handed out in the last
+    seconds of its period: a test that types it would otherwise fail when the period rolls over.
+    """
+    period = mfa_settings.TOTP_PERIOD
+    left = period - time.time() % period
+    if left < TOTP_MARGIN_SECONDS:
+        time.sleep(left + 0.05)
+    counter = int(time.time()) // period - steps_ago
     return f"{hotp_value(secret, counter):06d}"
+
+
+TOTP_MARGIN_SECONDS = 5
 
 
 def totp_code(user: User, steps_ago: int = 0) -> str:

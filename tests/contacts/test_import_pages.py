@@ -1,9 +1,15 @@
 """The staff pages: upload a data file, follow its import, download what it rejected."""
 
+import os
+import signal
+import time
+from pathlib import Path
+
 import pytest
 from django.core.management import CommandError
 from django.urls import reverse
 
+from contacts.importing import stopped_as_by_ctrl_c
 from contacts.models import ImportRun, Voter
 from contacts.services import BROKER_DOWN, import_from_disk, run_import
 from tests.conftest import make_client
@@ -217,17 +223,57 @@ def test_a_refused_command_line_import_is_recorded_as_failed(tmp_path):
     assert failed.status == ImportRun.Status.FAILED and "not a PSR voter file" in failed.error
 
 
-def test_a_command_line_import_stopped_with_ctrl_c_says_so_and_changes_nothing(tmp_path):
+@pytest.mark.parametrize(
+    ("phase", "status", "said", "voters"),
+    [
+        ("Writing voters", ImportRun.Status.FAILED, "Stopped with Ctrl-C: nothing was changed.", 0),
+        ("Done", ImportRun.Status.SUCCEEDED, "Stopped with Ctrl-C once written: counts not kept.", 2000),
+    ],
+)
+def test_a_command_line_import_stopped_with_ctrl_c_says_whether_it_changed_anything(
+    tmp_path, phase, status, said, voters
+):
     def ctrl_c(progress):
-        if progress.phase == "Writing voters":
+        if progress.phase == phase:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         import_from_disk(kind="voters", path=fixture_copy("psr_sample.txt", tmp_path), sinks=[ctrl_c])
 
     stopped = ImportRun.objects.get()
-    assert (stopped.status, stopped.error) == (
-        ImportRun.Status.FAILED,
-        "Stopped with Ctrl-C: nothing was changed.",
-    )
-    assert not Voter.objects.exists()
+    assert (stopped.status, stopped.error) == (status, said)
+    assert Voter.objects.count() == voters
+
+
+def test_a_killed_command_line_import_stops_as_after_ctrl_c():
+    previous = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt), stopped_as_by_ctrl_c(signal.SIGTERM):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1)  # the handler runs between two bytecodes: this sleep never ends
+    assert signal.getsignal(signal.SIGTERM) is previous
+
+
+def test_a_command_line_import_keeps_the_paths_as_typed_and_records_them_whole(tmp_path, monkeypatch):
+    fixture_copy("psr_sample_2023.txt", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    output = run("import_voters", Path("psr_sample_2023.txt"))
+
+    assert "Rejected rows and warnings: psr_sample_2023.txt.rejects.csv" in output
+    imported = ImportRun.objects.get()
+    assert imported.path == str(tmp_path / "psr_sample_2023.txt")
+    assert imported.report_path == str(tmp_path / "psr_sample_2023.txt.rejects.csv")
+
+
+def test_a_retried_run_starts_its_progress_afresh(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("just some notes\n")
+    stale = ImportRun.objects.create(
+        kind=ImportRun.Kind.VOTERS, status=ImportRun.Status.RUNNING, file_name="notes.txt", path=str(path),
+        bytes_total=16, bytes_done=16, rows_read=999, rows_per_second=50, phase="Writing voters",
+    )  # fmt: skip
+
+    run_import(run_id=stale.pk)
+
+    stale.refresh_from_db()
+    assert stale.status == ImportRun.Status.FAILED and "not a PSR voter file" in stale.error
+    assert (stale.rows_read, stale.bytes_done, stale.rows_per_second) == (0, 0, 0)

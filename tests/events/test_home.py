@@ -35,3 +35,12 @@ def test_it_says_so_when_everyone_on_the_lists_has_gone(alice, lists):
     assert (home.context["calls_total"], home.context["doors_total"]) == (0, 0)
     assert "Nobody is left on your lists" in home.text
     assert f'href="{reverse("turf:mine")}"' in home.text
+
+
+def test_it_says_so_when_the_lists_were_empty_from_the_start(alice, lists):
+    Entry.objects.filter(turf__leader=alice).delete()  # nobody near her was free when her turf was cut
+
+    home = make_client(alice).get(reverse("home"))
+
+    assert "Nobody near you was free to call or knock" in home.text
+    assert "Nobody is left on your lists" not in home.text
