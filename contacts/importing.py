@@ -215,6 +215,18 @@ def import_transaction(*, dry_run: bool):
             transaction.set_rollback(True)
 
 
+def import_running() -> bool:
+    """Whether some connection holds the import lock, i.e. an import is inside its transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid = 0 AND objid = %s AND objsubid = 1 AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database()))",
+            [IMPORT_LOCK],
+        )
+        return cursor.fetchone()[0]
+
+
 def copy_rows(cursor, table: str, columns: list[str], chunks: Iterable[bytes], *, options: str = "") -> None:
     """COPY already formatted text-format chunks into a table."""
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN" + (f" WITH ({options})" if options else "")

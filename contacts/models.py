@@ -14,7 +14,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from contacts.importing import PHASE_READING
+from contacts.importing import PHASE_DONE, PHASE_READING
 
 
 class Election(models.Model):
@@ -290,6 +290,11 @@ class ImportRun(models.Model):
         if not self.bytes_total:
             return 0
         return min(99, self.bytes_done * 100 // self.bytes_total)
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether the run's progress says its import is inside its transaction, holding the lock."""
+        return self.status == self.Status.RUNNING and self.phase not in ("", "Starting", PHASE_DONE)
 
     @property
     def is_reading(self) -> bool:

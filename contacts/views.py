@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from contacts import services
 from contacts.forms import ImportForm, ReportDecisionForm
+from contacts.importing import import_running
 from contacts.models import ImportRun, Suppression, get_report_for
 from lib.uploads import CappedDiskUploadHandler
 
@@ -91,7 +92,7 @@ def _upload(request, handler: CappedDiskUploadHandler):
 def import_detail(request, pk: int):
     """Show an import's progress while it runs, then its counts and a link to its rejects."""
     run = get_object_or_404(ImportRun.objects.select_related("started_by"), pk=pk)
-    return render(request, "contacts/import_detail.html", {"run": run})
+    return render(request, "contacts/import_detail.html", _progress_context(run))
 
 
 @staff_only
@@ -99,7 +100,14 @@ def import_detail(request, pk: int):
 def import_progress(request, pk: int):
     """Return the progress fragment the detail page polls (htmx)."""
     run = get_object_or_404(ImportRun, pk=pk)
-    return render(request, "contacts/import_detail.html#progress", {"run": run})
+    return render(request, "contacts/import_detail.html#progress", _progress_context(run))
+
+
+def _progress_context(run: ImportRun) -> dict:
+    # A run whose progress says it is inside its transaction, while nobody holds the import lock,
+    # lost its process (kill -9, a reboot): PostgreSQL rolled its work back. It stays "running" in
+    # the table, since a worker may still retry an upload; the page says what happened.
+    return {"run": run, "lost": run.in_transaction and not import_running()}
 
 
 @staff_only

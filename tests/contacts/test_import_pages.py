@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError
 from django.urls import reverse
 
-from contacts.importing import stopped_as_by_ctrl_c
+from contacts.importing import import_running, import_transaction, stopped_as_by_ctrl_c
 from contacts.models import ImportRun, Voter
 from contacts.services import BROKER_DOWN, import_from_disk, run_import
 from tests.conftest import make_client
@@ -64,7 +64,8 @@ def test_it_polls_a_running_import_and_shows_its_progress(sam):
         bytes_total=1000, bytes_done=250, rows_read=50_000, rows_per_second=10_000, phase="Reading the file",
     )  # fmt: skip
 
-    fragment = make_client(sam).get(reverse("contacts:import_progress", args=[run.pk]))
+    with import_transaction(dry_run=True):  # as the import holds it while it runs
+        fragment = make_client(sam).get(reverse("contacts:import_progress", args=[run.pk]))
 
     assert fragment.status_code == 200 and "<html" not in fragment.text
     assert 'hx-trigger="every 2s"' in fragment.text
@@ -78,7 +79,8 @@ def test_it_promises_no_time_left_once_the_file_is_read(sam):
         bytes_total=1000, bytes_done=1000, rows_read=200_000, rows_per_second=10_000, phase="Writing households",
     )  # fmt: skip
 
-    fragment = make_client(sam).get(reverse("contacts:import_progress", args=[run.pk]))
+    with import_transaction(dry_run=True):
+        fragment = make_client(sam).get(reverse("contacts:import_progress", args=[run.pk]))
 
     assert run.seconds_left is None
     assert "Writing households" in fragment.text and "All 200000 rows read" in fragment.text
@@ -277,3 +279,20 @@ def test_a_retried_run_starts_its_progress_afresh(tmp_path):
     stale.refresh_from_db()
     assert stale.status == ImportRun.Status.FAILED and "not a PSR voter file" in stale.error
     assert (stale.rows_read, stale.bytes_done, stale.rows_per_second) == (0, 0, 0)
+
+
+def test_it_says_so_when_the_process_running_an_import_is_gone(sam, tmp_path):
+    lost = ImportRun.objects.create(
+        kind=ImportRun.Kind.VOTERS, status=ImportRun.Status.RUNNING, file_name="psr.txt", path="/x",
+        bytes_total=1000, bytes_done=400, rows_read=80_000, rows_per_second=10_000, phase="Reading the file",
+    )  # fmt: skip
+    client = make_client(sam)
+    url = reverse("contacts:import_progress", args=[lost.pk])
+    assert "ended before it finished" in client.get(url).text  # nobody holds the import lock
+
+    # While an import is inside its transaction, the same run is simply running.
+    with import_transaction(dry_run=True):
+        assert import_running()
+        fragment = client.get(url).text
+    assert "ended before it finished" not in fragment and "40% of the file read" in fragment
+    assert not import_running()
