@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.forms",  # its widget templates, for the renderer below
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -75,6 +76,8 @@ TEMPLATES = [
         },
     },
 ]
+# Form and widget templates come from the same places as page templates (templates/forms/ too).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Database: DATABASE_URL, or the embedded PostgreSQL that `make run` / `make test` start.
 EMBEDDED_PG_PORT = env_int("EMBEDDED_PG_PORT", 54329, minimum=1)

@@ -21,6 +21,7 @@ class ImportForm(forms.Form):
     dry_run = forms.BooleanField(
         label="Dry run: check the file and count what would change, without changing anything",
         required=False,
+        template_name="forms/check.html",
     )
 
     def clean_file(self):
