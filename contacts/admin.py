@@ -3,10 +3,11 @@ import-export for phones and scores. Lists stay usable at 4.3 million voters: no
 filters that scan them.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from import_export.admin import ImportExportModelAdmin
 
-from contacts.models import Election, Household, ImportRun, Phone, Score, Voter
+from contacts import services
+from contacts.models import Election, Household, ImportRun, Phone, Score, Suppression, Voter
 from contacts.resources import PhoneResource, ScoreResource
 from lib.admin import ReadOnlyAdmin
 from lib.spreadsheet import neutralize_dataset
@@ -38,6 +39,46 @@ class ElectionAdmin(ReadOnlyAdmin):
 class ImportRunAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "file_name", "status", "rows_read", "rejected", "started_by"]
     list_filter = ["kind", "status"]
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(ReadOnlyAdmin):
+    """Who is kept off the lists and why. Staff reopen a decision on a reported move or death here,
+    however old; coordinators take back their own from the reports page, for a few minutes."""
+
+    # The number of a wrong or disconnected phone stays off the list page (SECURITY.md).
+    list_display = ["voter", "reason", "created_by", "created_at", "decided"]
+    list_filter = ["reason"]
+    list_select_related = ["voter", "created_by", "confirmed_by", "dismissed_by"]
+    search_fields = ["=voter__id"]
+    search_help_text = "Search by Voter ID."
+    exclude = ["phone"]
+    actions = ["reopen"]
+
+    @admin.display(description="Decision")
+    def decided(self, suppression: Suppression) -> str:
+        return suppression.decision or (
+            "waiting" if suppression.reason in Suppression.NEEDS_CONFIRMATION else ""
+        )
+
+    @admin.action(description="Reopen the selected moves and deaths: they wait for a decision again",
+                  permissions=["reopen"])  # fmt: skip
+    def reopen(self, request, queryset):
+        for suppression in queryset.select_related("voter", "confirmed_by", "dismissed_by"):
+            before = suppression.decision
+            suppression, refused = services.suppression_reopen(suppression=suppression, by=request.user)
+            if refused:
+                self.message_user(
+                    request, f"{suppression.voter.full_name}: not reopened. {refused}", messages.WARNING
+                )
+            else:
+                self.log_change(request, suppression, f"Reopened a report {before}.")
+                self.message_user(
+                    request, f"{suppression.voter.full_name}: reopened; it waits for a decision."
+                )
+
+    def has_reopen_permission(self, request) -> bool:
+        return request.user.is_state_staff
 
 
 class SafeExportAdmin(ImportExportModelAdmin):

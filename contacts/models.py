@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import dateformat, timezone
 
 from contacts.importing import PHASE_DONE, PHASE_READING
 
@@ -527,6 +528,19 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return self.get_reason_display()
+
+    @property
+    def decision(self) -> str:
+        """Who decided on a reported move or death, and when; "" while it waits or needs none."""
+        if self.confirmed_at:
+            return f"confirmed by {self.confirmed_by} on {_when(self.confirmed_at)}"
+        if self.dismissed_at:
+            return f"dismissed by {self.dismissed_by} on {_when(self.dismissed_at)}"
+        return ""
+
+
+def _when(moment) -> str:
+    return dateformat.format(timezone.localtime(moment), "j M Y, H:i")
 
 
 def get_report_for(user, pk) -> Suppression:

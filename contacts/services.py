@@ -281,15 +281,37 @@ def suppression_undo(*, suppression: Suppression, by) -> tuple[Suppression, str]
         if not undoable_reports(by).filter(pk=suppression.pk).exists():
             minutes = int(UNDO_WINDOW.total_seconds() // 60)
             return suppression, f"Only who decided may undo it, and only within {minutes} minutes."
-        newer = Suppression.objects.filter(
-            voter_id=suppression.voter_id, reason=suppression.reason, dismissed_at__isnull=True
-        ).exclude(pk=suppression.pk)
-        if newer.exists():  # reported again since the dismissal: that report is the one to decide
-            return suppression, "A newer report of the same waits for a decision."
-        suppression.confirmed_by = suppression.confirmed_at = None
-        suppression.dismissed_by = suppression.dismissed_at = None
-        suppression.save(update_fields=["confirmed_by", "confirmed_at", "dismissed_by", "dismissed_at"])
-    return suppression, ""
+        return suppression, _reopen(suppression)
+
+
+def suppression_reopen(*, suppression: Suppression, by) -> tuple[Suppression, str]:
+    """Reopen any decision on a reported move or death, however old: staff's correction.
+
+    Return the report and "" once it waits for a decision again, or the reason nothing changed.
+    The caller (the admin) logs who reopened what, and what the decision had been.
+    """
+    if not by.is_state_staff:
+        raise PermissionDenied("Only state staff reopen a decided report.")
+    if suppression.reason not in Suppression.NEEDS_CONFIRMATION:
+        return suppression, "It is not a reported move or death."
+    with transaction.atomic():
+        suppression = _lock_report(suppression)
+        if suppression.confirmed_at is None and suppression.dismissed_at is None:
+            return suppression, "It waits for a decision already."
+        return suppression, _reopen(suppression)
+
+
+def _reopen(suppression: Suppression) -> str:
+    """Clear a locked report's decision so it waits again; return why not, if it cannot."""
+    newer = Suppression.objects.filter(
+        voter_id=suppression.voter_id, reason=suppression.reason, dismissed_at__isnull=True
+    ).exclude(pk=suppression.pk)
+    if newer.exists():  # reported again since the dismissal: that report is the one to decide
+        return "A newer report of the same waits for a decision."
+    suppression.confirmed_by = suppression.confirmed_at = None
+    suppression.dismissed_by = suppression.dismissed_at = None
+    suppression.save(update_fields=["confirmed_by", "confirmed_at", "dismissed_by", "dismissed_at"])
+    return ""
 
 
 def _household_voter_ids(household_ids: set[int]) -> dict[int, list[int]]:

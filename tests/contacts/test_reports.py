@@ -5,19 +5,22 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.models import Channel, ContactAttempt, Suppression
+from contacts.models import Channel, ContactAttempt, Phone, Suppression
 from contacts.services import (
     UNDO_WINDOW,
     Person,
     contact_record,
     suppression_confirm,
     suppression_dismiss,
+    suppression_reopen,
     suppression_undo,
 )
 from leaders.models import User
@@ -364,3 +367,64 @@ def test_the_page_costs_the_same_queries_for_three_reports_or_twenty(alice, caro
     for _ in range(17):
         report(alice, make_voter(make_household(MARYVILLE)))
     assert queries() == few
+
+
+# --- Staff reopen any decision in the admin, and the admin logs it ----------------------------------
+
+
+@pytest.fixture
+def sam(sam):
+    """Staff who may look at suppressions in the admin (Django's view permission)."""
+    sam.user_permissions.add(Permission.objects.get(codename="view_suppression"))
+    return sam
+
+
+def admin_reopen(user, *suppressions):
+    url = reverse("admin:contacts_suppression_changelist")
+    data = {"action": "reopen", "_selected_action": [s.pk for s in suppressions]}
+    return make_client(user).post(url, data, follow=True)
+
+
+def test_staff_reopen_an_old_decision_in_the_admin_and_it_is_logged(alice, carol, sam, listed_pat):
+    suppression = report(alice, listed_pat)
+    confirm(carol, suppression)
+    Suppression.objects.filter(pk=suppression.pk).update(confirmed_at=timezone.now() - timedelta(days=40))
+
+    response = admin_reopen(sam, suppression)
+
+    assert "Pat Mover: reopened; it waits for a decision." in response.text
+    assert pending(suppression) and listed(listed_pat)
+    entry = LogEntry.objects.get(object_id=str(suppression.pk))
+    assert entry.user == sam and entry.get_change_message().startswith(
+        "Reopened a report confirmed by Carol on "
+    )
+
+
+def test_the_admin_leaves_a_report_that_waits_or_was_reported_again_as_it_is(alice, bob, sam, pat):
+    waiting = report(alice, pat)
+    dismissed = report(alice, make_voter(make_household(MARYVILLE), first="Lee", last="Gone"))
+    suppression_dismiss(suppression=dismissed, by=sam)
+    report(bob, dismissed.voter)  # reported again since
+
+    response = admin_reopen(sam, waiting, dismissed)
+
+    assert "Pat Mover: not reopened. It waits for a decision already." in response.text
+    assert "Lee Gone: not reopened. A newer report of the same waits for a decision." in response.text
+    dismissed.refresh_from_db()
+    assert dismissed.dismissed_by == sam and not LogEntry.objects.exists()
+    with pytest.raises(PermissionDenied):
+        suppression_reopen(
+            suppression=dismissed, by=make_user("cora@example.org", role="coordinator", counties=["Nodaway"])
+        )
+
+
+def test_the_admin_lists_suppressions_without_phone_numbers(alice, sam, pat):
+    phone = Phone.objects.create(voter=pat, number="6605550199", kind=Phone.Kind.CELL)
+    wrong = Suppression.objects.create(
+        voter=pat, phone=phone, reason=Suppression.Reason.WRONG_NUMBER, created_by=alice
+    )
+    client = make_client(sam)
+    listing = client.get(reverse("admin:contacts_suppression_changelist")).text
+    detail = client.get(reverse("admin:contacts_suppression_change", args=[wrong.pk])).text
+    assert "Pat Mover" in listing and "Wrong number" in listing
+    assert "0199" not in listing and "0199" not in detail
