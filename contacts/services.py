@@ -177,17 +177,20 @@ def _suppress(*, voter_ids, reason, attempt_id, by, now, phone_id=None) -> None:
     """Add a suppression per voter unless one stands; a second reporter confirms a move or death.
 
     A dismissed report does not stand: the next report of it starts a new one, waiting again.
+    Someone else reporting a move or death already confirmed is kept too, as a report confirmed
+    by the two: undoing the decision that confirmed the first must not lose it (see _reopen).
     """
     if not voter_ids:
         return
     # Lock the voters so two leaders reporting the same death at once make one row, then confirm it.
     list(Voter.objects.select_for_update().filter(pk__in=voter_ids).values_list("pk", flat=True))
-    existing = {
-        s.voter_id: s
-        for s in Suppression.objects.filter(
-            voter_id__in=voter_ids, reason=reason, phone_id=phone_id, dismissed_at__isnull=True
-        )
-    }
+    existing, theirs = {}, set()
+    for s in Suppression.objects.filter(
+        voter_id__in=voter_ids, reason=reason, phone_id=phone_id, dismissed_at__isnull=True
+    ).order_by("pk"):
+        existing.setdefault(s.voter_id, s)  # the first report stands for the others
+        if s.created_by_id == by.pk:
+            theirs.add(s.voter_id)
     needs_confirmation = reason in Suppression.NEEDS_CONFIRMATION
     confirm_now = needs_confirmation and _can_confirm(by)
     new = []
@@ -212,6 +215,18 @@ def _suppress(*, voter_ids, reason, attempt_id, by, now, phone_id=None) -> None:
         ):
             standing.confirmed_by, standing.confirmed_at = by, now
             standing.save(update_fields=["confirmed_by", "confirmed_at"])
+        elif (
+            needs_confirmation
+            and standing.confirmed_at is not None
+            and voter_id not in theirs
+            and (by.pk not in (standing.created_by_id, standing.confirmed_by_id))
+        ):
+            new.append(
+                Suppression(
+                    voter_id=voter_id, reason=reason, attempt_id=attempt_id,
+                    created_by=by, confirmed_by=by, confirmed_at=now,
+                )
+            )  # fmt: skip
     Suppression.objects.bulk_create(new)
 
 
@@ -304,10 +319,15 @@ def suppression_reopen(*, suppression: Suppression, by) -> tuple[Suppression, st
 def _reopen(suppression: Suppression) -> str:
     """Clear a locked report's decision so it waits again; return why not, if it cannot."""
     newer = Suppression.objects.filter(
-        voter_id=suppression.voter_id, reason=suppression.reason, dismissed_at__isnull=True
-    ).exclude(pk=suppression.pk)
-    if newer.exists():  # reported again since the dismissal: that report is the one to decide
+        voter_id=suppression.voter_id,
+        reason=suppression.reason,
+        dismissed_at__isnull=True,
+        pk__gt=suppression.pk,
+    )
+    if newer.filter(confirmed_at__isnull=True).exists():  # reported again since a dismissal: decide that one
         return "A newer report of the same waits for a decision."
+    if newer.exists():  # reported again by someone else while confirmed: two reports confirm it
+        return "Someone else has reported the same since, which confirms it."
     suppression.confirmed_by = suppression.confirmed_at = None
     suppression.dismissed_by = suppression.dismissed_at = None
     suppression.save(update_fields=["confirmed_by", "confirmed_at", "dismissed_by", "dismissed_at"])

@@ -259,6 +259,26 @@ def test_an_undo_leaves_a_report_waiting_and_a_newer_report_alone(alice, bob, ca
     assert waiting.dismissed_by == carol and pending(newer)
 
 
+def test_a_report_made_while_confirmed_survives_the_undo_of_that_confirmation(alice, bob, carol, pat):
+    first = report(alice, pat)
+    confirm(carol, first)
+    second = report(bob, pat)  # bob knocks too, after carol confirmed alice's report
+    assert second != first and (second.created_by, second.confirmed_by) == (bob, bob)
+    report(bob, pat)  # bob again, and alice and carol again, add nothing: each report counts once
+    report(alice, pat)
+    report(carol, pat)
+    assert Suppression.objects.filter(voter=pat).count() == 2
+    shown = Suppression.objects.with_report_counts().get(pk=first.pk)
+    assert shown.reporters == 2
+
+    # Without carol's decision, bob's report would have confirmed alice's: undoing it changes nothing.
+    _, refused = suppression_undo(suppression=first, by=carol)
+    assert refused == "Someone else has reported the same since, which confirms it."
+    first.refresh_from_db()
+    assert first.confirmed_by == carol
+    assert Suppression.objects.in_force().filter(voter=pat).count() == 2
+
+
 def test_undo_is_for_coordinators_and_staff_in_the_county(alice, bob, carol, dave, pat):
     suppression = report(alice, pat)
     confirm(carol, suppression)
