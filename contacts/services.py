@@ -296,6 +296,14 @@ def suppression_undo(*, suppression: Suppression, by) -> tuple[Suppression, str]
         if not undoable_reports(by).filter(pk=suppression.pk).exists():
             minutes = int(UNDO_WINDOW.total_seconds() // 60)
             return suppression, f"Only who decided may undo it, and only within {minutes} minutes."
+        earlier = Suppression.objects.filter(
+            voter_id=suppression.voter_id, reason=suppression.reason, pk__lt=suppression.pk,
+            confirmed_at__isnull=False,
+        )  # fmt: skip
+        if (
+            earlier.exists()
+        ):  # one's own report of what was confirmed already: waiting again would hide nobody
+            return suppression, "An earlier report of the same is confirmed, and stands."
         return suppression, _reopen(suppression)
 
 

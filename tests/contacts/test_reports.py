@@ -279,6 +279,18 @@ def test_a_report_made_while_confirmed_survives_the_undo_of_that_confirmation(al
     assert Suppression.objects.in_force().filter(voter=pat).count() == 2
 
 
+def test_a_coordinator_cannot_undo_their_own_report_of_what_was_confirmed_already(alice, bob, carol, pat):
+    first = report(alice, pat)
+    report(bob, pat)  # the second reporter confirms it
+    own = report(carol, pat)  # carol knocks later: her report is kept, confirmed, in her decisions
+    assert own != first and (own.created_by, own.confirmed_by) == (carol, carol)
+    _, refused = suppression_undo(suppression=own, by=carol)
+    assert refused == "An earlier report of the same is confirmed, and stands."
+    own.refresh_from_db()
+    assert own.confirmed_by == carol
+    assert not Suppression.objects.pending().filter(voter=pat).exists()
+
+
 def test_undo_is_for_coordinators_and_staff_in_the_county(alice, bob, carol, dave, pat):
     suppression = report(alice, pat)
     confirm(carol, suppression)
