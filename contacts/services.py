@@ -219,7 +219,7 @@ def _suppress(*, voter_ids, reason, attempt_id, by, now, phone_id=None) -> None:
             needs_confirmation
             and standing.confirmed_at is not None
             and voter_id not in theirs
-            and (by.pk not in (standing.created_by_id, standing.confirmed_by_id))
+            and by.pk != standing.confirmed_by_id
         ):
             new.append(
                 Suppression(
@@ -296,13 +296,8 @@ def suppression_undo(*, suppression: Suppression, by) -> tuple[Suppression, str]
         if not undoable_reports(by).filter(pk=suppression.pk).exists():
             minutes = int(UNDO_WINDOW.total_seconds() // 60)
             return suppression, f"Only who decided may undo it, and only within {minutes} minutes."
-        earlier = Suppression.objects.filter(
-            voter_id=suppression.voter_id, reason=suppression.reason, pk__lt=suppression.pk,
-            confirmed_at__isnull=False,
-        )  # fmt: skip
-        if (
-            earlier.exists()
-        ):  # one's own report of what was confirmed already: waiting again would hide nobody
+        # One's own report of what was confirmed already: waiting again, it would hide nobody.
+        if _same_reports(suppression).filter(pk__lt=suppression.pk, confirmed_at__isnull=False).exists():
             return suppression, "An earlier report of the same is confirmed, and stands."
         return suppression, _reopen(suppression)
 
@@ -324,14 +319,14 @@ def suppression_reopen(*, suppression: Suppression, by) -> tuple[Suppression, st
         return suppression, _reopen(suppression)
 
 
+def _same_reports(suppression: Suppression):
+    """Return every report of the same reason for the same voter, this one included."""
+    return Suppression.objects.filter(voter_id=suppression.voter_id, reason=suppression.reason)
+
+
 def _reopen(suppression: Suppression) -> str:
     """Clear a locked report's decision so it waits again; return why not, if it cannot."""
-    newer = Suppression.objects.filter(
-        voter_id=suppression.voter_id,
-        reason=suppression.reason,
-        dismissed_at__isnull=True,
-        pk__gt=suppression.pk,
-    )
+    newer = _same_reports(suppression).filter(pk__gt=suppression.pk, dismissed_at__isnull=True)
     if newer.filter(confirmed_at__isnull=True).exists():  # reported again since a dismissal: decide that one
         return "A newer report of the same waits for a decision."
     if newer.exists():  # reported again by someone else while confirmed: two reports confirm it
