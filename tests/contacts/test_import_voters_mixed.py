@@ -58,7 +58,8 @@ class MixedFile:
         return {line.county for line in self.lines if line.voter_id}
 
     def first_names(self) -> dict[int, str]:
-        return {line.voter_id: line.first_name for line in self.lines if line.voter_id in self.unique}
+        unique = self.unique
+        return {line.voter_id: line.first_name for line in self.lines if line.voter_id in unique}
 
     def add(
         self, rng: random.Random, voter_id: int, *, counties=COUNTIES, last_name: str = "EXAMPLE"
