@@ -3,8 +3,7 @@
 import pytest
 
 from contacts.models import Suppression
-from tests.browser.test_sign_in import sign_in
-from tests.conftest import totp_code
+from tests.browser.test_sign_in import sign_in_with_a_code
 from tests.turf.conftest import MARYVILLE, make_household, make_voter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,10 +13,7 @@ def test_a_coordinator_confirms_a_reported_move_from_the_menu_and_undoes_it(page
     pat = make_voter(make_household(MARYVILLE), first="Pat", last="Mover")
     report = Suppression.objects.create(voter=pat, reason=Suppression.Reason.MOVED, created_by=alice)
 
-    sign_in(page, carol.email)
-    page.get_by_label("Code").fill(totp_code(carol))
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_role("heading", name="Hello, Carol").wait_for()
+    sign_in_with_a_code(page, carol)
     page.get_by_text("Menu").click()
     page.get_by_role("link", name="Moves and deaths 1").click()
 
