@@ -151,6 +151,33 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+    wait_for_the_server_to_finish_its_requests()
+
+
+def wait_for_the_server_to_finish_its_requests(timeout: float = 10.0) -> None:
+    """Wait until no other connection to the test database is open, for a quarter-second in a row.
+
+    Closing the tab does not stop a request the live server is still answering (a sync, a poll).
+    If the test database is flushed under it, the two lock each other and PostgreSQL kills the flush.
+    The live server closes its connection at the end of every request, so none open means none left.
+    """
+    from django.db import connection
+
+    quiet_since = None
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            )
+            if cursor.fetchone()[0]:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= 0.25:
+                return
+            time.sleep(0.05)
 
 
 def make_turf(leader: User, *, cycle, calls=(), doors=()):
