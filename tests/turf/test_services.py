@@ -1,7 +1,7 @@
 import statistics
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -20,10 +20,12 @@ from tests.turf.conftest import (
     make_voter,
     offset,
 )
-from turf.models import Change, Cycle, Entry, Turf
+from turf import services
+from turf.models import Change, Cycle, Entry, PoolVoter, Turf
 from turf.services import (
     TurfError,
     cycle_start,
+    pool_rebuild,
     turf_add_voters,
     turf_cut_all,
     turf_cut_for_leader,
@@ -375,9 +377,6 @@ def test_a_new_cycle_keeps_each_leaders_neighbors_minus_those_who_moved(cycle, s
 
 
 def test_the_pool_a_full_cut_leaves_is_the_one_the_rules_would_build(cycle, small_lists):
-    from turf.models import PoolVoter
-    from turf.services import pool_rebuild
-
     make_neighborhood(MARYVILLE, households=60)
     make_household(None)  # unlocated households are never pooled: their precinct's leaders get them
     for i in range(3):
@@ -386,3 +385,76 @@ def test_the_pool_a_full_cut_leaves_is_the_one_the_rules_would_build(cycle, smal
     left = set(PoolVoter.objects.values_list("voter_id", "call", "door"))
     pool_rebuild(cycle=cycle)
     assert left and left == set(PoolVoter.objects.values_list("voter_id", "call", "door"))
+
+
+def pooled() -> dict[int, tuple]:
+    """Each pooled voter's lists, cycle and row version (xmin: which transaction last wrote it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT voter_id, call, door, cycle_id, xmin::text FROM turf_poolvoter")
+        return {voter: tuple(rest) for voter, *rest in cursor.fetchall()}
+
+
+@pytest.mark.django_db(transaction=True)  # each rebuild commits: rows it rewrites get a new xmin
+def test_a_pool_refresh_writes_only_what_changed(cycle):
+    households = make_neighborhood(MARYVILLE, households=4)
+    pool_rebuild(cycle=cycle)
+    before = pooled()
+    dem, unknown = households[0].voters.order_by("pk")
+    assert before[dem.pk][:3] == (True, True, cycle.pk) and before[unknown.pk][:3] == (False, True, cycle.pk)
+
+    make_suppression(unknown)  # hostile: off every list
+    wrong = make_suppression(households[1].voters.order_by("pk")[0], Suppression.Reason.WRONG_NUMBER)
+    wrong.phone = wrong.voter.phones.get()
+    wrong.save()
+    newcomer = make_voter(households[2])
+    pool_rebuild(cycle=cycle)
+
+    after = pooled()
+    assert unknown.pk not in after
+    assert after[wrong.voter_id][:3] == (False, True, cycle.pk)  # nobody left to call, still a door
+    assert after[newcomer.pk][:3] == (False, True, cycle.pk)
+    untouched = before.keys() - {unknown.pk, wrong.voter_id}
+    assert len(untouched) == 6 and all(after[voter] == before[voter] for voter in untouched)
+
+
+def test_a_full_rebuild_runs_without_the_request_timeout_and_gives_it_back(cycle):
+    make_neighborhood(MARYVILLE, households=2)
+    seen = []
+
+    def spy(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "turf_pool" in sql:
+            with context["connection"].connection.cursor() as raw:  # psycopg's own cursor: not spied on
+                seen.append(raw.execute("SHOW statement_timeout").fetchone()[0])
+        return result
+
+    def timeout() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            return cursor.fetchone()[0]
+
+    before = timeout()
+    with connection.execute_wrapper(spy):
+        pool_rebuild(cycle=cycle)
+    assert len(seen) >= 4 and set(seen) == {"0"}
+    assert timeout() == before == "30s"
+    assert len(pooled()) == 4
+
+
+def test_a_voter_listed_while_the_pool_is_worked_out_is_not_put_back(cycle, monkeypatch):
+    households = make_neighborhood(MARYVILLE, households=3)
+    turf = open_turf(make_leader("alice@example.org", MARYVILLE), cycle)
+    taken = households[0].voters.order_by("pk")[0]
+    lock = services._lock
+
+    def lock_after_a_cut_took_a_voter(locked_cycle):
+        # The cut committed after the rebuild read the rules, and before it took the lock.
+        lock(locked_cycle)
+        Entry.objects.create(
+            turf=turf, cycle=cycle, voter=taken, household=taken.household, list=Entry.List.CALL, distance_m=0
+        )
+
+    monkeypatch.setattr(services, "_lock", lock_after_a_cut_took_a_voter)
+    pool_rebuild(cycle=cycle)
+    neighbors = {voter.pk for household in households for voter in household.voters.all()}
+    assert set(pooled()) == neighbors - {taken.pk}
