@@ -6,7 +6,8 @@ and never both hand out the same neighbor; each records a Change (who, when, whi
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 
@@ -250,11 +251,7 @@ def pool_rebuild(*, cycle: Cycle, voter_ids: list[int] | None = None) -> None:
             _pool_recheck(cycle, voter_ids)
         return
     sql, params = _pool_query(cycle, voter_ids=None)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('statement_timeout'), set_config('statement_timeout', '0', true)"
-        )
-        timeout = cursor.fetchone()[0]
+    with transaction.atomic(), _without_request_timeout(), connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE turf_pool_fresh (voter_id bigint PRIMARY KEY, latitude float8 NOT NULL,"
             " longitude float8 NOT NULL, call boolean NOT NULL, door boolean NOT NULL) ON COMMIT DROP"
@@ -288,9 +285,22 @@ def pool_rebuild(*, cycle: Cycle, voter_ids: list[int] | None = None) -> None:
         )
         # Dropped now, not at commit: a cut that rebuilt the pool may rebuild it again before then.
         cursor.execute("DROP TABLE turf_pool_fresh")
-        cursor.execute("SELECT set_config('statement_timeout', %s, true)", [timeout])
         Cycle.objects.filter(pk=cycle.pk).update(pool_built_at=timezone.now())
     cycle.pool_built_at = timezone.now()
+
+
+@contextmanager
+def _without_request_timeout() -> Iterator[None]:
+    """Lift the statement timeout meant for web requests, inside the current transaction, for
+    batch work that reads every voter; put the caller's back after (a rollback does that itself)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('statement_timeout'), set_config('statement_timeout', '0', true)"
+        )
+        (timeout, _) = cursor.fetchone()
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('statement_timeout', %s, true)", [timeout])
 
 
 def _pool_query(cycle: Cycle, *, voter_ids: list[int] | None) -> tuple[str, list]:
@@ -517,9 +527,15 @@ def turf_cut_all(*, cycle: Cycle | None = None, actor: User | None = None, recut
     """Fill every active, unlocked turf of the cycle, neighbors taking turns (a fair draft).
 
     With `recut`, every unlocked list is emptied first and cut again from scratch: only when staff
-    ask for it, because leaders keep their neighbors all cycle.
+    ask for it, because leaders keep their neighbors all cycle. Only batch work calls this (a task,
+    a command, a new cycle): statewide it reads and writes millions of rows, past the request timeout.
     """
     cycle = _require_cycle(cycle)
+    with _without_request_timeout():
+        return _cut_all(cycle, actor=actor, recut=recut)
+
+
+def _cut_all(cycle: Cycle, *, actor: User | None, recut: bool) -> list[Turf]:
     _lock(cycle)
     turfs = list(
         Turf.objects.filter(cycle=cycle, status=Turf.Status.ACTIVE, locked=False).select_related(

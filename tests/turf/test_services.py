@@ -417,13 +417,19 @@ def test_a_pool_refresh_writes_only_what_changed(cycle):
     assert len(untouched) == 6 and all(after[voter] == before[voter] for voter in untouched)
 
 
-def test_a_full_rebuild_runs_without_the_request_timeout_and_gives_it_back(cycle):
+@pytest.mark.parametrize(
+    "batch",
+    [lambda cycle: pool_rebuild(cycle=cycle), lambda cycle: turf_cut_all(cycle=cycle)],
+    ids=["pool rebuild", "cut all"],
+)
+def test_batch_work_runs_without_the_request_timeout_and_gives_it_back(cycle, batch):
     make_neighborhood(MARYVILLE, households=2)
+    open_turf(make_leader("alice@example.org", MARYVILLE), cycle)
     seen = []
 
     def spy(execute, sql, params, many, context):
         result = execute(sql, params, many, context)
-        if "turf_pool" in sql:
+        if "turf_pool" in sql or "turf_entry" in sql:
             with context["connection"].connection.cursor() as raw:  # psycopg's own cursor: not spied on
                 seen.append(raw.execute("SHOW statement_timeout").fetchone()[0])
         return result
@@ -435,10 +441,10 @@ def test_a_full_rebuild_runs_without_the_request_timeout_and_gives_it_back(cycle
 
     before = timeout()
     with connection.execute_wrapper(spy):
-        pool_rebuild(cycle=cycle)
+        batch(cycle)
     assert len(seen) >= 4 and set(seen) == {"0"}
     assert timeout() == before == "30s"
-    assert len(pooled()) == 4
+    assert PoolVoter.objects.count() + Entry.objects.count() == 4  # each neighbor pooled or listed
 
 
 def test_a_voter_listed_while_the_pool_is_worked_out_is_not_put_back(cycle, monkeypatch):
