@@ -20,6 +20,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from lib.batch import without_request_timeout
 from lib.spreadsheet import SafeWriter
 
 # One data import at a time: two voter files written at once would fight over the same rows.
@@ -204,13 +205,12 @@ def import_transaction(*, dry_run: bool):
     A dry run does all the work and rolls it back, so its counts are exactly the real ones.
     """
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
-            # A statewide file takes minutes; the settings' timeout is meant for web requests.
-            cursor.execute("SET LOCAL statement_timeout = 0")
-            cursor.execute("SET LOCAL work_mem = '256MB'")
-            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        yield
+        with without_request_timeout():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            yield
         if dry_run:
             transaction.set_rollback(True)
 

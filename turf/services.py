@@ -6,8 +6,7 @@ and never both hand out the same neighbor; each records a Change (who, when, whi
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
@@ -20,6 +19,7 @@ from django.utils import timezone
 from contacts import party
 from contacts.models import Household, Phone, Suppression, Voter
 from leaders.models import User
+from lib.batch import without_request_timeout
 from turf.cutting import Item, Pool, Seeker, draft, haversine_m
 from turf.models import Change, Cycle, Entry, PoolVoter, Turf
 
@@ -251,7 +251,7 @@ def pool_rebuild(*, cycle: Cycle, voter_ids: list[int] | None = None) -> None:
             _pool_recheck(cycle, voter_ids)
         return
     sql, params = _pool_query(cycle, voter_ids=None)
-    with transaction.atomic(), _without_request_timeout(), connection.cursor() as cursor:
+    with transaction.atomic(), without_request_timeout(), connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE turf_pool_fresh (voter_id bigint PRIMARY KEY, latitude float8 NOT NULL,"
             " longitude float8 NOT NULL, call boolean NOT NULL, door boolean NOT NULL) ON COMMIT DROP"
@@ -287,20 +287,6 @@ def pool_rebuild(*, cycle: Cycle, voter_ids: list[int] | None = None) -> None:
         cursor.execute("DROP TABLE turf_pool_fresh")
         Cycle.objects.filter(pk=cycle.pk).update(pool_built_at=timezone.now())
     cycle.pool_built_at = timezone.now()
-
-
-@contextmanager
-def _without_request_timeout() -> Iterator[None]:
-    """Lift the statement timeout meant for web requests, inside the current transaction, for
-    batch work that reads every voter; put the caller's back after (a rollback does that itself)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('statement_timeout'), set_config('statement_timeout', '0', true)"
-        )
-        (timeout, _) = cursor.fetchone()
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('statement_timeout', %s, true)", [timeout])
 
 
 def _pool_query(cycle: Cycle, *, voter_ids: list[int] | None) -> tuple[str, list]:
@@ -531,7 +517,7 @@ def turf_cut_all(*, cycle: Cycle | None = None, actor: User | None = None, recut
     a command, a new cycle): statewide it reads and writes millions of rows, past the request timeout.
     """
     cycle = _require_cycle(cycle)
-    with _without_request_timeout():
+    with without_request_timeout():
         return _cut_all(cycle, actor=actor, recut=recut)
 
 
