@@ -159,7 +159,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
-ACCOUNT_ALLOW_SIGNUPS = env_bool("ACCOUNT_ALLOW_SIGNUPS", True)
+# Leaders join by invitation; open sign-up makes prospects who see no voter data until approved.
+ACCOUNT_ALLOW_SIGNUPS = env_bool("ACCOUNT_ALLOW_SIGNUPS", False)
+ACCOUNT_FORMS = {"signup": "leaders.forms.SignupForm"}
+INVITATION_DAYS = env_int("INVITATION_DAYS", 14, minimum=1)
 # A training room of volunteers behind one NAT logs in at once: the per-IP limits are generous,
 # the per-account limit on failures is what stops password guessing.
 ACCOUNT_RATE_LIMITS = {
@@ -285,8 +288,11 @@ PARTY_SCORE_DEM_MIN = env_int("PARTY_SCORE_DEM_MIN", 65, minimum=0)
 PARTY_SCORE_REP_MAX = env_int("PARTY_SCORE_REP_MAX", 35, minimum=0)
 if not PARTY_SCORE_REP_MAX < PARTY_SCORE_DEM_MIN <= 100:
     raise ImproperlyConfigured("Need PARTY_SCORE_REP_MAX < PARTY_SCORE_DEM_MIN <= 100.")
-# "Find yourself" searches a leader may run per day: enough for typos, too few to browse the file.
-FIND_ME_DAILY_LIMIT = env_int("FIND_ME_DAILY_LIMIT", 20, minimum=1)
+# "Find yourself" attempts: enough for typos, too few to test a list of guesses. Per account and
+# per address a day (a training room shares one address), and for everyone together an hour.
+FIND_ME_DAILY_LIMIT = env_int("FIND_ME_DAILY_LIMIT", 10, minimum=1)
+FIND_ME_IP_DAILY_LIMIT = env_int("FIND_ME_IP_DAILY_LIMIT", 50, minimum=1)
+FIND_ME_HOURLY_TOTAL = env_int("FIND_ME_HOURLY_TOTAL", 500, minimum=1)
 # Map tiles: any {z}/{x}/{y} URL; "none" shows the points on a plain background. The tile host is
 # added to the CSP's img-src so the browser may load tiles from it.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

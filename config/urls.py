@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("voters/", include("contacts.urls")),
     path("turf/", include("turf.urls")),
+    path("", include("leaders.urls")),
     # Leaders start from their field home; events renders it and hands other roles to leaders.
     path("", events_views.home, name="home"),
     path("", include("events.urls")),

@@ -2,12 +2,16 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 
+from leaders.models import Invitation
+
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Let people sign up only while the party allows it (invitations come later)."""
+    """Let people sign up from a valid invitation, or by themselves only while the party allows it."""
 
     def is_open_for_signup(self, request) -> bool:
-        return settings.ACCOUNT_ALLOW_SIGNUPS
+        if settings.ACCOUNT_ALLOW_SIGNUPS:
+            return True
+        return Invitation.objects.pending().in_session(request.session) is not None
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -12,12 +12,20 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": ["first_name", "last_name"]}),
+        ("Person", {"fields": ["first_name", "last_name", "phone", "invited_by"]}),
+        ("Home", {"fields": ["voter", "home_verified_at", "home_verified_by"]}),
         ("Role", {"fields": ["role", "counties", "is_active", "is_superuser"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "role", "counties", "password1", "password2"]})
     ]
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = [
+        "last_login",
+        "date_joined",
+        "invited_by",
+        "voter",
+        "home_verified_at",
+        "home_verified_by",
+    ]
     filter_horizontal: list[str] = []

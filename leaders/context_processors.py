@@ -10,6 +10,7 @@ NAVIGATION = [
     ("My lists", "turf:mine", {"leader"}),
     ("New gathering", "events:gathering_new", {"leader"}),
     ("Turf", "turf:index", {"staff", "coordinator"}),
+    ("Invite", "leaders:invitations", {"staff", "coordinator"}),
     ("Voter file", "contacts:imports", {"staff"}),
     ("Moves and deaths", "contacts:reports", {"staff", "coordinator"}),
     ("Admin", "admin:index", {"staff"}),

@@ -139,7 +139,8 @@ ROUTES += [
     Route("turf:call_sheet", allowed=TURF_STAFF | {"alice"}, args=lambda w: [w.alice_turf.pk]),
     Route("turf:walk_sheet", allowed=TURF_STAFF | {"alice"}, args=lambda w: [w.alice_turf.pk]),
     Route("turf:household", allowed=TURF_STAFF | {"alice"}, args=lambda w: [w.alice_door.pk]),
-    Route("turf:start", method="post", allowed=TURF_STAFF, ok=(302,), args=lambda w: [w.nina.pk]),
+    Route("turf:start", method="post", allowed=TURF_STAFF, ok=(302,), args=lambda w: [w.nina.pk],
+          data=lambda w: {"decision": "approve"}),
     Route("turf:link_home", allowed=TURF_STAFF, args=lambda w: [w.nina.pk]),
 ] + [
     # Staff and the county's coordinator change lists; alice sees her own but may not change them.
@@ -203,6 +204,31 @@ ROUTES += [
     # Deciding again, or undoing what is not theirs, is harmless: carol and then sam get the redirect.
     Route(f"contacts:{name}", method="post", allowed=TURF_STAFF, ok=(302,), args=lambda w: [w.report.pk])
     for name in ("report_confirm", "report_dismiss", "report_undo")
+]  # fmt: skip
+
+# --- invitations: staff and coordinators invite; the emailed link is for anyone who holds it -------
+
+
+def _invitations_world(world):
+    from django.utils import timezone
+
+    from leaders.models import Invitation
+
+    world.invitation_token = Invitation.new_token()
+    Invitation.objects.create(
+        first_name="Ida", last_name="Invited", email="ida@example.org", county="Nodaway", invited_by=world.carol,
+        token_hash=Invitation.hash_token(world.invitation_token), expires_at=timezone.now() + Invitation.lifetime(),
+    )  # fmt: skip
+
+
+WORLD_BUILDERS.append(_invitations_world)
+ROUTES += [
+    Route("leaders:invitations", allowed=frozenset({"carol", "dave", "sam"})),
+    # An invitation outside a coordinator's counties is refused with the form (400), never sent.
+    Route("leaders:invitations", method="post", allowed=frozenset({"carol", "sam"}), ok=(302,), denied=(400, 404),
+          data=lambda w: {"first_name": "Nell", "last_name": "New", "email": "nell@example.org", "county": "Nodaway"}),
+    # The link opens sign-up for whoever holds it; signed-in people are sent home.
+    Route("leaders:join", allowed=EVERYONE, ok=(302,), args=lambda w: [w.invitation_token]),
 ]  # fmt: skip
 
 # Third-party routes, by family: (predicate on the url name, who reaches a page there).

@@ -56,17 +56,31 @@ class LockForm(forms.Form):
 
 
 class FindMeForm(forms.Form):
-    """Enough about a person that only they (and their family) match: never a browse of the file."""
+    """What only the person knows all together: the answer is "found" or "not found", never a list."""
 
     first_name = forms.CharField(max_length=60)
     last_name = forms.CharField(max_length=60)
+    house_number = forms.IntegerField(
+        min_value=0, max_value=999_999, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    street = forms.CharField(max_length=80, help_text="As on your voter card, e.g. N Main St.")
     zip_code = forms.RegexField(regex=r"^\d{5}$", label="ZIP code", max_length=5,
                                 error_messages={"invalid": "Five digits, please."})  # fmt: skip
-    house_number = forms.IntegerField(required=False, min_value=0, help_text="Optional: narrows it down.")
+    birth_year = forms.IntegerField(
+        min_value=1900, max_value=2100, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+
+    def clean_street(self) -> str:
+        words = re.sub(r"[^A-Z0-9 ]", " ", self.cleaned_data["street"].upper()).split()
+        if not words:
+            raise forms.ValidationError("Type your street's name.")
+        return " ".join(words)
 
 
-class ClaimForm(forms.Form):
-    voter = forms.IntegerField(widget=forms.HiddenInput)
+class ClaimDecisionForm(forms.Form):
+    """Staff's or a coordinator's answer to a leader's claim to a voter record."""
+
+    decision = forms.ChoiceField(choices=[("approve", "Approve and cut their turf"), ("reject", "Reject")])
 
 
 class LinkHomeForm(forms.Form):

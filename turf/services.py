@@ -709,16 +709,66 @@ def turf_move_voters(*, source: Turf, target: Turf, voter_ids: list[int], actor:
 
 @transaction.atomic
 def turf_link_home(*, leader: User, voter: Voter, actor: User) -> User:
-    """Link a leader to their own voter record, whose household anchors their turf."""
+    """Link a leader to their own voter record, whose household anchors their turf: staff or the
+    county's coordinator do it, so the link is approved as it is made."""
     leader = User.objects.select_for_update().get(pk=leader.pk)
     if User.objects.filter(voter=voter).exclude(pk=leader.pk).exists():
         raise TurfError("That voter record already belongs to another account: ask state staff.")
-    if leader.voter_id == voter.pk:
+    if leader.voter_id == voter.pk and leader.home_is_verified:
         return leader
     leader.voter = voter
-    leader.save(update_fields=["voter"])
+    leader.home_verified_at, leader.home_verified_by = timezone.now(), actor
+    leader.save(update_fields=["voter", "home_verified_at", "home_verified_by"])
     turf = Turf.objects.current().filter(leader=leader).first()
     _record(turf, leader=leader, actor=actor, action=Change.Action.HOME, note=f"voter {voter.pk}")
+    return leader
+
+
+@transaction.atomic
+def turf_claim_home(*, leader: User, voter: Voter) -> User:
+    """Record the voter record a leader found as theirs: only a claim until staff approve it."""
+    leader = User.objects.select_for_update().get(pk=leader.pk)
+    if leader.voter_id is not None:
+        raise TurfError("Your voter record is set already: ask your coordinator to change it.")
+    if User.objects.filter(voter=voter).exists():
+        raise TurfError("That voter record already belongs to another account: ask your coordinator.")
+    leader.voter, leader.home_verified_at, leader.home_verified_by = voter, None, None
+    leader.save(update_fields=["voter", "home_verified_at", "home_verified_by"])
+    _record(None, leader=leader, actor=leader, action=Change.Action.HOME, note=f"claimed voter {voter.pk}")
+    return leader
+
+
+@transaction.atomic
+def turf_approve_leader(*, leader: User, actor: User) -> Turf:
+    """Approve a leader's claim to their voter record and cut their turf: from now on they see voters."""
+    leader = User.objects.select_for_update().get(pk=leader.pk)
+    if leader.voter_id is None:
+        raise TurfError(f"{leader} has no voter record yet: link their home first.")
+    if not leader.home_is_verified:
+        leader.home_verified_at, leader.home_verified_by = timezone.now(), actor
+        leader.save(update_fields=["home_verified_at", "home_verified_by"])
+        _record(
+            None,
+            leader=leader,
+            actor=actor,
+            action=Change.Action.HOME,
+            note=f"approved voter {leader.voter_id}",
+        )
+    return turf_cut_for_leader(leader=leader, actor=actor)
+
+
+@transaction.atomic
+def turf_reject_claim(*, leader: User, actor: User) -> User:
+    """Refuse a leader's claim to a voter record: they see nothing of it and may search again."""
+    leader = User.objects.select_for_update().get(pk=leader.pk)
+    if leader.voter_id is None:
+        return leader
+    if Turf.objects.filter(leader=leader, status=Turf.Status.ACTIVE).current().exists():
+        raise TurfError(f"{leader} has turf this cycle: close it before unlinking their home.")
+    note = f"rejected voter {leader.voter_id}"
+    leader.voter, leader.home_verified_at, leader.home_verified_by = None, None, None
+    leader.save(update_fields=["voter", "home_verified_at", "home_verified_by"])
+    _record(None, leader=leader, actor=actor, action=Change.Action.HOME, note=note)
     return leader
 
 

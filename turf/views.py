@@ -1,17 +1,19 @@
 """Turf pages: a leader's lists, staff and coordinator tools, the household log page, paper sheets."""
 
 import base64
+import re
 import uuid
 from datetime import timedelta
 
 import qrcode
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -28,7 +30,7 @@ from turf.forms import (
     ID_CHOICES,
     AddVotersForm,
     ChosenVotersForm,
-    ClaimForm,
+    ClaimDecisionForm,
     FindMeForm,
     LinkHomeForm,
     LockForm,
@@ -166,8 +168,8 @@ def index(request):
         leaders_visible_to(user)
         .filter(voter__isnull=False)
         .exclude(turfs__cycle=cycle)
-        .select_related("voter")
-        .order_by("last_name", "first_name")[:200]
+        .select_related("voter__household", "invited_by", "home_verified_by")
+        .order_by(F("home_verified_at").asc(nulls_first=True), "date_joined", "pk")[:200]
     )
     return render(
         request,
@@ -328,15 +330,25 @@ def quit(request, pk):
 @login_required
 @require_POST
 def start(request, user_pk):
-    """Cut a leader's turf for the first time (or again after they quit): staff approve them here."""
+    """Approve a leader's claim to their voter record and cut their turf, or reject the claim."""
     _staff_or_coordinator(request.user)
     leader = get_object_or_404(leaders_visible_to(request.user), pk=user_pk)
+    form = ClaimDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose whether to approve or reject.")
+        return redirect("turf:index")
     try:
-        turf = services.turf_cut_for_leader(leader=leader, actor=request.user)
+        if form.cleaned_data["decision"] == "reject":
+            services.turf_reject_claim(leader=leader, actor=request.user)
+        else:
+            turf = services.turf_approve_leader(leader=leader, actor=request.user)
     except services.TurfError as error:
         messages.error(request, str(error))
         return redirect("turf:index")
-    messages.success(request, f"Cut turf for {leader}.")
+    if form.cleaned_data["decision"] == "reject":
+        messages.success(request, f"Rejected {leader}'s claim: they may look for their record again.")
+        return redirect("turf:index")
+    messages.success(request, f"Approved {leader} and cut their turf.")
     return redirect("turf:detail", turf.pk)
 
 
@@ -361,60 +373,85 @@ def link_home(request, user_pk):
     return render(request, "turf/link_home.html", {"leader": leader, "form": form})
 
 
-FIND_ME_MATCHES = 5
+def _find_me_allowed(request) -> bool:
+    """Count an attempt against the account's, the client address's and everyone's allowance.
+
+    Return False once any is spent: a second account, or many, from one place stop with the first.
+    """
+    day = int(timedelta(days=1).total_seconds())
+    today, hour = timezone.localdate(), timezone.now().strftime("%Y%m%d%H")
+    # allauth's helper honours ALLAUTH_TRUSTED_PROXY_COUNT, so a proxy's address is not everyone's.
+    address = get_account_adapter(request).get_client_ip(request)
+    allowed = True
+    for key, limit, timeout in (
+        (f"turf:find_me:user:{request.user.pk}:{today}", settings.FIND_ME_DAILY_LIMIT, day),
+        (f"turf:find_me:ip:{address}:{today}", settings.FIND_ME_IP_DAILY_LIMIT, day),
+        (f"turf:find_me:all:{hour}", settings.FIND_ME_HOURLY_TOTAL, 3600),
+    ):
+        cache.add(key, 0, timeout=timeout)
+        allowed = cache.incr(key) <= limit and allowed
+    return allowed
 
 
-def _find_me_allowed(user) -> bool:
-    """Count a search against the leader's daily allowance; return False once it is spent."""
-    key = f"turf:find_me:{user.pk}:{timezone.localdate()}"
-    cache.add(key, 0, timeout=int(timedelta(days=1).total_seconds()))
-    return cache.incr(key) <= settings.FIND_ME_DAILY_LIMIT
+def _street_words(text: str) -> str:
+    return " ".join(re.sub(r"[^A-Z0-9 ]", " ", text.upper()).split())
+
+
+def _the_one_voter(data: dict) -> Voter | None:
+    """Return the one unclaimed registered voter matching everything the person typed, else None."""
+    candidates = (
+        Voter.objects.registered()
+        .filter(
+            first_name__iexact=data["first_name"].strip(),
+            last_name__iexact=data["last_name"].strip(),
+            birth_year=data["birth_year"],
+            household__house_number=data["house_number"],
+            household__zip_code__startswith=data["zip_code"],
+            account__isnull=True,
+        )
+        .select_related("household")[:10]
+    )
+    # "N Main St." names the street the voter file calls "MAIN": its name must be among the words.
+    typed = f" {data['street']} "
+    matches = [
+        voter
+        for voter in candidates
+        if _street_words(voter.household.street_name)
+        and f" {_street_words(voter.household.street_name)} " in typed
+    ]
+    return matches[0] if len(matches) == 1 else None
 
 
 @login_required
 def find_me(request):
-    """Let a new leader find their own voter record: a handful of near matches, never a browse."""
+    """Let a new leader claim their own voter record: the answer is "found" or "not found", nothing more.
+
+    A claim shows them nothing of the record: staff or their county's coordinator approve it when
+    they cut the leader's turf.
+    """
     user = request.user
     if not user.is_leader:
         raise Http404
     if user.voter_id is not None:
-        return render(request, "turf/find_me.html", {"linked": user.voter})
-    matches = None
-    form = FindMeForm(request.GET or None)
-    if request.method == "POST":
-        claim = ClaimForm(request.POST)
-        offered = request.session.get("turf_find_me_offered", [])
-        if claim.is_valid() and claim.cleaned_data["voter"] in offered:
-            voter = get_object_or_404(Voter.objects.registered(), pk=claim.cleaned_data["voter"])
+        return render(request, "turf/find_me.html", {"claimed": True, "verified": user.home_is_verified})
+    form = FindMeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not _find_me_allowed(request):
+            messages.error(request, "That is enough tries for today: ask your coordinator to link you.")
+            return render(request, "turf/find_me.html", {"form": form}, status=429)
+        voter = _the_one_voter(form.cleaned_data)
+        if voter is not None:
             try:
-                services.turf_link_home(leader=user, voter=voter, actor=user)
-            except services.TurfError as error:
-                messages.error(request, str(error))
-            else:
-                request.session.pop("turf_find_me_offered", None)
-                messages.success(request, "Thank you: your home is set. Staff will cut your neighbors next.")
-                return redirect("turf:mine")
-        else:
-            messages.error(request, "Search for yourself first, then pick yourself from the matches.")
-    elif form.is_bound and form.is_valid():
-        if not _find_me_allowed(user):
-            messages.error(request, "That is enough searches for today: ask your coordinator to link you.")
-        else:
-            data = form.cleaned_data
-            found = Voter.objects.registered().filter(
-                first_name__iexact=data["first_name"].strip(),
-                last_name__iexact=data["last_name"].strip(),
-                household__zip_code__startswith=data["zip_code"],
-                account__isnull=True,
-            )
-            if data["house_number"] is not None:
-                found = found.filter(household__house_number=data["house_number"])
-            matches = list(found.select_related("household").order_by("pk")[: FIND_ME_MATCHES + 1])
-            if len(matches) > FIND_ME_MATCHES:
-                messages.info(request, "Several people match: add your house number to narrow it down.")
-                matches = []
-            request.session["turf_find_me_offered"] = [voter.pk for voter in matches]
-    return render(request, "turf/find_me.html", {"form": form, "matches": matches})
+                services.turf_claim_home(leader=user, voter=voter)
+            except services.TurfError:
+                voter = None  # claimed by another account meanwhile: the same answer as no match
+        if voter is None:
+            return render(request, "turf/find_me.html", {"form": form, "not_found": True})
+        messages.success(
+            request, "Found you. State staff or your coordinator will confirm it and cut your neighbors."
+        )
+        return redirect("turf:find_me")
+    return render(request, "turf/find_me.html", {"form": form})
 
 
 @login_required

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from contacts.models import ContactAttempt
+from leaders.models import User
 from tests.conftest import make_client, make_user
 from tests.turf.conftest import (
     MARYVILLE,
@@ -134,7 +135,7 @@ def test_staff_cut_turf_for_a_waiting_leader(cycle, small_lists):
     nina = make_leader("nina@example.org", MARYVILLE)
     sam = make_user("sam@example.org", role="staff")
     assert reverse("turf:start", args=[nina.pk]) in make_client(sam).get(reverse("turf:index")).text
-    response = make_client(sam).post(reverse("turf:start", args=[nina.pk]))
+    response = make_client(sam).post(reverse("turf:start", args=[nina.pk]), {"decision": "approve"})
     turf = Turf.objects.get(leader=nina)
     assert response.url == reverse("turf:detail", args=[turf.pk])
     assert turf.entries.calls().count() == 6
@@ -172,36 +173,146 @@ def test_the_household_page_shows_its_voters_their_likely_party_and_attempts(ali
     assert "Not home" in response.text
 
 
-def test_a_new_leader_finds_themselves_and_links_their_home(db):
-    home = make_household(MARYVILLE)
-    me = make_voter(home, first="Alice", last="Walker")
-    make_voter(home, first="Bert", last="Walker")
+def carl_smith():
+    """A stranger to every test's leader: 104 Juniper St, Maryville 64468, born 1960."""
+    return make_voter(make_household(MARYVILLE, number=104, street="Juniper"), first="Carl", last="Smith")
+
+
+CARL = {"first_name": "carl", "last_name": "SMITH", "house_number": "104", "street": "N Juniper St.",
+        "zip_code": "64468", "birth_year": "1960"}  # fmt: skip
+
+
+def test_find_me_answers_found_and_records_only_an_unverified_claim(db):
+    me = carl_smith()
+    make_voter(me.household, first="Bert", last="Smith")
+    carl = make_user("carl@example.org")
+    client = make_client(carl)
+    response = client.post(reverse("turf:find_me"), CARL, follow=True)
+    assert "Found" in response.text
+    assert "Bert" not in response.text
+    carl.refresh_from_db()
+    assert carl.voter == me and not carl.home_is_verified
+    assert Change.objects.filter(leader=carl, action=Change.Action.HOME, actor=carl).exists()
+    # A claim shows the leader no voter: no lists, and the waiting page does not repeat the record.
+    assert client.get(reverse("turf:doors")).status_code == 200
+    assert client.get(reverse("turf:household", args=[me.household.pk])).status_code == 404
+    assert "Juniper" not in client.get(reverse("turf:mine"), follow=True).text
+
+
+def test_find_me_never_tells_a_stranger_anyone_s_name_address_or_birth_year(db):
+    carl_smith()
     alice = make_user("alice@example.org")
     client = make_client(alice)
-    response = client.get(
-        reverse("turf:find_me"), {"first_name": "alice", "last_name": "WALKER", "zip_code": "64468"}
+    browse = client.get(
+        reverse("turf:find_me"), {"first_name": "Carl", "last_name": "Smith", "zip_code": "64468"}
     )
-    assert "Alice Walker" in response.text and "Bert" not in response.text
-    client.post(reverse("turf:find_me"), {"voter": me.pk})
-    alice.refresh_from_db()
-    assert alice.voter == me
-    assert Change.objects.filter(leader=alice, action=Change.Action.HOME, actor=alice).exists()
-
-
-def test_find_me_never_offers_a_browse_of_the_voter_file(db, settings):
-    home = make_household(MARYVILLE)
-    stranger = make_voter(home, first="Carl", last="Smith")
-    alice = make_user("alice@example.org")
-    client = make_client(alice)
-    assert "Carl" not in client.get(reverse("turf:find_me"), {"last_name": "Smith", "zip_code": "64468"}).text
-    # Only a voter offered to this leader by a close match can be claimed.
-    client.post(reverse("turf:find_me"), {"voter": stranger.pk})
+    assert "Juniper" not in browse.text and "1960" not in browse.text and "Carl" not in browse.text
+    for wrong in (
+        {"birth_year": "1961"},
+        {"house_number": "106"},
+        {"street": "Elm"},
+        {"first_name": "Carla"},
+    ):
+        response = client.post(reverse("turf:find_me"), CARL | wrong)
+        assert "Not found" in response.text
+        assert "104 Juniper" not in response.text and "Maryville" not in response.text
     alice.refresh_from_db()
     assert alice.voter is None
-    settings.FIND_ME_DAILY_LIMIT = 1
-    search = {"first_name": "Carl", "last_name": "Smith", "zip_code": "64468"}
-    client.get(reverse("turf:find_me"), search)
-    assert "Carl Smith" not in client.get(reverse("turf:find_me"), search).text
+
+
+def test_find_me_says_not_found_for_a_record_another_account_holds(db):
+    me = carl_smith()
+    User.objects.filter(pk=make_user("carl@example.org").pk).update(voter=me)
+    squatter = make_user("squatter@example.org")
+    response = make_client(squatter).post(reverse("turf:find_me"), CARL)
+    assert "Not found" in response.text
+    squatter.refresh_from_db()
+    assert squatter.voter is None
+
+
+def test_find_me_limits_tries_per_account_per_address_and_in_total(db, settings):
+    carl_smith()
+    settings.FIND_ME_DAILY_LIMIT, settings.FIND_ME_IP_DAILY_LIMIT, settings.FIND_ME_HOURLY_TOTAL = 2, 3, 5
+    wrong = CARL | {"birth_year": "1959"}
+    first, second = make_client(make_user("one@example.org")), make_client(make_user("two@example.org"))
+    assert [first.post(reverse("turf:find_me"), wrong).status_code for _ in range(3)] == [200, 200, 429]
+    # A second account from the same address carries on only to the address's allowance.
+    assert [second.post(reverse("turf:find_me"), wrong).status_code for _ in range(2)] == [429, 429]
+    # Fresh accounts from other addresses: the total stops them all.
+    codes = [
+        make_client(make_user(f"far{n}@example.org"))
+        .post(reverse("turf:find_me"), CARL, REMOTE_ADDR=f"10.0.0.{n}")
+        .status_code
+        for n in range(3)
+    ]
+    assert codes == [429, 429, 429]
+    assert not User.objects.filter(voter__isnull=False).exists()
+
+
+def test_find_me_counts_the_client_behind_a_trusted_proxy(db, settings):
+    carl_smith()
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    settings.FIND_ME_IP_DAILY_LIMIT = 1
+    wrong = CARL | {"birth_year": "1959"}
+    for n in range(3):  # three volunteers' phones through one proxy
+        client = make_client(make_user(f"p{n}@example.org"))
+        response = client.post(reverse("turf:find_me"), wrong, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+        assert response.status_code == 200
+    again = make_client(make_user("p9@example.org"))
+    assert again.post(reverse("turf:find_me"), wrong, HTTP_X_FORWARDED_FOR="203.0.113.0").status_code == 429
+
+
+def claimed_by_nina(sam):
+    me = carl_smith()
+    nina = make_user("nina@example.org", first_name="Nina")
+    User.objects.filter(pk=nina.pk).update(last_name="Park", phone="6605550142", invited_by=sam)
+    make_client(nina).post(reverse("turf:find_me"), CARL)
+    nina.refresh_from_db()
+    assert nina.voter == me
+    return nina
+
+
+def test_the_approval_screen_shows_the_account_next_to_the_claimed_record(cycle):
+    sam = make_user("sam@example.org", role="staff", first_name="Sam")
+    nina = claimed_by_nina(sam)
+    carol = make_user("carol@example.org", role="coordinator", counties=["Nodaway"])
+    page = make_client(carol).get(reverse("turf:index")).text
+    for shown in (
+        "Nina Park",
+        "nina@example.org",
+        "6605550142",
+        "Sam",
+        "Carl Smith",
+        "1960",
+        "104 Juniper",
+        "unverified claim",
+    ):
+        assert shown in page, shown
+    assert reverse("turf:start", args=[nina.pk]) in page
+    dave = make_user("dave@example.org", role="coordinator", counties=["Boone"])
+    assert "nina@example.org" not in make_client(dave).get(reverse("turf:index")).text
+
+
+def test_approving_a_claim_cuts_turf_and_rejecting_it_unlinks_the_record(cycle, small_lists):
+    make_neighborhood(MARYVILLE, households=30)
+    sam = make_user("sam@example.org", role="staff")
+    nina = claimed_by_nina(sam)
+    staff = make_client(sam)
+    assert (
+        staff.post(reverse("turf:start", args=[nina.pk])).status_code == 302
+    )  # no decision: nothing happens
+    assert not Turf.objects.filter(leader=nina).exists()
+    staff.post(reverse("turf:start", args=[nina.pk]), {"decision": "reject"})
+    nina.refresh_from_db()
+    assert nina.voter is None
+    make_client(nina).post(reverse("turf:find_me"), CARL)
+    response = staff.post(reverse("turf:start", args=[nina.pk]), {"decision": "approve"})
+    turf = Turf.objects.get(leader=nina)
+    assert response.url == reverse("turf:detail", args=[turf.pk])
+    nina.refresh_from_db()
+    assert nina.home_is_verified and nina.home_verified_by == sam
+    assert turf.entries.calls().count() == 6
+    assert make_client(nina).get(reverse("turf:mine")).url == reverse("turf:detail", args=[turf.pk])
 
 
 def test_staff_link_a_leader_to_their_voter_record(db):
@@ -212,6 +323,7 @@ def test_staff_link_a_leader_to_their_voter_record(db):
     assert response.status_code == 302
     nina.refresh_from_db()
     assert nina.voter == voter
+    assert nina.home_is_verified and nina.home_verified_by == sam  # staff's link is the approval
 
 
 def test_the_turf_table_flags_a_leader_left_with_doors_far_beyond_a_neighbors(cycle, settings):
