@@ -5,6 +5,7 @@ history stays joinable to a voter whatever the next file says.
 """
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -16,6 +17,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import dateformat, timezone
 
 from contacts.importing import PHASE_DONE, PHASE_READING
+
+if TYPE_CHECKING:
+    from contacts.psr import MissingVoters
 
 
 class Election(models.Model):
@@ -272,6 +276,30 @@ class ImportRun(models.Model):
     rejected = models.IntegerField(default=0)
     warnings = models.IntegerField(default=0)
     error = models.TextField(blank=True)
+    # Voters a voter file leaves out (DESIGN.md section 8): previewed, unregistered only when confirmed.
+    partial = models.BooleanField(
+        default=False, help_text="A partial extract: adds and updates voters, never unregisters anyone."
+    )
+    unregister = models.BooleanField(
+        default=False, help_text="Staff confirmed: the voters the file leaves out are no longer registered."
+    )
+    full_editions = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        help_text="Counties missing more than the threshold that staff named full editions all the same.",
+    )
+    confirms = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="confirmations",
+        help_text="The import whose preview staff confirmed by starting this one.",
+    )
+    preview = models.JSONField(
+        null=True, blank=True, help_text="The registered voters the file leaves out, by county, and their lists."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -300,6 +328,30 @@ class ImportRun(models.Model):
     @property
     def is_reading(self) -> bool:
         return not self.is_finished and self.phase == PHASE_READING
+
+    @property
+    def kept_counties(self) -> list[dict]:
+        """The preview's counties whose missing voters this run left registered."""
+        return [county for county in (self.preview or {}).get("counties", []) if not county["unregistered"]]
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """Whether the file left out registered voters that only a confirmation would unregister."""
+        return (
+            self.status == self.Status.SUCCEEDED and not self.dry_run and not self.partial and bool(self.kept_counties)
+        )
+
+    def missing_voters(self) -> "MissingVoters":
+        """Say what this run's import does with the voters its file leaves out."""
+        from contacts.psr import MissingVoters
+
+        seen = self.confirms.preview if self.confirms_id and self.confirms.preview else None
+        return MissingVoters(
+            partial=self.partial,
+            unregister=self.unregister,
+            full_editions=frozenset(self.full_editions),
+            expected={county["county"]: county["missing"] for county in seen["counties"]} if seen else None,
+        )
 
     @property
     def seconds_left(self) -> int | None:

@@ -16,6 +16,7 @@ from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -29,6 +30,9 @@ from kombu.exceptions import OperationalError
 from contacts.importing import PHASE_DONE, ImportRefused, ImportResult, Progress
 from contacts.models import Channel, ContactAttempt, ImportRun, LeaderMark, PartyID, Phone, Suppression, Voter
 from contacts.signals import data_imported
+
+if TYPE_CHECKING:
+    from contacts.psr import MissingVoters
 
 logger = logging.getLogger(__name__)
 
@@ -490,9 +494,18 @@ def contact_record(
 
 
 def import_data(
-    *, kind: str, path: Path, dry_run: bool = False, progress: Progress | None = None
+    *,
+    kind: str,
+    path: Path,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    missing: "MissingVoters | None" = None,
 ) -> ImportResult:
-    """Import one file of a kind (ImportRun.Kind); raise ImportRefused if it cannot be imported at all."""
+    """Import one file of a kind (ImportRun.Kind); raise ImportRefused if it cannot be imported at all.
+
+    `missing` says what a voter file does with the voters it leaves out: by default nobody is
+    unregistered, and the result's preview lists them for staff to confirm.
+    """
     from contacts import geocodes, psr, vendor
 
     importers = {
@@ -501,7 +514,8 @@ def import_data(
         ImportRun.Kind.PHONES: vendor.import_phones,
         ImportRun.Kind.SCORES: vendor.import_scores,
     }
-    result = importers[kind](Path(path), dry_run=dry_run, progress=progress or Progress())
+    options = {"missing": missing} if kind == ImportRun.Kind.VOTERS else {}
+    result = importers[kind](Path(path), dry_run=dry_run, progress=progress or Progress(), **options)
     if not dry_run:
         transaction.on_commit(lambda: data_imported.send(sender=ImportRun, kind=kind))
     return result
@@ -584,7 +598,9 @@ def run_import(*, run_id: int) -> ImportRun | None:
     return run
 
 
-def import_from_disk(*, kind: str, path: Path, dry_run: bool = False, sinks=()) -> ImportResult:
+def import_from_disk(
+    *, kind: str, path: Path, dry_run: bool = False, sinks=(), missing: "MissingVoters | None" = None
+) -> ImportResult:
     """Import a file already on the server (manage.py), recorded as an ImportRun like an upload.
 
     The imports page then lists it with its counts and rejected rows, and shows its progress
@@ -592,14 +608,16 @@ def import_from_disk(*, kind: str, path: Path, dry_run: bool = False, sinks=()) 
     """
     path = Path(path)
     if dry_run:
-        return import_data(kind=kind, path=path, dry_run=True, progress=Progress(sinks=sinks))
+        return import_data(kind=kind, path=path, dry_run=True, progress=Progress(sinks=sinks), missing=missing)
     run = ImportRun.objects.create(
         kind=kind, file_name=path.name[:255], path=str(path.absolute()), bytes_total=path.stat().st_size,
         status=ImportRun.Status.RUNNING, started_at=timezone.now(), phase="Starting",
+        partial=bool(missing and missing.partial), unregister=bool(missing and missing.unregister),
+        full_editions=sorted(missing.full_editions) if missing else [],
     )  # fmt: skip
     progress = Progress(total_bytes=run.bytes_total, sinks=sinks)
     try:
-        return _execute(run, path, progress)
+        return _execute(run, path, progress, missing=missing)
     except KeyboardInterrupt:
         # Every importer says "Done" once its transaction has committed, and not before.
         if progress.phase == PHASE_DONE:
@@ -613,12 +631,14 @@ def import_from_disk(*, kind: str, path: Path, dry_run: bool = False, sinks=()) 
         raise
 
 
-def _execute(run: ImportRun, path: Path, progress: Progress) -> ImportResult:
+def _execute(run: ImportRun, path: Path, progress: Progress, *, missing=None) -> ImportResult:
     """Import a run's file, writing its progress to the run as it goes and its outcome at the end."""
     writer = RunProgressWriter(run.pk)
     progress.sinks.append(writer)
     try:
-        result = import_data(kind=run.kind, path=path, dry_run=run.dry_run, progress=progress)
+        result = import_data(
+            kind=run.kind, path=path, dry_run=run.dry_run, progress=progress, missing=missing or run.missing_voters()
+        )
     except ImportRefused as refusal:
         _record(run, status=ImportRun.Status.FAILED, error=str(refusal))
         raise
@@ -650,7 +670,8 @@ def _finish(run: ImportRun, *, status: str, result: ImportResult | None = None, 
             setattr(run, "rows_read" if name == "read" else name, value)
         run.report_path = str(Path(result.report).absolute())  # served by the web process, elsewhere
         run.bytes_done = run.bytes_total
+        run.preview = result.preview
         fields += ["rows_read", "inserted", "updated", "unchanged", "unregistered", "moved", "rejected",
-                   "warnings", "report_path", "bytes_done"]  # fmt: skip
+                   "warnings", "report_path", "bytes_done", "preview"]  # fmt: skip
     run.save(update_fields=fields)
     return run
