@@ -230,6 +230,12 @@ class Score(models.Model):
         return f"{self.value} of 100"
 
 
+class ImportRunQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Only state staff import data and see imports."""
+        return self if user.is_authenticated and user.is_state_staff else self.none()
+
+
 class ImportRun(models.Model):
     """One import of a data file (voter file, geocodes, phones, scores): its progress and its counts.
 
@@ -298,8 +304,12 @@ class ImportRun(models.Model):
         help_text="The import whose preview staff confirmed by starting this one.",
     )
     preview = models.JSONField(
-        null=True, blank=True, help_text="The registered voters the file leaves out, by county, and their lists."
+        null=True,
+        blank=True,
+        help_text="The registered voters the file leaves out, by county, and their lists.",
     )
+
+    objects = ImportRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -338,7 +348,10 @@ class ImportRun(models.Model):
     def awaiting_confirmation(self) -> bool:
         """Whether the file left out registered voters that only a confirmation would unregister."""
         return (
-            self.status == self.Status.SUCCEEDED and not self.dry_run and not self.partial and bool(self.kept_counties)
+            self.status == self.Status.SUCCEEDED
+            and not self.dry_run
+            and not self.partial
+            and bool(self.kept_counties)
         )
 
     def missing_voters(self) -> "MissingVoters":
@@ -361,6 +374,11 @@ class ImportRun(models.Model):
         bytes_per_row = self.bytes_done / self.rows_read
         rows_left = (self.bytes_total - self.bytes_done) / bytes_per_row
         return round(rows_left / self.rows_per_second)
+
+
+def get_import_run_for(user, pk) -> ImportRun:
+    """Fetch an import the user may see, or 404 as if it did not exist."""
+    return get_object_or_404(ImportRun.objects.visible_to(user).select_related("started_by"), pk=pk)
 
 
 class Channel(models.TextChoices):

@@ -524,8 +524,14 @@ def import_data(
 BROKER_DOWN = "The task queue is down, so this import could not start. Upload the file again once it is back."
 
 
-def import_upload(*, user, kind: str, uploaded_file, dry_run: bool = False) -> ImportRun:
-    """Keep an uploaded file in the import directory and queue its import; return the run."""
+def import_upload(
+    *, user, kind: str, uploaded_file, dry_run: bool = False, partial: bool = False
+) -> ImportRun:
+    """Keep an uploaded file in the import directory and queue its import; return the run.
+
+    A voter file unregisters nobody here: its run previews the voters it leaves out, for staff to
+    confirm (import_confirm). A partial extract does not even compare.
+    """
     directory = Path(settings.IMPORT_DIR)
     directory.mkdir(parents=True, exist_ok=True)
     name = get_valid_filename(Path(uploaded_file.name).name)[:100] or "upload"
@@ -536,6 +542,7 @@ def import_upload(*, user, kind: str, uploaded_file, dry_run: bool = False) -> I
     run = ImportRun.objects.create(
         kind=kind,
         dry_run=dry_run,
+        partial=partial and kind == ImportRun.Kind.VOTERS,
         file_name=uploaded_file.name[:255],
         path=str(target),
         bytes_total=target.stat().st_size,
@@ -543,6 +550,54 @@ def import_upload(*, user, kind: str, uploaded_file, dry_run: bool = False) -> I
     )
     transaction.on_commit(lambda: _queue_import(run))
     return run
+
+
+class ConfirmRefused(Exception):
+    """An import's preview cannot be confirmed (any more), with a sentence saying why."""
+
+
+def import_confirm_refusal(run: ImportRun) -> str:
+    """Say why staff cannot confirm this run's preview now, or return '' if they can."""
+    if not run.awaiting_confirmation:
+        return "Nothing in this import waits for confirmation."
+    if run.started_by_id is None:
+        return (
+            "This import ran on the server's command line: run it there again with --unregister-missing "
+            "to mark these voters no longer registered."
+        )
+    later = ImportRun.objects.filter(kind=ImportRun.Kind.VOTERS, dry_run=False, pk__gt=run.pk)
+    if later.exclude(status=ImportRun.Status.FAILED).exists():
+        # Confirming re-reads this file: it would undo what the later edition changed.
+        return (
+            "A later voter file has been imported since: upload this file again to see what it would do now."
+        )
+    if not Path(run.path).is_file():
+        return "The uploaded file is no longer on the server: upload it again."
+    return ""
+
+
+def import_confirm(*, run: ImportRun, by, full_editions: Sequence[str] = ()) -> ImportRun:
+    """Import a previewed voter file again, this time unregistering the voters it leaves out.
+
+    Only in counties within the threshold and those staff named full editions, and only if each
+    county still leaves out the number of voters staff saw: otherwise the new run asks again.
+    """
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if refusal := import_confirm_refusal(run):
+            raise ConfirmRefused(refusal)
+        confirmation = ImportRun.objects.create(
+            kind=ImportRun.Kind.VOTERS,
+            file_name=run.file_name,
+            path=run.path,
+            bytes_total=run.bytes_total,
+            started_by=by,
+            unregister=True,
+            full_editions=sorted(full_editions),
+            confirms=run,
+        )
+        transaction.on_commit(lambda: _queue_import(confirmation))
+    return confirmation
 
 
 def _queue_import(run: ImportRun) -> None:
@@ -608,7 +663,9 @@ def import_from_disk(
     """
     path = Path(path)
     if dry_run:
-        return import_data(kind=kind, path=path, dry_run=True, progress=Progress(sinks=sinks), missing=missing)
+        return import_data(
+            kind=kind, path=path, dry_run=True, progress=Progress(sinks=sinks), missing=missing
+        )
     run = ImportRun.objects.create(
         kind=kind, file_name=path.name[:255], path=str(path.absolute()), bytes_total=path.stat().st_size,
         status=ImportRun.Status.RUNNING, started_at=timezone.now(), phase="Starting",
@@ -637,7 +694,11 @@ def _execute(run: ImportRun, path: Path, progress: Progress, *, missing=None) ->
     progress.sinks.append(writer)
     try:
         result = import_data(
-            kind=run.kind, path=path, dry_run=run.dry_run, progress=progress, missing=missing or run.missing_voters()
+            kind=run.kind,
+            path=path,
+            dry_run=run.dry_run,
+            progress=progress,
+            missing=missing or run.missing_voters(),
         )
     except ImportRefused as refusal:
         _record(run, status=ImportRun.Status.FAILED, error=str(refusal))

@@ -590,9 +590,13 @@ def test_a_voter_who_comes_back_is_registered_again_and_back_on_their_leaders_li
     turf = make_turf(alice, cycle=make_cycle(), calls=[Voter.objects.get(pk=1000)],
                      doors=[Voter.objects.get(pk=1001)])  # fmt: skip
 
-    output = run("import_voters", write_psr(tmp_path / "new.txt", nodaway[1:] + boone), "--unregister-missing")
+    output = run(
+        "import_voters", write_psr(tmp_path / "new.txt", nodaway[1:] + boone), "--unregister-missing"
+    )
 
-    assert "Nodaway: 1 of 100 registered voters missing (1.0 %), on 1 list entry of 1 leader (Alice)" in output
+    assert (
+        "Nodaway: 1 of 100 registered voters missing (1.0 %), on 1 list entry of 1 leader (Alice)" in output
+    )
     assert set(Entry.objects.listed().values_list("voter_id", flat=True)) == {1001}
 
     output = run("import_voters", tmp_path / "full.txt")

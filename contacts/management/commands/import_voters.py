@@ -41,7 +41,9 @@ class Command(ImportCommand):
 
     def import_options(self, options: dict) -> dict:
         if options["partial"] and (options["unregister_missing"] or options["full_edition"]):
-            raise CommandError("--partial unregisters nobody: leave out --unregister-missing and --full-edition.")
+            raise CommandError(
+                "--partial unregisters nobody: leave out --unregister-missing and --full-edition."
+            )
         if options["full_edition"] and not options["unregister_missing"]:
             raise CommandError("--full-edition only counts with --unregister-missing.")
         self.unregistering = options["unregister_missing"]
