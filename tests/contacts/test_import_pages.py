@@ -427,3 +427,26 @@ def test_only_staff_may_confirm_an_import(
             == 404
         )
     assert Voter.objects.registered().count() == 103
+
+
+def test_a_replayed_or_forged_confirmation_unregisters_no_one_else(
+    sam, import_dir, tmp_path, django_capture_on_commit_callbacks
+):
+    nodaway, boone = _registered_voters(tmp_path)
+    client = make_client(sam)
+    uploaded = _upload_rows(client, tmp_path, nodaway[1:] + boone[:1], django_capture_on_commit_callbacks)
+    # A county that is not past the threshold, or not in the file, cannot be named a full edition.
+    for forged in ("Nodaway", "Jackson"):
+        answer = _confirm(
+            client, uploaded, django_capture_on_commit_callbacks, confirm="on", full_editions=forged
+        )
+        assert answer.status_code == 400
+    dry = _upload_rows(client, tmp_path, nodaway[1:], django_capture_on_commit_callbacks, dry_run="on")
+    assert _confirm(client, dry, django_capture_on_commit_callbacks, confirm="on").status_code == 409
+
+    first = _confirm(client, uploaded, django_capture_on_commit_callbacks, confirm="on")
+    again = _confirm(client, uploaded, django_capture_on_commit_callbacks, confirm="on")
+
+    assert first.status_code == 302 and again.status_code == 409
+    assert ImportRun.objects.filter(confirms=uploaded).count() == 1
+    assert set(Voter.objects.exclude(is_registered=True).values_list("pk", flat=True)) == {1000}
