@@ -313,6 +313,11 @@ if MAP_TILE_URL:
 IMPORT_DIR = Path(env_str("NL_IMPORT_DIR", str(VAR_DIR / "imports")))
 # The statewide PSR file is about 1.7 GB; uploads stream to disk and stop past this size.
 VOTER_FILE_MAX_UPLOAD_BYTES = env_int("VOTER_FILE_MAX_UPLOAD_BYTES", 3 * 1024**3, minimum=1)
+# A new edition drops a percent or two of a county's voters. A file that leaves out more of a county
+# looks like a partial extract of it: its voters stay registered unless staff name it a full edition.
+VOTER_FILE_UNREGISTER_WARN_PERCENT = env_float("VOTER_FILE_UNREGISTER_WARN_PERCENT", 2.0)
+if not 0 <= VOTER_FILE_UNREGISTER_WARN_PERCENT <= 100:
+    raise ImproperlyConfigured("VOTER_FILE_UNREGISTER_WARN_PERCENT must be between 0 and 100.")
 # Voters who became eligible since the last full cut (a new voter-file edition) join the pool nightly.
 CELERY_BEAT_SCHEDULE["turf-refresh-free-pool"] = {
     "task": "turf.tasks.refresh_free_pool",

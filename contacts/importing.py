@@ -133,6 +133,7 @@ class ImportResult:
     counts: Counts
     report: Path
     shown: tuple[str, ...]  # the counts that mean something for this kind of file
+    preview: dict | None = None  # a voter file's voters left out, by county (psr.VoterFileLoader._preview)
 
 
 def terminal_progress(stream) -> Callable[[Progress], None]:
@@ -299,15 +300,25 @@ class ImportCommand(BaseCommand):
             help="Do all the work and roll it back: print the counts and write the report, change nothing.",
         )
 
+    def import_options(self, options: dict) -> dict:
+        """Return the keyword arguments of this kind's importer that the command line sets."""
+        return {}
+
+    def report(self, result: ImportResult) -> None:
+        """Print what this kind of import has to say beyond its counts."""
+
     def handle(self, *args, path: Path, dry_run: bool, verbosity: int, **options):
         from contacts import services
 
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         sinks = [terminal_progress(self.stderr)] if verbosity else []
+        extra = self.import_options(options)
         try:
             with stopped_as_by_ctrl_c(signal.SIGTERM, signal.SIGHUP):
-                result = services.import_from_disk(kind=self.kind, path=path, dry_run=dry_run, sinks=sinks)
+                result = services.import_from_disk(
+                    kind=self.kind, path=path, dry_run=dry_run, sinks=sinks, **extra
+                )
         except ImportRefused as refusal:
             raise CommandError(f"{path}: {refusal} Nothing was imported.") from None
         if not verbosity:
@@ -317,4 +328,5 @@ class ImportCommand(BaseCommand):
         self.stdout.write(title + (" (dry run: nothing was changed)" if dry_run else ""))
         for line in result.counts.lines(result.shown):
             self.stdout.write("  " + line)
+        self.report(result)
         self.stdout.write(f"Rejected rows and warnings: {result.report}")

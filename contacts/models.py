@@ -5,6 +5,7 @@ history stays joinable to a voter whatever the next file says.
 """
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -16,6 +17,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import dateformat, timezone
 
 from contacts.importing import PHASE_DONE, PHASE_READING
+
+if TYPE_CHECKING:
+    from contacts.psr import MissingVoters
 
 
 class Election(models.Model):
@@ -226,6 +230,12 @@ class Score(models.Model):
         return f"{self.value} of 100"
 
 
+class ImportRunQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Only state staff import data and see imports."""
+        return self if user.is_authenticated and user.is_state_staff else self.none()
+
+
 class ImportRun(models.Model):
     """One import of a data file (voter file, geocodes, phones, scores): its progress and its counts.
 
@@ -272,6 +282,34 @@ class ImportRun(models.Model):
     rejected = models.IntegerField(default=0)
     warnings = models.IntegerField(default=0)
     error = models.TextField(blank=True)
+    # Voters a voter file leaves out (DESIGN.md section 8): previewed, unregistered only when confirmed.
+    partial = models.BooleanField(
+        default=False, help_text="A partial extract: adds and updates voters, never unregisters anyone."
+    )
+    unregister = models.BooleanField(
+        default=False, help_text="Staff confirmed: the voters the file leaves out are no longer registered."
+    )
+    full_editions = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        help_text="Counties missing more than the threshold that staff named full editions all the same.",
+    )
+    confirms = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="confirmations",
+        help_text="The import whose preview staff confirmed by starting this one.",
+    )
+    preview = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The registered voters the file leaves out, by county, and their lists.",
+    )
+
+    objects = ImportRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -302,6 +340,33 @@ class ImportRun(models.Model):
         return not self.is_finished and self.phase == PHASE_READING
 
     @property
+    def kept_counties(self) -> list[dict]:
+        """The preview's counties whose missing voters this run left registered."""
+        return [county for county in (self.preview or {}).get("counties", []) if not county["unregistered"]]
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """Whether the file left out registered voters that only a confirmation would unregister."""
+        return (
+            self.status == self.Status.SUCCEEDED
+            and not self.dry_run
+            and not self.partial
+            and bool(self.kept_counties)
+        )
+
+    def missing_voters(self) -> "MissingVoters":
+        """Say what this run's import does with the voters its file leaves out."""
+        from contacts.psr import MissingVoters
+
+        seen = self.confirms.preview if self.confirms_id and self.confirms.preview else None
+        return MissingVoters(
+            partial=self.partial,
+            unregister=self.unregister,
+            full_editions=frozenset(self.full_editions),
+            expected={county["county"]: county["missing"] for county in seen["counties"]} if seen else None,
+        )
+
+    @property
     def seconds_left(self) -> int | None:
         """Estimate the seconds left in the reading phase from the rate so far; None after it."""
         if not self.is_reading or not self.rows_per_second or not self.rows_read or not self.bytes_done:
@@ -309,6 +374,11 @@ class ImportRun(models.Model):
         bytes_per_row = self.bytes_done / self.rows_read
         rows_left = (self.bytes_total - self.bytes_done) / bytes_per_row
         return round(rows_left / self.rows_per_second)
+
+
+def get_import_run_for(user, pk) -> ImportRun:
+    """Fetch an import the user may see, or 404 as if it did not exist."""
+    return get_object_or_404(ImportRun.objects.visible_to(user).select_related("started_by"), pk=pk)
 
 
 class Channel(models.TextChoices):

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from xxhash import xxh3_64_intdigest
 
@@ -33,6 +34,7 @@ from contacts.importing import (
     report_path_for,
     server_side_rows,
 )
+from contacts.signals import list_impact
 
 # The 116 election authorities: 114 counties, St. Louis City, and Kansas City (its own authority).
 ELECTION_AUTHORITIES = (
@@ -465,6 +467,7 @@ class VoterFileLoader:
         self.late_issues: list[tuple[int, int, str]] = []  # (line, voter, problem) found after reading
         self.duplicate_ids: set[int] = set()
         self.staged = 0
+        self.preview: dict | None = None  # the voters left out, when there are any (see _preview)
         width = layout.width
         history = layout.history
         # Every known edition ends with its Voter History columns: then one rsplit finds them.
@@ -748,7 +751,7 @@ class VoterFileLoader:
                 )
         return " UNION ALL ".join(parts) + " ORDER BY 1", params
 
-    def load(self, stream: BinaryIO, *, dry_run: bool) -> Counts:
+    def load(self, stream: BinaryIO, *, dry_run: bool, missing: "MissingVoters | None" = None) -> Counts:
         counts, progress = self.counts, self.progress
         with import_transaction(dry_run=dry_run), connection.cursor() as cursor:
             cursor.execute(
@@ -803,7 +806,7 @@ class VoterFileLoader:
                 )
                 cursor.execute(_REFRESH_HOUSEHOLDS_SQL.format(stage=STAGE))
             progress.enter("Marking voters no longer registered")
-            counts.unregistered = self._unregister(cursor, existing)
+            counts.unregistered = self._unregister(cursor, existing, missing or MissingVoters())
             if rebuild:
                 # Autovacuum analyzes the new rows once they are committed; doing it here would
                 # hold the import's transaction open for no gain.
@@ -813,7 +816,7 @@ class VoterFileLoader:
             issues = server_side_rows(*self.warnings_sql(survey))
             tallies = self.log.write_report(self.report_path, issues)
             counts.rejected, counts.warnings = tallies.rejected, tallies.warnings
-            cursor.execute(f"DROP TABLE {STAGE}, {GONE}, {LATE_ISSUES}, {BIRTHS}, {REGISTRATIONS}")
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGE}, {GONE}, {LATE_ISSUES}, {BIRTHS}, {REGISTRATIONS}")
         return counts
 
     def _select_voters(self) -> tuple[list[str], str]:
@@ -919,24 +922,104 @@ class VoterFileLoader:
         )
         return cursor.fetchone()
 
-    def _unregister(self, cursor, existing: Existing) -> int:
-        """Mark registered voters this file leaves out as no longer registered, county by county.
+    def _unregister(self, cursor, existing: Existing, missing: "MissingVoters") -> int:
+        """Preview the registered voters this file leaves out, county by county; mark those of the
+        counties staff confirmed no longer registered; return how many were.
 
         Only the election authorities the file covers are considered, so a file of one county
-        never unregisters the rest of the state. Nothing is deleted: contact history stays.
+        never unregisters the rest of the state. Nothing is deleted: contact history stays, and
+        so do list entries, which come back into view if a later edition names the voter again.
         """
+        if missing.partial:
+            return 0
         cursor.execute(f"CREATE UNLOGGED TABLE {GONE} (id bigint)")
         copy_rows(cursor.cursor, GONE, ["id"], _batched(b"%d\n" % voter_id for voter_id in existing.gone()))
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {GONE})")  # noqa: S608 (a constant)
+        if not cursor.fetchone()[0]:
+            return 0  # a first import, or a full edition that leaves nobody out: nothing to ask
         cursor.execute(f"ANALYZE {GONE}")
+        counties = sorted(county.decode("utf-8", "replace") for county in self.counties)
+        self.preview = self._preview(cursor, counties, missing)
+        chosen = [county["county"] for county in self.preview["counties"] if county["unregistered"]]
+        if not chosen:
+            return 0
         cursor.execute(
             """
             UPDATE contacts_voter v SET is_registered = false, unregistered_at = now(), updated_at = now()
             FROM contacts_voter_gone g
             WHERE v.id = g.id AND v.is_registered AND v.county = ANY(%s)
             """,
-            [sorted(county.decode("utf-8", "replace") for county in self.counties)],
+            [chosen],
         )
         return cursor.rowcount
+
+    def _preview(self, cursor, counties: list[str], missing: "MissingVoters") -> dict:
+        """Return, per county with voters left out, its registered and missing voters, the list
+        entries and leaders they would leave, and whether they are unregistered now.
+
+        A county missing more than VOTER_FILE_UNREGISTER_WARN_PERCENT of its registered voters
+        looks like a partial extract: it is only unregistered when staff name it a full edition.
+        """
+        threshold = settings.VOTER_FILE_UNREGISTER_WARN_PERCENT
+        cursor.execute(
+            f"""
+            SELECT v.county, count(*), count(g.id)
+            FROM contacts_voter v LEFT JOIN {GONE} g ON g.id = v.id
+            WHERE v.is_registered AND v.county = ANY(%s)
+            GROUP BY v.county HAVING count(g.id) > 0 ORDER BY v.county
+            """,  # noqa: S608 (a constant)
+            [counties],
+        )
+        rows = cursor.fetchall()
+        touches = list_impact(
+            f"SELECT g.id, v.county FROM {GONE} g JOIN contacts_voter v ON v.id = g.id "  # noqa: S608 (a constant)
+            "WHERE v.is_registered AND v.county = ANY(%s)",
+            [[county for county, _, _ in rows]],
+        )
+        preview = []
+        for county, registered, gone in rows:
+            leaders = sorted(
+                ((touch.leader, touch.entries) for touch in touches if touch.county == county),
+                key=lambda leader: (-leader[1], leader[0]),
+            )
+            past = gone * 100 > threshold * registered
+            confirmed = missing.expected is None or missing.expected.get(county) == gone
+            preview.append(
+                {
+                    "county": county,
+                    "registered": registered,
+                    "named": registered - gone,
+                    "missing": gone,
+                    "percent": round(gone * 100 / registered, 1),
+                    "past_threshold": past,
+                    "entries": sum(entries for _, entries in leaders),
+                    "leader_count": len(leaders),
+                    "leaders": [{"name": name, "entries": n} for name, n in leaders[:PREVIEW_LEADERS]],
+                    "unregistered": missing.unregister
+                    and confirmed
+                    and (not past or county in missing.full_editions),
+                }
+            )
+        return {"threshold": threshold, "counties": preview}
+
+
+@dataclass(frozen=True)
+class MissingVoters:
+    """What to do with the registered voters of the file's counties whom it leaves out.
+
+    By default nobody is unregistered: the import previews them and staff decide (DESIGN.md
+    section 8). A partial extract never unregisters anyone and is not even compared.
+    """
+
+    partial: bool = False
+    unregister: bool = False  # staff confirmed: counties within the threshold are unregistered...
+    full_editions: frozenset[str] = frozenset()  # ...and these counties past it, named full editions
+    # The missing voters per county staff saw when they confirmed: a county whose count has changed
+    # since is previewed again rather than unregistered.
+    expected: dict[str, int] | None = None
+
+
+PREVIEW_LEADERS = 20
 
 
 def _batched(lines: Iterator[bytes], size: int = 10_000) -> Iterator[bytes]:
@@ -1058,7 +1141,13 @@ _REFRESH_HOUSEHOLDS_SQL = """
 SHOWN = ("read", "inserted", "updated", "unchanged", "unregistered", "rejected", "moved", "warnings")
 
 
-def import_voter_file(path: Path, *, dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
+def import_voter_file(
+    path: Path,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    missing: MissingVoters | None = None,
+) -> ImportResult:
     """Import a PSR voter file; refuse it (ImportRefused) before writing anything if it is not one."""
     path = Path(path)
     progress = progress or Progress()
@@ -1066,6 +1155,6 @@ def import_voter_file(path: Path, *, dry_run: bool = False, progress: Progress |
     with open(path, "rb", buffering=1 << 20) as stream:
         layout = read_layout(stream)
         loader = VoterFileLoader(layout, progress=progress, log=IssueLog(), report_path=report_path_for(path))
-        counts = loader.load(stream, dry_run=dry_run)
+        counts = loader.load(stream, dry_run=dry_run, missing=missing)
     progress.enter(PHASE_DONE)
-    return ImportResult(counts=counts, report=loader.report_path, shown=SHOWN)
+    return ImportResult(counts=counts, report=loader.report_path, shown=SHOWN, preview=loader.preview)

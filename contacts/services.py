@@ -16,6 +16,7 @@ from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -29,6 +30,9 @@ from kombu.exceptions import OperationalError
 from contacts.importing import PHASE_DONE, ImportRefused, ImportResult, Progress
 from contacts.models import Channel, ContactAttempt, ImportRun, LeaderMark, PartyID, Phone, Suppression, Voter
 from contacts.signals import data_imported
+
+if TYPE_CHECKING:
+    from contacts.psr import MissingVoters
 
 logger = logging.getLogger(__name__)
 
@@ -490,9 +494,18 @@ def contact_record(
 
 
 def import_data(
-    *, kind: str, path: Path, dry_run: bool = False, progress: Progress | None = None
+    *,
+    kind: str,
+    path: Path,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    missing: "MissingVoters | None" = None,
 ) -> ImportResult:
-    """Import one file of a kind (ImportRun.Kind); raise ImportRefused if it cannot be imported at all."""
+    """Import one file of a kind (ImportRun.Kind); raise ImportRefused if it cannot be imported at all.
+
+    `missing` says what a voter file does with the voters it leaves out: by default nobody is
+    unregistered, and the result's preview lists them for staff to confirm.
+    """
     from contacts import geocodes, psr, vendor
 
     importers = {
@@ -501,7 +514,8 @@ def import_data(
         ImportRun.Kind.PHONES: vendor.import_phones,
         ImportRun.Kind.SCORES: vendor.import_scores,
     }
-    result = importers[kind](Path(path), dry_run=dry_run, progress=progress or Progress())
+    options = {"missing": missing} if kind == ImportRun.Kind.VOTERS else {}
+    result = importers[kind](Path(path), dry_run=dry_run, progress=progress or Progress(), **options)
     if not dry_run:
         transaction.on_commit(lambda: data_imported.send(sender=ImportRun, kind=kind))
     return result
@@ -510,8 +524,14 @@ def import_data(
 BROKER_DOWN = "The task queue is down, so this import could not start. Upload the file again once it is back."
 
 
-def import_upload(*, user, kind: str, uploaded_file, dry_run: bool = False) -> ImportRun:
-    """Keep an uploaded file in the import directory and queue its import; return the run."""
+def import_upload(
+    *, user, kind: str, uploaded_file, dry_run: bool = False, partial: bool = False
+) -> ImportRun:
+    """Keep an uploaded file in the import directory and queue its import; return the run.
+
+    A voter file unregisters nobody here: its run previews the voters it leaves out, for staff to
+    confirm (import_confirm). A partial extract does not even compare.
+    """
     directory = Path(settings.IMPORT_DIR)
     directory.mkdir(parents=True, exist_ok=True)
     name = get_valid_filename(Path(uploaded_file.name).name)[:100] or "upload"
@@ -522,6 +542,7 @@ def import_upload(*, user, kind: str, uploaded_file, dry_run: bool = False) -> I
     run = ImportRun.objects.create(
         kind=kind,
         dry_run=dry_run,
+        partial=partial and kind == ImportRun.Kind.VOTERS,
         file_name=uploaded_file.name[:255],
         path=str(target),
         bytes_total=target.stat().st_size,
@@ -529,6 +550,54 @@ def import_upload(*, user, kind: str, uploaded_file, dry_run: bool = False) -> I
     )
     transaction.on_commit(lambda: _queue_import(run))
     return run
+
+
+class ConfirmRefused(Exception):
+    """An import's preview cannot be confirmed (any more), with a sentence saying why."""
+
+
+def import_confirm_refusal(run: ImportRun) -> str:
+    """Say why staff cannot confirm this run's preview now, or return '' if they can."""
+    if not run.awaiting_confirmation:
+        return "Nothing in this import waits for confirmation."
+    if run.started_by_id is None:
+        return (
+            "This import ran on the server's command line: run it there again with --unregister-missing "
+            "to mark these voters no longer registered."
+        )
+    later = ImportRun.objects.filter(kind=ImportRun.Kind.VOTERS, dry_run=False, pk__gt=run.pk)
+    if later.exclude(status=ImportRun.Status.FAILED).exists():
+        # Confirming re-reads this file: it would undo what the later edition changed.
+        return (
+            "A later voter file has been imported since: upload this file again to see what it would do now."
+        )
+    if not Path(run.path).is_file():
+        return "The uploaded file is no longer on the server: upload it again."
+    return ""
+
+
+def import_confirm(*, run: ImportRun, by, full_editions: Sequence[str] = ()) -> ImportRun:
+    """Import a previewed voter file again, this time unregistering the voters it leaves out.
+
+    Only in counties within the threshold and those staff named full editions, and only if each
+    county still leaves out the number of voters staff saw: otherwise the new run asks again.
+    """
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if refusal := import_confirm_refusal(run):
+            raise ConfirmRefused(refusal)
+        confirmation = ImportRun.objects.create(
+            kind=ImportRun.Kind.VOTERS,
+            file_name=run.file_name,
+            path=run.path,
+            bytes_total=run.bytes_total,
+            started_by=by,
+            unregister=True,
+            full_editions=sorted(full_editions),
+            confirms=run,
+        )
+        transaction.on_commit(lambda: _queue_import(confirmation))
+    return confirmation
 
 
 def _queue_import(run: ImportRun) -> None:
@@ -584,7 +653,9 @@ def run_import(*, run_id: int) -> ImportRun | None:
     return run
 
 
-def import_from_disk(*, kind: str, path: Path, dry_run: bool = False, sinks=()) -> ImportResult:
+def import_from_disk(
+    *, kind: str, path: Path, dry_run: bool = False, sinks=(), missing: "MissingVoters | None" = None
+) -> ImportResult:
     """Import a file already on the server (manage.py), recorded as an ImportRun like an upload.
 
     The imports page then lists it with its counts and rejected rows, and shows its progress
@@ -592,14 +663,18 @@ def import_from_disk(*, kind: str, path: Path, dry_run: bool = False, sinks=()) 
     """
     path = Path(path)
     if dry_run:
-        return import_data(kind=kind, path=path, dry_run=True, progress=Progress(sinks=sinks))
+        return import_data(
+            kind=kind, path=path, dry_run=True, progress=Progress(sinks=sinks), missing=missing
+        )
     run = ImportRun.objects.create(
         kind=kind, file_name=path.name[:255], path=str(path.absolute()), bytes_total=path.stat().st_size,
         status=ImportRun.Status.RUNNING, started_at=timezone.now(), phase="Starting",
+        partial=bool(missing and missing.partial), unregister=bool(missing and missing.unregister),
+        full_editions=sorted(missing.full_editions) if missing else [],
     )  # fmt: skip
     progress = Progress(total_bytes=run.bytes_total, sinks=sinks)
     try:
-        return _execute(run, path, progress)
+        return _execute(run, path, progress, missing=missing)
     except KeyboardInterrupt:
         # Every importer says "Done" once its transaction has committed, and not before.
         if progress.phase == PHASE_DONE:
@@ -613,12 +688,18 @@ def import_from_disk(*, kind: str, path: Path, dry_run: bool = False, sinks=()) 
         raise
 
 
-def _execute(run: ImportRun, path: Path, progress: Progress) -> ImportResult:
+def _execute(run: ImportRun, path: Path, progress: Progress, *, missing=None) -> ImportResult:
     """Import a run's file, writing its progress to the run as it goes and its outcome at the end."""
     writer = RunProgressWriter(run.pk)
     progress.sinks.append(writer)
     try:
-        result = import_data(kind=run.kind, path=path, dry_run=run.dry_run, progress=progress)
+        result = import_data(
+            kind=run.kind,
+            path=path,
+            dry_run=run.dry_run,
+            progress=progress,
+            missing=missing or run.missing_voters(),
+        )
     except ImportRefused as refusal:
         _record(run, status=ImportRun.Status.FAILED, error=str(refusal))
         raise
@@ -650,7 +731,8 @@ def _finish(run: ImportRun, *, status: str, result: ImportResult | None = None, 
             setattr(run, "rows_read" if name == "read" else name, value)
         run.report_path = str(Path(result.report).absolute())  # served by the web process, elsewhere
         run.bytes_done = run.bytes_total
+        run.preview = result.preview
         fields += ["rows_read", "inserted", "updated", "unchanged", "unregistered", "moved", "rejected",
-                   "warnings", "report_path", "bytes_done"]  # fmt: skip
+                   "warnings", "report_path", "bytes_done", "preview"]  # fmt: skip
     run.save(update_fields=fields)
     return run

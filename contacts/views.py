@@ -8,16 +8,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contacts import services
-from contacts.forms import ImportForm, ReportDecisionForm
+from contacts.forms import ImportConfirmForm, ImportForm, ReportDecisionForm
 from contacts.importing import import_running
-from contacts.models import ImportRun, Suppression, get_report_for
+from contacts.models import ImportRun, Suppression, get_import_run_for, get_report_for
 from lib.uploads import CappedDiskUploadHandler
 
 
@@ -83,6 +83,7 @@ def _upload(request, handler: CappedDiskUploadHandler):
         kind=form.cleaned_data["kind"],
         uploaded_file=form.cleaned_data["file"],
         dry_run=form.cleaned_data["dry_run"],
+        partial=form.cleaned_data["partial"],
     )
     return redirect("contacts:import_detail", run.pk)
 
@@ -90,8 +91,9 @@ def _upload(request, handler: CappedDiskUploadHandler):
 @staff_only
 @require_GET
 def import_detail(request, pk: int):
-    """Show an import's progress while it runs, then its counts and a link to its rejects."""
-    run = get_object_or_404(ImportRun.objects.select_related("started_by"), pk=pk)
+    """Show an import's progress while it runs, then its counts, the voters its file left out, and
+    a link to its rejects."""
+    run = get_import_run_for(request.user, pk)
     return render(request, "contacts/import_detail.html", _progress_context(run))
 
 
@@ -99,22 +101,50 @@ def import_detail(request, pk: int):
 @require_GET
 def import_progress(request, pk: int):
     """Return the progress fragment the detail page polls (htmx)."""
-    run = get_object_or_404(ImportRun, pk=pk)
+    run = get_import_run_for(request.user, pk)
     return render(request, "contacts/import_detail.html#progress", _progress_context(run))
 
 
-def _progress_context(run: ImportRun) -> dict:
+@staff_only
+@require_POST
+def import_confirm(request, pk: int):
+    """Confirm an import's preview: import its file again, unregistering the voters it leaves out."""
+    run = get_import_run_for(request.user, pk)
+    if refusal := services.import_confirm_refusal(run):
+        return render(
+            request, "contacts/import_detail.html", _progress_context(run, refusal=refusal), status=409
+        )
+    form = ImportConfirmForm(request.POST, run=run)
+    if not form.is_valid():
+        return render(request, "contacts/import_detail.html", _progress_context(run, form=form), status=400)
+    try:
+        confirmation = services.import_confirm(
+            run=run, by=request.user, full_editions=form.cleaned_data.get("full_editions", [])
+        )
+    except services.ConfirmRefused as refused:
+        return render(
+            request, "contacts/import_detail.html", _progress_context(run, refusal=str(refused)), status=409
+        )
+    return redirect("contacts:import_detail", confirmation.pk)
+
+
+def _progress_context(run: ImportRun, *, form: ImportConfirmForm | None = None, refusal: str = "") -> dict:
     # A run whose progress says it is inside its transaction, while nobody holds the import lock,
     # lost its process (kill -9, a reboot): PostgreSQL rolled its work back. It stays "running" in
     # the table, since a worker may still retry an upload; the page says what happened.
-    return {"run": run, "lost": run.in_transaction and not import_running()}
+    context = {"run": run, "lost": run.in_transaction and not import_running(), "refusal": refusal}
+    if run.awaiting_confirmation and not refusal:
+        context["refusal"] = services.import_confirm_refusal(run)
+        if not context["refusal"]:
+            context["confirm_form"] = form or ImportConfirmForm(run=run)
+    return context
 
 
 @staff_only
 @require_GET
 def import_report(request, pk: int):
     """Download an import's rejected rows and warnings (CSV, formula-neutralized when written)."""
-    run = get_object_or_404(ImportRun, pk=pk)
+    run = get_import_run_for(request.user, pk)
     path = Path(run.report_path) if run.report_path else None
     if path is None or not path.is_file():
         raise Http404

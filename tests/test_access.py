@@ -184,6 +184,9 @@ ROUTES += [
     Route("contacts:import_detail", allowed=IMPORT_STAFF, args=lambda w: [w.import_run.pk]),
     Route("contacts:import_progress", allowed=IMPORT_STAFF, args=lambda w: [w.import_run.pk]),
     Route("contacts:import_report", allowed=IMPORT_STAFF, args=lambda w: [w.import_run.pk]),
+    # Staff reach it; this run's file left nobody out, so there is nothing to confirm (409).
+    Route("contacts:import_confirm", method="post", allowed=IMPORT_STAFF, ok=(409,),
+          args=lambda w: [w.import_run.pk], data=lambda w: {"confirm": "on"}),
 ]  # fmt: skip
 
 # --- reported moves and deaths: the county's coordinator and staff decide --------------------------

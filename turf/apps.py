@@ -5,7 +5,10 @@ class TurfConfig(AppConfig):
     name = "turf"
 
     def ready(self) -> None:
-        from contacts.signals import data_imported
+        from contacts.signals import data_imported, register_list_impact
+        from turf.models import list_touches
         from turf.tasks import refresh_pool_after_import
 
         data_imported.connect(refresh_pool_after_import, dispatch_uid="turf.refresh_pool_after_import")
+        # Before an import unregisters voters, staff see whose lists lose whom.
+        register_list_impact("turf", list_touches)

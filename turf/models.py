@@ -8,10 +8,12 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
-from django.db.models import Exists, F, Func, Lookup, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Func, Lookup, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
 from contacts.models import Household, Suppression, Voter
+from contacts.signals import ListTouch
 from leaders.models import User
 
 
@@ -381,3 +383,22 @@ def leaders_visible_to(user) -> models.QuerySet:
             Q(voter__county__in=user.counties) | Q(turfs__county__in=user.counties)
         ).distinct()
     return leaders.none()
+
+
+def list_touches(voters_sql: str, params) -> list[ListTouch]:
+    """Count, per county and leader, the entries shown on active lists this cycle of the voters that
+    `voters_sql` selects (id, county): what unregistering them would take off those lists.
+
+    contacts asks this before an import unregisters anyone (registered in TurfConfig.ready()).
+    """
+    rows = list(
+        Entry.objects.filter(cycle__is_active=True, turf__status=Turf.Status.ACTIVE)
+        .listed()
+        # contacts' own SQL over its own tables, with parameters: no user input is spliced in.
+        .filter(voter_id__in=RawSQL(f"SELECT id FROM ({voters_sql}) AS voters", params))  # noqa: S608, S611
+        .values_list("voter__county", "turf__leader_id")
+        .annotate(entries=Count("pk"))
+        .order_by()
+    )
+    leaders = User.objects.in_bulk({leader_id for _, leader_id, _ in rows})
+    return [ListTouch(county, str(leaders[leader_id]), entries) for county, leader_id, entries in rows]

@@ -73,3 +73,40 @@ def test_a_staffer_uploads_a_voter_file_follows_it_and_downloads_its_rejects(
     rejects = Path(download.value.path()).read_text(encoding="utf-8")
     # The rejected line comes back whole, its formula neutralized for a spreadsheet.
     assert "2002,,rejected,Has 1 columns; the header has 54.,'=cmd|' /C calc'!A0" in rejects
+
+
+def test_a_staffer_sees_who_a_new_edition_leaves_out_and_confirms_before_anyone_is_unregistered(
+    page, sam, settings, tmp_path, worker
+):
+    from tests.contacts.voter_files import row, run, write_psr
+
+    settings.IMPORT_DIR = tmp_path / "imports"
+    voters = [row(voter_id=str(1000 + n)) for n in range(100)]
+    run("import_voters", write_psr(tmp_path / "psr_june.txt", voters))
+    upload = write_psr(tmp_path / "psr_october.txt", voters[1:])
+    worker.set()
+
+    sign_in_with_a_code(page, sam)
+    page.get_by_text("Menu").click()
+    page.get_by_role("link", name="Voter file").click()
+    page.get_by_label("File:", exact=True).set_input_files(upload)
+    page.get_by_role("button", name="Upload and import").click()
+
+    preview = page.get_by_role("table", name="Voters left out, by county")
+    preview.wait_for(timeout=20_000)
+    assert preview.get_by_role("row", name="Nodaway").inner_text().split() == [
+        "Nodaway", "100", "1", "(1.0", "%)", "none", "still", "registered",
+    ]  # fmt: skip
+    assert Voter.objects.registered().count() == 100  # nothing happens before staff say so
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    page.get_by_label("I have checked these numbers").check()
+    page.get_by_role("button", name="Mark them no longer registered").click()
+
+    page.get_by_text("Finished", exact=True).wait_for(timeout=20_000)
+    counts = page.get_by_role("table", name="What the import did")
+    assert counts.get_by_role("row", name="No longer registered").inner_text().split()[-1] == "1"
+    assert not Voter.objects.get(pk=1000).is_registered
+    assert ImportRun.objects.latest("pk").confirms == ImportRun.objects.get(
+        file_name="psr_october.txt", confirms=None
+    )

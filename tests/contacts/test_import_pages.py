@@ -296,3 +296,157 @@ def test_it_says_so_when_the_process_running_an_import_is_gone(sam, tmp_path):
         fragment = client.get(url).text
     assert "ended before it finished" not in fragment and "40% of the file read" in fragment
     assert not import_running()
+
+
+# --- Voters a file leaves out: previewed on the run's page, unregistered once staff confirm --------
+
+
+def _registered_voters(tmp_path, *, nodaway=100, boone=3):
+    """Import Nodaway's and Boone's voters from the command line; return both lists of rows."""
+    from tests.contacts.voter_files import row, write_psr
+
+    nodaway_rows = [row(voter_id=str(1000 + n)) for n in range(nodaway)]
+    boone_rows = [row(voter_id=str(5000 + n), county="Boone", street_name="BROADWAY") for n in range(boone)]
+    run("import_voters", write_psr(tmp_path / "full.txt", nodaway_rows + boone_rows))
+    return nodaway_rows, boone_rows
+
+
+def _upload_rows(client, tmp_path, rows, callbacks, **data):
+    """Upload a PSR file of these rows, run its import as the worker would, and return its run."""
+    from tests.contacts.voter_files import write_psr
+
+    path = write_psr(tmp_path / f"upload-{ImportRun.objects.count()}.txt", rows)
+    with callbacks(execute=True), open(path, "rb") as upload:
+        response = client.post(reverse("contacts:imports"), {"kind": "voters", "file": upload, **data})
+    assert response.status_code == 302
+    return ImportRun.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
+
+
+def _confirm(client, imported, callbacks, **data):
+    with callbacks(execute=True):
+        return client.post(reverse("contacts:import_confirm", args=[imported.pk]), data)
+
+
+def test_a_one_row_county_upload_unregisters_nobody_and_shows_what_confirming_would(
+    sam, alice, import_dir, tmp_path, django_capture_on_commit_callbacks
+):
+    from tests.conftest import make_turf
+    from tests.turf.conftest import make_cycle
+
+    nodaway, _ = _registered_voters(tmp_path)
+    make_turf(alice, cycle=make_cycle(), calls=Voter.objects.filter(pk__in=[1001, 1002]))
+    client = make_client(sam)
+
+    uploaded = _upload_rows(client, tmp_path, nodaway[:1], django_capture_on_commit_callbacks)
+
+    assert (uploaded.status, uploaded.unregistered) == (ImportRun.Status.SUCCEEDED, 0)
+    assert Voter.objects.registered().count() == 103
+    page = client.get(reverse("contacts:import_detail", args=[uploaded.pk])).text
+    assert "Registered voters this file leaves out" in page
+    county = page.split('<th scope="row">Nodaway</th>', 1)[1].split("</tr>", 1)[0]
+    assert "<td>100</td>" in county and "<td>99 (99.0 %)</td>" in county
+    assert "2 entries on the lists of 1 leader: Alice (2)" in county
+    assert (
+        "This file names 1 of Nodaway's 100 registered voters. Confirming it as Nodaway's full list would "
+        "mark 99 (99.0 %) no longer registered: more than the 2 % a new edition drops. 2 entries would "
+        "leave the lists of 1 leader."
+    ) in " ".join(page.split())
+    assert 'action="' + reverse("contacts:import_confirm", args=[uploaded.pk]) + '"' in page
+
+
+def test_staff_confirm_and_only_then_the_missing_voters_are_unregistered(
+    sam, import_dir, tmp_path, django_capture_on_commit_callbacks
+):
+    nodaway, boone = _registered_voters(tmp_path)
+    client = make_client(sam)
+    uploaded = _upload_rows(client, tmp_path, nodaway[1:] + boone[:1], django_capture_on_commit_callbacks)
+    assert Voter.objects.registered().count() == 103
+
+    refused = _confirm(client, uploaded, django_capture_on_commit_callbacks)  # the box left unticked
+    assert refused.status_code == 400 and ImportRun.objects.count() == 2
+    response = _confirm(client, uploaded, django_capture_on_commit_callbacks, confirm="on")
+
+    confirmed = ImportRun.objects.latest("pk")
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "contacts:import_detail", args=[confirmed.pk]
+    )
+    assert (confirmed.confirms, confirmed.started_by, confirmed.status) == (uploaded, sam, "succeeded")
+    assert confirmed.unregistered == 1 and not Voter.objects.get(pk=1000).is_registered
+    # Boone lost two of three: a partial extract unless staff say it is Boone's full list.
+    assert Voter.objects.filter(county="Boone").registered().count() == 3
+    assert confirmed.awaiting_confirmation
+
+    _confirm(client, confirmed, django_capture_on_commit_callbacks, confirm="on", full_editions="Boone")
+
+    assert ImportRun.objects.latest("pk").unregistered == 2
+    assert Voter.objects.filter(county="Boone").registered().count() == 1
+
+
+def test_a_partial_extract_upload_unregisters_nobody_and_asks_nothing(
+    sam, import_dir, tmp_path, django_capture_on_commit_callbacks
+):
+    nodaway, _ = _registered_voters(tmp_path)
+    client = make_client(sam)
+
+    uploaded = _upload_rows(client, tmp_path, nodaway[:1], django_capture_on_commit_callbacks, partial="on")
+
+    assert uploaded.partial and uploaded.preview is None and not uploaded.awaiting_confirmation
+    assert Voter.objects.registered().count() == 103
+    page = client.get(reverse("contacts:import_detail", args=[uploaded.pk])).text
+    assert "A partial extract" in page and "import_confirm" not in page
+    assert _confirm(client, uploaded, django_capture_on_commit_callbacks, confirm="on").status_code == 409
+
+
+def test_a_preview_cannot_be_confirmed_once_a_later_file_was_imported(
+    sam, import_dir, tmp_path, django_capture_on_commit_callbacks
+):
+    nodaway, boone = _registered_voters(tmp_path)
+    client = make_client(sam)
+    older = _upload_rows(client, tmp_path, nodaway[1:] + boone, django_capture_on_commit_callbacks)
+    _upload_rows(client, tmp_path, nodaway + boone, django_capture_on_commit_callbacks)
+
+    response = _confirm(client, older, django_capture_on_commit_callbacks, confirm="on")
+
+    assert response.status_code == 409 and "A later voter file" in response.text
+    assert Voter.objects.registered().count() == 103 and ImportRun.objects.count() == 3
+
+
+def test_only_staff_may_confirm_an_import(
+    carol, alice, sam, import_dir, tmp_path, django_capture_on_commit_callbacks
+):
+    nodaway, boone = _registered_voters(tmp_path)
+    uploaded = _upload_rows(
+        make_client(sam), tmp_path, nodaway[1:] + boone, django_capture_on_commit_callbacks
+    )
+
+    for user in (carol, alice):
+        assert (
+            _confirm(
+                make_client(user), uploaded, django_capture_on_commit_callbacks, confirm="on"
+            ).status_code
+            == 404
+        )
+    assert Voter.objects.registered().count() == 103
+
+
+def test_a_replayed_or_forged_confirmation_unregisters_no_one_else(
+    sam, import_dir, tmp_path, django_capture_on_commit_callbacks
+):
+    nodaway, boone = _registered_voters(tmp_path)
+    client = make_client(sam)
+    uploaded = _upload_rows(client, tmp_path, nodaway[1:] + boone[:1], django_capture_on_commit_callbacks)
+    # A county that is not past the threshold, or not in the file, cannot be named a full edition.
+    for forged in ("Nodaway", "Jackson"):
+        answer = _confirm(
+            client, uploaded, django_capture_on_commit_callbacks, confirm="on", full_editions=forged
+        )
+        assert answer.status_code == 400
+    dry = _upload_rows(client, tmp_path, nodaway[1:], django_capture_on_commit_callbacks, dry_run="on")
+    assert _confirm(client, dry, django_capture_on_commit_callbacks, confirm="on").status_code == 409
+
+    first = _confirm(client, uploaded, django_capture_on_commit_callbacks, confirm="on")
+    again = _confirm(client, uploaded, django_capture_on_commit_callbacks, confirm="on")
+
+    assert first.status_code == 302 and again.status_code == 409
+    assert ImportRun.objects.filter(confirms=uploaded).count() == 1
+    assert set(Voter.objects.exclude(is_registered=True).values_list("pk", flat=True)) == {1000}

@@ -136,7 +136,9 @@ def test_it_applies_a_newer_edition_changed_new_missing_and_moved(tmp_path):
         row(voter_id="104", first_name="V104"),
         row(voter_id="105", first_name="NEW"),
     ]
-    output = run("import_voters", write_psr(tmp_path / "second.txt", newer))
+    # One of four is past any threshold: only a full edition named so unregisters them.
+    full = ("--unregister-missing", "--full-edition", "Nodaway")
+    output = run("import_voters", write_psr(tmp_path / "second.txt", newer), *full)
 
     assert "inserted: 1" in output and "updated: 2" in output and "unchanged: 1" in output
     assert "no longer registered: 1" in output and "moved to another household: 1" in output
@@ -188,7 +190,8 @@ def test_it_keeps_the_households_it_finds_when_there_are_no_voters(tmp_path):
 def test_it_registers_again_a_voter_who_comes_back(tmp_path):
     voter = row(voter_id="201")
     run("import_voters", write_psr(tmp_path / "first.txt", [voter, row(voter_id="202")]))
-    run("import_voters", write_psr(tmp_path / "second.txt", [row(voter_id="202")]))
+    full = ("--unregister-missing", "--full-edition", "Nodaway")
+    run("import_voters", write_psr(tmp_path / "second.txt", [row(voter_id="202")]), *full)
     assert not Voter.objects.get(pk=201).is_registered
 
     output = run("import_voters", write_psr(tmp_path / "third.txt", [voter, row(voter_id="202")]))
@@ -496,3 +499,110 @@ def test_it_leaves_empty_tables_as_they_were_when_a_first_import_is_interrupted(
 
     assert not Voter.objects.exists() and not Household.objects.exists()
     assert _keys_and_indexes() == schema
+
+
+# --- Voters a file leaves out: previewed, and unregistered only when asked (DESIGN.md section 8) ---
+
+
+def _nodaway_and_boone(tmp_path, nodaway: int = 100, boone: int = 3) -> tuple[list, list]:
+    """Import a Nodaway and a Boone voter list; return both lists of rows."""
+    nodaway_rows = [row(voter_id=str(1000 + n)) for n in range(nodaway)]
+    boone_rows = [row(voter_id=str(5000 + n), county="Boone", street_name="BROADWAY") for n in range(boone)]
+    run("import_voters", write_psr(tmp_path / "full.txt", nodaway_rows + boone_rows))
+    return nodaway_rows, boone_rows
+
+
+def test_a_one_row_county_file_unregisters_nobody_without_the_flag(tmp_path):
+    nodaway, _ = _nodaway_and_boone(tmp_path)
+
+    output = run("import_voters", write_psr(tmp_path / "one.txt", nodaway[:1]))
+
+    assert "no longer registered: 0" in output
+    assert Voter.objects.registered().count() == 103
+    assert "Nodaway: 99 of 100 registered voters missing (99.0 %)" in output
+    assert "Nobody was marked no longer registered" in output and "--unregister-missing" in output
+
+
+def test_the_flag_unregisters_the_missing_voters_of_counties_within_the_threshold_only(tmp_path):
+    nodaway, boone = _nodaway_and_boone(tmp_path)
+
+    output = run(
+        "import_voters", write_psr(tmp_path / "new.txt", nodaway[1:] + boone[:1]), "--unregister-missing"
+    )
+
+    assert "no longer registered: 1" in output
+    assert not Voter.objects.get(pk=1000).is_registered
+    # Two of Boone's three voters missing is no new edition: more likely a partial extract.
+    assert set(Voter.objects.filter(county="Boone").registered().values_list("pk", flat=True)) == {
+        5000, 5001, 5002,
+    }  # fmt: skip
+    assert "Nodaway: 1 of 100 registered voters missing (1.0 %): marked no longer registered" in output
+    assert "Boone: 2 of 3 registered voters missing (66.7 %)" in output
+    assert "more than 2 % of the county" in output and "--full-edition Boone" in output
+
+
+def test_a_county_past_the_threshold_is_unregistered_when_named_a_full_edition(tmp_path, settings):
+    nodaway, boone = _nodaway_and_boone(tmp_path)
+    settings.VOTER_FILE_UNREGISTER_WARN_PERCENT = 0.5
+
+    output = run(
+        "import_voters",
+        write_psr(tmp_path / "new.txt", nodaway[1:] + boone[:1]),
+        "--unregister-missing",
+        "--full-edition",
+        "Boone",
+    )
+
+    assert "no longer registered: 2" in output  # Nodaway's 1 % is now past the threshold too
+    assert set(Voter.objects.exclude(is_registered=True).values_list("pk", flat=True)) == {5001, 5002}
+
+
+def test_a_partial_extract_never_unregisters_anyone(tmp_path):
+    nodaway, _ = _nodaway_and_boone(tmp_path)
+    changed = row(voter_id="1000", first_name="ANNA")
+
+    output = run("import_voters", write_psr(tmp_path / "extract.txt", [changed]), "--partial")
+
+    assert "updated: 1" in output and "no longer registered: 0" in output
+    assert Voter.objects.get(pk=1000).first_name == "ANNA"
+    assert Voter.objects.registered().count() == 103
+    assert "missing" not in output
+    with pytest.raises(CommandError, match="--partial"):
+        run("import_voters", tmp_path / "extract.txt", "--partial", "--unregister-missing")
+
+
+def test_a_dry_run_previews_the_same_voters_and_changes_nothing(tmp_path):
+    nodaway, _ = _nodaway_and_boone(tmp_path)
+    path = write_psr(tmp_path / "new.txt", nodaway[2:])
+
+    dry = run("import_voters", path, "--dry-run", "--unregister-missing")
+
+    assert "no longer registered: 2" in dry and "Nodaway: 2 of 100 registered voters missing (2.0 %)" in dry
+    assert Voter.objects.registered().count() == 103
+
+
+def test_a_voter_who_comes_back_is_registered_again_and_back_on_their_leaders_list(tmp_path, alice):
+    from tests.conftest import make_turf
+    from tests.turf.conftest import make_cycle
+    from turf.models import Entry
+
+    nodaway, boone = _nodaway_and_boone(tmp_path)
+    turf = make_turf(alice, cycle=make_cycle(), calls=[Voter.objects.get(pk=1000)],
+                     doors=[Voter.objects.get(pk=1001)])  # fmt: skip
+
+    output = run(
+        "import_voters", write_psr(tmp_path / "new.txt", nodaway[1:] + boone), "--unregister-missing"
+    )
+
+    assert (
+        "Nodaway: 1 of 100 registered voters missing (1.0 %), on 1 list entry of 1 leader (Alice)" in output
+    )
+    assert set(Entry.objects.listed().values_list("voter_id", flat=True)) == {1001}
+
+    output = run("import_voters", tmp_path / "full.txt")
+
+    assert "updated: 1" in output and "missing" not in output
+    assert Voter.objects.get(pk=1000).is_registered
+    assert set(Entry.objects.listed().filter(turf=turf).values_list("voter_id", "list")) == {
+        (1000, "call"), (1001, "door"),
+    }  # fmt: skip
