@@ -226,6 +226,35 @@ class Score(models.Model):
         return f"{self.value} of 100"
 
 
+class VoterWarning(models.Model):
+    """A warning the voter file's line for a voter gave when it was last written (contacts.psr).
+
+    A re-import skips unchanged lines unread, so the report of every import of the same file
+    lists these again at the voter's line. No foreign key: the importer replaces them in bulk.
+    """
+
+    voter_id = models.BigIntegerField(db_index=True)
+    problem = models.TextField()
+
+    class Meta:
+        db_table = "contacts_voter_warning"
+
+    def __str__(self) -> str:
+        return f"{self.voter_id}: {self.problem}"
+
+
+class ImportRunQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Keep the imports the user may see: only state staff see any."""
+        return self if getattr(user, "is_state_staff", False) else self.none()
+
+    def files_expired(self, before):
+        """Keep finished imports, finished before a moment, whose files are still kept."""
+        return self.filter(
+            status__in=ImportRun.FINISHED, finished_at__lt=before, files_deleted_at__isnull=True
+        )
+
+
 class ImportRun(models.Model):
     """One import of a data file (voter file, geocodes, phones, scores): its progress and its counts.
 
@@ -272,6 +301,11 @@ class ImportRun(models.Model):
     rejected = models.IntegerField(default=0)
     warnings = models.IntegerField(default=0)
     error = models.TextField(blank=True)
+    files_deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the uploaded file and the report were deleted (retention)."
+    )
+
+    objects = ImportRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -541,6 +575,11 @@ class Suppression(models.Model):
 
 def _when(moment) -> str:
     return dateformat.format(timezone.localtime(moment), "j M Y, H:i")
+
+
+def get_import_run_for(user, pk) -> ImportRun:
+    """Fetch an import the user may see, or 404 as if it did not exist."""
+    return get_object_or_404(ImportRun.objects.visible_to(user).select_related("started_by"), pk=pk)
 
 
 def get_report_for(user, pk) -> Suppression:

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from contacts import services
 from contacts.forms import ImportForm, ReportDecisionForm
 from contacts.importing import import_running
-from contacts.models import ImportRun, Suppression, get_report_for
+from contacts.models import ImportRun, Suppression, get_import_run_for, get_report_for
 from lib.uploads import CappedDiskUploadHandler
 
 
@@ -91,7 +91,7 @@ def _upload(request, handler: CappedDiskUploadHandler):
 @require_GET
 def import_detail(request, pk: int):
     """Show an import's progress while it runs, then its counts and a link to its rejects."""
-    run = get_object_or_404(ImportRun.objects.select_related("started_by"), pk=pk)
+    run = get_import_run_for(request.user, pk)
     return render(request, "contacts/import_detail.html", _progress_context(run))
 
 
@@ -99,7 +99,7 @@ def import_detail(request, pk: int):
 @require_GET
 def import_progress(request, pk: int):
     """Return the progress fragment the detail page polls (htmx)."""
-    run = get_object_or_404(ImportRun, pk=pk)
+    run = get_import_run_for(request.user, pk)
     return render(request, "contacts/import_detail.html#progress", _progress_context(run))
 
 
@@ -107,15 +107,19 @@ def _progress_context(run: ImportRun) -> dict:
     # A run whose progress says it is inside its transaction, while nobody holds the import lock,
     # lost its process (kill -9, a reboot): PostgreSQL rolled its work back. It stays "running" in
     # the table, since a worker may still retry an upload; the page says what happened.
-    return {"run": run, "lost": run.in_transaction and not import_running()}
+    return {
+        "run": run,
+        "lost": run.in_transaction and not import_running(),
+        "retention_days": settings.IMPORT_RETENTION_DAYS,
+    }
 
 
 @staff_only
 @require_GET
 def import_report(request, pk: int):
     """Download an import's rejected rows and warnings (CSV, formula-neutralized when written)."""
-    run = get_object_or_404(ImportRun, pk=pk)
-    path = Path(run.report_path) if run.report_path else None
+    run = get_import_run_for(request.user, pk)
+    path = Path(run.report_path) if run.report_path and not run.files_deleted_at else None
     if path is None or not path.is_file():
         raise Http404
     return FileResponse(
