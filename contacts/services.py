@@ -624,6 +624,11 @@ def import_from_disk(*, kind: str, path: Path, dry_run: bool = False, sinks=()) 
     return ImportResult(counts=result.counts, report=beside, shown=result.shown)
 
 
+def incoming_directory() -> Path:
+    """Return where uploads stream to while they arrive (a process killed meanwhile leaves them)."""
+    return Path(settings.IMPORT_DIR) / "incoming"
+
+
 def report_path_of(run: ImportRun) -> Path:
     """Return where a run keeps its report of rejected rows and warnings: its own file, owner-only."""
     return private_directory(Path(settings.IMPORT_DIR) / "reports") / f"run-{run.pk}.rejects.csv"
@@ -685,6 +690,10 @@ def import_files_delete_expired(*, now: datetime | None = None) -> int:
     directory = Path(settings.IMPORT_DIR).resolve()
     expired = ImportRun.objects.files_expired(now - timedelta(days=settings.IMPORT_RETENTION_DAYS))
     deleted = 0
+    # What a process killed in the middle of an upload left behind belongs to no run.
+    for partial in incoming_directory().glob("*.upload"):
+        if partial.stat().st_mtime < (now - timedelta(days=1)).timestamp():
+            partial.unlink(missing_ok=True)
     for run in expired.only("pk", "path", "report_path").order_by("pk"):
         for name in (run.path, run.report_path):
             if name and Path(name).resolve().is_relative_to(directory):

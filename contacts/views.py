@@ -66,7 +66,8 @@ def imports(request):
     cap = settings.VOTER_FILE_MAX_UPLOAD_BYTES
     if int(request.META.get("CONTENT_LENGTH") or 0) > cap + CappedDiskUploadHandler.FORM_ROOM:
         return _too_large(request, ImportForm(data={}))  # said up front: not a byte of it is read
-    handler = CappedDiskUploadHandler(request, max_bytes=cap)
+    # Streamed into the import directory: the kept file is then a rename, never a 1.7 GB copy.
+    handler = CappedDiskUploadHandler(request, max_bytes=cap, directory=services.incoming_directory())
     request.upload_handlers = [handler]
     return _upload(request, handler)
 

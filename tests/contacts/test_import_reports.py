@@ -141,6 +141,8 @@ def test_uploads_and_reports_are_owner_only_whatever_the_umask(
     directories = {os.path.dirname(p) for p in (uploaded.path, uploaded.report_path, from_cli.report_path)}
     assert directories and all(_mode(directory) == 0o700 for directory in directories)
     assert _mode(django_settings.IMPORT_DIR) == 0o700
+    # Streamed into the import directory while it arrived, then kept by a rename: nothing is left.
+    assert not any((django_settings.IMPORT_DIR / "incoming").iterdir())
 
 
 def _age(run_: ImportRun, days: int) -> None:
@@ -192,6 +194,20 @@ def test_it_keeps_a_command_line_imports_own_file_and_deletes_its_report(setting
     assert path.exists()  # the operator's file, outside the import directory
     assert not os.path.exists(imported.report_path) and imported.files_deleted_at is not None
     assert Voter.objects.filter(pk=1).exists()
+
+
+def test_it_deletes_what_an_upload_killed_midway_left_after_a_day(settings):
+    incoming = settings.IMPORT_DIR / "incoming"
+    incoming.mkdir()
+    stale, fresh = incoming / "tmpa.upload", incoming / "tmpb.upload"
+    stale.write_text("voter lines")
+    fresh.write_text("voter lines")
+    day_and_a_bit_ago = (timezone.now() - timedelta(hours=25)).timestamp()
+    os.utime(stale, (day_and_a_bit_ago, day_and_a_bit_ago))
+
+    call_command("delete_expired_imports", stdout=StringIO())
+
+    assert not stale.exists() and fresh.exists()
 
 
 def test_it_leaves_a_run_that_has_not_finished(settings, tmp_path, sam, django_capture_on_commit_callbacks):
