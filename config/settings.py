@@ -318,6 +318,13 @@ VOTER_FILE_MAX_UPLOAD_BYTES = env_int("VOTER_FILE_MAX_UPLOAD_BYTES", 3 * 1024**3
 VOTER_FILE_UNREGISTER_WARN_PERCENT = env_float("VOTER_FILE_UNREGISTER_WARN_PERCENT", 2.0)
 if not 0 <= VOTER_FILE_UNREGISTER_WARN_PERCENT <= 100:
     raise ImproperlyConfigured("VOTER_FILE_UNREGISTER_WARN_PERCENT must be between 0 and 100.")
+# Uploaded files and import reports hold raw voter lines: they are deleted this long after their
+# import finished (the imports stay listed with their counts).
+IMPORT_RETENTION_DAYS = env_int("IMPORT_RETENTION_DAYS", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["contacts-delete-expired-imports"] = {
+    "task": "contacts.tasks.delete_expired_import_files",
+    "schedule": timedelta(days=1),
+}
 # Voters who became eligible since the last full cut (a new voter-file edition) join the pool nightly.
 CELERY_BEAT_SCHEDULE["turf-refresh-free-pool"] = {
     "task": "turf.tasks.refresh_free_pool",

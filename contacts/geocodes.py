@@ -7,8 +7,7 @@ side of the street (L/R). We send our household id as "H<id>"; files made elsewh
 state party's, carry the Voter ID of someone living at the address. Both are accepted.
 """
 
-import csv
-import io
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,13 +17,13 @@ from contacts.importing import (
     PHASE_DONE,
     PHASE_READING,
     Counts,
+    CsvRecords,
     ImportRefused,
     ImportResult,
     IssueLog,
     Progress,
     copy_line,
     copy_rows,
-    decoded_lines,
     import_transaction,
     report_path_for,
     server_side_rows,
@@ -125,9 +124,12 @@ def _parse(row: list[str]) -> tuple[list, str | None, str | None]:
     )
 
 
-def import_geocodes(path: Path, *, dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
+def import_geocodes(
+    path: Path, *, dry_run: bool = False, progress: Progress | None = None, report: Path | None = None
+) -> ImportResult:
     """Store the geocoder's answers on households; never downgrade a matched door to unmatched."""
     path = Path(path)
+    report = report or report_path_for(path)
     progress = progress or Progress()
     progress.total_bytes = path.stat().st_size
     log, counts = IssueLog(), Counts()
@@ -135,12 +137,16 @@ def import_geocodes(path: Path, *, dry_run: bool = False, progress: Progress | N
         if not stream.read(4096).strip():
             raise ImportRefused("The file is empty.")
         stream.seek(0)
-        first = next(csv.reader(io.StringIO(stream.readline().decode("utf-8-sig", errors="replace"))), [])
+        records = CsvRecords(stream)
+        reader = iter(records)
+        head = next(reader)
+        first, problem = head[1], head[2]
+        if first is None:
+            raise records.refuse_header("Census geocoder output", problem)
         if len(first) < 3 or first[2].strip() not in MATCHES:
             raise ImportRefused(
                 "This is not Census geocoder output: its third column should say Match, No_Match or Tie."
             )
-        stream.seek(0)
         with import_transaction(dry_run=dry_run), connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
             cursor.execute(
@@ -150,11 +156,12 @@ def import_geocodes(path: Path, *, dry_run: bool = False, progress: Progress | N
             progress.enter(PHASE_READING)
 
             def chunks() -> Iterator[bytes]:
-                encoding_warnings: dict[int, str] = {}
                 out = []
-                reader = csv.reader(decoded_lines(stream, encoding_warnings))
-                for row in reader:
-                    line_no = reader.line_num
+                for line_no, row, unreadable in itertools.chain([head], reader):
+                    if row is None:
+                        counts.read += 1
+                        log.reject(line_no, None, unreadable, records.last)
+                        continue
                     if not any(cell.strip() for cell in row):
                         continue
                     counts.read += 1
@@ -164,7 +171,7 @@ def import_geocodes(path: Path, *, dry_run: bool = False, progress: Progress | N
                             line_no, row[0] if row and row[0].isdigit() else None, problem, ",".join(row)
                         )
                         continue
-                    for note in (encoding_warnings.pop(line_no, None), warning):
+                    for note in [*records.notes.pop(line_no, ()), warning]:
                         if note:
                             log.warn(line_no, values[1], note)
                     out.append(copy_line([line_no, *values]))
@@ -228,9 +235,9 @@ def import_geocodes(path: Path, *, dry_run: bool = False, progress: Progress | N
                 ORDER BY s.line_no
                 """  # noqa: S608 (no user input in the query)
             )
-            tallies = log.write_report(report_path_for(path), later)
+            tallies = log.write_report(report, later)
             counts.rejected, counts.warnings = tallies.rejected, tallies.warnings
             counts.unchanged = counts.read - counts.rejected - counts.updated
             cursor.execute(f"DROP TABLE {STAGE}")
     progress.enter(PHASE_DONE)
-    return ImportResult(counts=counts, report=report_path_for(path), shown=SHOWN)
+    return ImportResult(counts=counts, report=report, shown=SHOWN)

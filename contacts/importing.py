@@ -3,7 +3,11 @@
 Each import (voter file, geocodes, phones, scores) reads a file as a stream, stages rows with COPY
 and writes them set-based inside one transaction, so a crash or Ctrl-C leaves the database as it
 was. Rows that cannot be used are rejected, and rows stored with one field fixed carry a warning;
-both go, with their line numbers, to a report next to the input file (``<file>.rejects.csv``).
+both go, with their line numbers, to a report kept per run (and, for the command line, copied next
+to the input file as ``<file>.rejects.csv``).
+
+No line stops an import: a line too long, not CSV, or not text is rejected with its line number
+and the reason, and only a file that cannot be read at all is refused, saying why.
 """
 
 import csv
@@ -22,11 +26,21 @@ from django.db import connection, transaction
 
 from lib.batch import without_request_timeout
 from lib.spreadsheet import SafeWriter
+from lib.uploads import open_private
 
 # One data import at a time: two voter files written at once would fight over the same rows.
 IMPORT_LOCK = 7_310_001
 REJECTED = "rejected"
 WARNING = "warning"
+# No line of any data file we read comes near this; reading one past it would only fill memory.
+MAX_LINE_BYTES = 1 << 20
+# What a report keeps of a line or a problem: enough to find it in the file, and well within what
+# csv and spreadsheets accept in one cell (a 200 KiB line would break the report itself).
+REPORT_CELL_CHARS = 2_000
+CR_ONLY = (
+    "Its lines end in a carriage return alone (old Mac line endings): save it with Windows (CRLF) "
+    "or Unix (LF) line endings and import it again."
+)
 
 
 class ImportRefused(Exception):
@@ -151,7 +165,15 @@ def terminal_progress(stream) -> Callable[[Progress], None]:
 
 
 def report_path_for(path: Path) -> Path:
+    """Return where the command line puts the report of an input file: next to it."""
     return path.with_name(path.name + ".rejects.csv")
+
+
+def clip(text: str, limit: int = REPORT_CELL_CHARS) -> str:
+    """Return text cut to a report cell's length, saying how long it was if it was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters in all)"
 
 
 class IssueLog:
@@ -168,10 +190,10 @@ class IssueLog:
         self._writer = csv.writer(self._spool)
 
     def reject(self, line: int, voter_id, problem: str, content: str = "") -> None:
-        self._writer.writerow([line, voter_id or "", REJECTED, problem, content])
+        self._writer.writerow([line, voter_id or "", REJECTED, clip(problem), clip(content)])
 
     def warn(self, line: int, voter_id, problem: str) -> None:
-        self._writer.writerow([line, voter_id or "", WARNING, problem, ""])
+        self._writer.writerow([line, voter_id or "", WARNING, clip(problem), ""])
 
     def _spooled(self) -> Iterator[list]:
         self._spool.seek(0)
@@ -183,10 +205,10 @@ class IssueLog:
         """Write the report, merging issues found later (ordered by line); return their tallies."""
         tallies = Counts()
         later_rows = (
-            [line, voter_id or "", outcome, problem, content or ""]
+            [line, voter_id or "", outcome, clip(problem), clip(content or "")]
             for line, voter_id, outcome, problem, content in later
         )
-        with open(path, "w", newline="", encoding="utf-8") as out:
+        with open_private(path, "w", newline="", encoding="utf-8") as out:
             writer = SafeWriter(out)
             writer.writerow(self.HEADER)
             for row in heapq.merge(self._spooled(), later_rows, key=lambda row: row[0]):
@@ -236,14 +258,88 @@ def copy_rows(cursor, table: str, columns: list[str], chunks: Iterable[bytes], *
             copy.write(chunk)
 
 
-def decoded_lines(stream, warnings: dict[int, str]) -> Iterator[str]:
-    """Yield a binary file's lines as text, read as cp1252 where they are not UTF-8 (noted by line)."""
-    for line_no, raw in enumerate(stream, start=1):
-        try:
-            yield raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
-        except UnicodeDecodeError:
-            warnings[line_no] = "Not UTF-8: read as Windows-1252 (cp1252)."
-            yield raw.decode("cp1252", errors="replace")
+def decode_text(raw: bytes, *, first: bool = False) -> tuple[str, list[str]]:
+    """Return a line of bytes as text PostgreSQL can store, with notes of what had to be fixed."""
+    notes = []
+    try:
+        text = raw.decode("utf-8-sig" if first else "utf-8")
+    except UnicodeDecodeError:
+        notes.append("Not UTF-8: read as Windows-1252 (cp1252).")
+        text = raw.decode("cp1252", errors="replace")
+    if "\x00" in text:  # PostgreSQL's text cannot hold NUL
+        notes.append("NUL bytes removed.")
+        text = text.replace("\x00", "")
+    return text, notes
+
+
+class CsvRecords:
+    """A binary CSV file's records as (line number, cells, problem), never stopping on a bad one.
+
+    A record that cannot be read (a carriage return inside an unquoted cell, a cell past csv's
+    128 KiB limit, a line past MAX_LINE_BYTES) comes with cells None and the reason, for the
+    caller to reject; csv's reader carries on with the next line. Notes on lines read with a fix
+    (not UTF-8, NUL bytes) wait in ``notes`` by line number.
+    """
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.notes: dict[int, list[str]] = {}
+        self.last = ""  # the last line read, which is what a record that cannot be parsed shows
+        self._line_no = 0
+        self._overlong: set[int] = set()
+
+    def _lines(self) -> Iterator[str]:
+        while raw := self.stream.readline(MAX_LINE_BYTES):
+            self._line_no += 1
+            if len(raw) == MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while (rest := self.stream.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                    pass
+                self._overlong.add(self._line_no)
+                self.last = raw[:REPORT_CELL_CHARS].decode("utf-8", errors="replace")
+                yield "\n"
+                continue
+            text, notes = decode_text(raw, first=self._line_no == 1)
+            if notes:
+                self.notes[self._line_no] = notes
+            self.last = text
+            yield text
+
+    def __iter__(self) -> Iterator[tuple[int, list[str] | None, str]]:
+        reader = csv.reader(self._lines())
+        done = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                done = reader.line_num
+                yield done, None, _unreadable(error)
+                continue
+            start, done = done + 1, reader.line_num
+            if self._overlong and not self._overlong.isdisjoint(range(start, done + 1)):
+                yield (
+                    done,
+                    None,
+                    f"The line is longer than {MAX_LINE_BYTES >> 20} MiB; no line of a data file is.",
+                )
+                continue
+            yield done, cells, ""
+
+    def refuse_header(self, what: str, problem: str) -> ImportRefused:
+        """Return the refusal of a file whose first record cannot be read."""
+        if "\r" in self.last.rstrip("\r\n"):
+            return ImportRefused(CR_ONLY)
+        return ImportRefused(f"This is not {what}: its first line cannot be read. {problem}")
+
+
+def _unreadable(error: Exception) -> str:
+    text = str(error)
+    if "new-line character" in text:
+        return "Holds a carriage return inside an unquoted cell: only a quoted cell may hold a line break."
+    if "field larger than field limit" in text:
+        return f"Has a cell longer than {csv.field_size_limit() // 1024} KiB; no cell of a data file is."
+    return f"Cannot be read as CSV: {text}."
 
 
 def copy_line(values: Iterable) -> str:

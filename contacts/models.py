@@ -230,10 +230,33 @@ class Score(models.Model):
         return f"{self.value} of 100"
 
 
+class VoterWarning(models.Model):
+    """A warning the voter file's line for a voter gave when it was last written (contacts.psr).
+
+    A re-import skips unchanged lines unread, so the report of every import of the same file
+    lists these again at the voter's line. No foreign key: the importer replaces them in bulk.
+    """
+
+    voter_id = models.BigIntegerField(db_index=True)
+    problem = models.TextField()
+
+    class Meta:
+        db_table = "contacts_voter_warning"
+
+    def __str__(self) -> str:
+        return f"{self.voter_id}: {self.problem}"
+
+
 class ImportRunQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Only state staff import data and see imports."""
         return self if user.is_authenticated and user.is_state_staff else self.none()
+
+    def files_expired(self, before):
+        """Keep finished imports, finished before a moment, whose files are still kept."""
+        return self.filter(
+            status__in=ImportRun.FINISHED, finished_at__lt=before, files_deleted_at__isnull=True
+        )
 
 
 class ImportRun(models.Model):
@@ -307,6 +330,9 @@ class ImportRun(models.Model):
         null=True,
         blank=True,
         help_text="The registered voters the file leaves out, by county, and their lists.",
+    )
+    files_deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the uploaded file and the report were deleted (retention)."
     )
 
     objects = ImportRunQuerySet.as_manager()

@@ -9,6 +9,7 @@ Party" exists only since declarations began in 2022. Any other unknown column is
 import gc
 import re
 import sys
+import tempfile
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
@@ -22,6 +23,8 @@ from django.db import IntegrityError, connection, transaction
 from xxhash import xxh3_64_intdigest
 
 from contacts.importing import (
+    CR_ONLY,
+    MAX_LINE_BYTES,
     PHASE_DONE,
     PHASE_READING,
     Counts,
@@ -29,6 +32,8 @@ from contacts.importing import (
     ImportResult,
     IssueLog,
     Progress,
+    clip,
+    copy_line,
     copy_rows,
     import_transaction,
     report_path_for,
@@ -124,6 +129,7 @@ class Layout:
     """Where each field of one edition's header lives."""
 
     width: int
+    headers: list[str] = field(default_factory=list)  # as the file names them, for messages
     columns: dict[str, int] = field(default_factory=dict)
     districts: list[DistrictColumn] = field(default_factory=list)
     history: list[int] = field(default_factory=list)
@@ -131,7 +137,7 @@ class Layout:
     @classmethod
     def from_header(cls, names: list[str]) -> "Layout":
         """Map a header row to fields, or raise LayoutError naming what is wrong."""
-        layout = cls(width=len(names))
+        layout = cls(width=len(names), headers=[" ".join(name.split()) for name in names])
         by_header = {header: name for name, headers in BASE_COLUMNS.items() for header in headers}
         unknown, seen, history = [], set(), []
         for index, raw in enumerate(names):
@@ -185,6 +191,15 @@ LATE_ISSUES = "contacts_voter_late_issues"
 BIRTHS = "contacts_voter_births"
 REGISTRATIONS = "contacts_voter_registrations"
 CHUNK_LINES = 4_000
+# PostgreSQL refuses an index entry over about 2.7 KB (a third of a page), and a household's
+# address key joins nine fields. A line up to LONG_LINE bytes cannot make such an entry; a longer
+# one is stored only if none of its fields is longer than LONGEST_FIELD (nine of them still fit).
+# The loop reading 4.3 million lines pays one length comparison for this.
+LONG_LINE, LONGEST_FIELD = 2_000, 255
+OVERLONG_HEAD = 4_096  # what is kept of a line longer than MAX_LINE_BYTES, for its report
+WARNINGS = "contacts_voter_warning"  # contacts.models.VoterWarning
+UNCHANGED_WARNED = "contacts_voter_unchanged_warned"
+READ_NOTES = "contacts_voter_read_notes"
 # A registered voter is at least 17½; nobody on the rolls is older than 120.
 YOUNGEST_AGE, OLDEST_AGE = 17, 120
 _HISTORY_CELL = re.compile(rb"^(\d{2})/(\d{2})/(\d{4}) +(\S.{0,99}?)\s*$")
@@ -262,11 +277,18 @@ _HASH_OFFSET = 1 << 63  # from unsigned 64 bits to PostgreSQL's signed bigint
 BLOCK_SIZE = 1 << 20
 
 
+class Overlong(bytes):
+    """The start of a line longer than MAX_LINE_BYTES, whose rest was skipped unread into memory."""
+
+    length = 0
+
+
 def _blocks(stream: BinaryIO) -> Iterator[tuple[list[bytes], bool, int]]:
     """Yield the rest of the file as blocks of whole lines, whether the block is clean (UTF-8 without
     NUL bytes, so no line needs repair), and the bytes read so far.
 
-    Lines end in CRLF or LF; a carriage return anywhere else stays in its line.
+    Lines end in CRLF or LF; a carriage return anywhere else stays in its line. A line longer than
+    MAX_LINE_BYTES (a file whose lines end in CR alone is one line) comes as an Overlong, alone.
     """
     done = stream.tell()
     carry = b""
@@ -281,9 +303,24 @@ def _blocks(stream: BinaryIO) -> Iterator[tuple[list[bytes], bool, int]]:
         cut = data.rfind(b"\n")
         if cut < 0:
             carry = data  # one line longer than a block: keep reading
+            if len(carry) > MAX_LINE_BYTES:
+                line = Overlong(carry[:OVERLONG_HEAD])
+                line.length, carry, done = _skip_line(stream, len(carry), done)
+                yield [line], True, done
             continue
         carry = data[cut + 1 :]
         yield _block(data[:cut], done)
+
+
+def _skip_line(stream: BinaryIO, length: int, done: int) -> tuple[int, bytes, int]:
+    """Read to the end of a line without keeping it; return its length, what follows it, bytes read."""
+    while data := stream.read(BLOCK_SIZE):
+        done += len(data)
+        cut = data.find(b"\n")
+        if cut >= 0:
+            return length + cut, data[cut + 1 :], done
+        length += len(data)
+    return length, b"", done
 
 
 def _block(data: bytes, done: int) -> tuple[list[bytes], bool, int]:
@@ -323,16 +360,22 @@ def _escape_chunk(chunk: bytes) -> bytes:
 
 def read_layout(stream: BinaryIO) -> Layout:
     """Read the header row and map it, or refuse the file before anything is written."""
-    first = stream.readline()
+    first = stream.readline(MAX_LINE_BYTES)
     if not first.strip():
         raise ImportRefused("The file is empty: a PSR file starts with a header row.")
+    if b"\r" in first.rstrip(b"\r\n"):
+        raise ImportRefused(CR_ONLY)
+    if len(first) == MAX_LINE_BYTES and not first.endswith(b"\n"):
+        raise ImportRefused(
+            f"This is not a PSR voter file: its first line is longer than {MAX_LINE_BYTES >> 20} MiB."
+        )
     header, _ = decode_line(first.removeprefix(UTF8_BOM).rstrip(b"\r\n"))
     if b"\t" not in header:
         raise ImportRefused("This is not a PSR voter file: its first line is not a tab-separated header.")
     try:
         return Layout.from_header(header.decode().split("\t"))
     except LayoutError as error:
-        raise ImportRefused(str(error)) from None
+        raise ImportRefused(clip(str(error), 500)) from None
 
 
 class Existing:
@@ -466,6 +509,8 @@ class VoterFileLoader:
         self.counties: set[bytes] = set()
         self.late_issues: list[tuple[int, int, str]] = []  # (line, voter, problem) found after reading
         self.duplicate_ids: set[int] = set()
+        # Notes made while reading staged lines (voter_id, note as COPY text), kept with the voters.
+        self.read_notes = tempfile.TemporaryFile()  # noqa: SIM115 (closed by load)
         self.staged = 0
         self.preview: dict | None = None  # the voters left out, when there are any (see _preview)
         width = layout.width
@@ -517,6 +562,9 @@ class VoterFileLoader:
                     notes = None
                     if not clean:
                         line, notes = _repair(line.rstrip(b"\r"))
+                    if len(line) > LONG_LINE and (problem := self._too_long(line)):
+                        self._reject_damaged(line_no, line, problem, existing)
+                        continue
                     found = line.count(b"\t")
                     if found != tabs:
                         self._reject_columns(line_no, line, found, existing)
@@ -565,6 +613,7 @@ class VoterFileLoader:
                     if notes:
                         for note in notes:
                             log.warn(line_no, voter_id, note)
+                            self.read_notes.write(copy_line([voter_id, note]).encode())
                     append(b"%d\t%d\t%s\t{%s}\n" % (line_no, row_hash, head, b",".join(elected)))
                     staged += 1
                 if len(out) >= CHUNK_LINES:
@@ -579,13 +628,32 @@ class VoterFileLoader:
             self.counts.read, self.counts.unchanged, self.staged = read, unchanged, staged
 
     def _reject_columns(self, line_no: int, line: bytes, found: int, existing: Existing) -> None:
+        problem = f"Has {found + 1} columns; the header has {self.layout.width}."
+        if b"\r" in line:
+            problem += " Its carriage returns end no line: were some lines saved with old Mac line endings?"
+        self._reject_damaged(line_no, line, problem, existing)
+
+    def _too_long(self, line: bytes) -> str | None:
+        """Return why a long line cannot be stored, or None (it may still have the wrong columns)."""
+        if isinstance(line, Overlong):
+            return f"The line is {line.length:,} bytes long; no line of a PSR file is longer than {MAX_LINE_BYTES:,}."
         fields = line.split(b"\t")
+        if len(fields) != self.layout.width:
+            return None
+        for index in self.stage_columns:
+            if len(fields[index]) > LONGEST_FIELD:
+                return (
+                    f"{self.layout.headers[index]} is {len(fields[index]):,} bytes long; "
+                    f"no field may be longer than {LONGEST_FIELD}."
+                )
+        return None
+
+    def _reject_damaged(self, line_no: int, line: bytes, problem: str, existing: Existing) -> None:
+        fields = line.split(b"\t", self.layout.columns["voter_id"] + 1)
         voter_at = self.layout.columns["voter_id"]
         voter_text = fields[voter_at].strip() if len(fields) > voter_at else b""
         voter_id = int(voter_text) if voter_text.isdigit() and len(voter_text) <= 18 else None
-        self.log.reject(
-            line_no, voter_id, f"Has {found + 1} columns; the header has {self.layout.width}.", line.decode()
-        )
+        self.log.reject(line_no, voter_id, problem, line.decode("utf-8", "replace"))
         # Keep a voter named only on an unreadable line registered: their row was damaged, not absent.
         if voter_id is not None and (index := existing.find(voter_id)) >= 0 and not existing.seen[index]:
             existing.seen[index] = 3
@@ -729,6 +797,18 @@ class VoterFileLoader:
 
     def warnings_sql(self, survey: "Survey") -> tuple[str, dict]:
         """Return SQL yielding (line, voter, outcome, problem, content) for fields stored with a fix."""
+        fixed, params = self.field_warnings_sql(survey)
+        parts = [
+            "SELECT line_no, voter_id, 'rejected', problem, '' FROM contacts_voter_late_issues",
+            f"SELECT line_no, voter_id, 'warning', problem, '' FROM ({fixed}) AS fixed",  # noqa: S608 (constants)
+            # Unchanged lines were skipped unread: their warnings are those kept when they were written.
+            f"SELECT u.line_no, u.voter_id, 'warning', w.problem, '' "  # noqa: S608 (constants)
+            f"FROM {UNCHANGED_WARNED} u JOIN {WARNINGS} w USING (voter_id)",
+        ]
+        return " UNION ALL ".join(parts) + " ORDER BY 1, 4", params
+
+    def field_warnings_sql(self, survey: "Survey") -> tuple[str, dict]:
+        """Return SQL yielding (line, voter, problem) for the staged fields stored with a fix."""
         checks = {
             "birthdate": (survey.bad_births, "Birthdate %%L is not a possible birth year; stored as unknown."),
             "registration_date": (
@@ -740,16 +820,58 @@ class VoterFileLoader:
                 "House Number %%L is not a number; kept in the address, not in walking order.",
             ),
         }  # fmt: skip
-        parts = ["SELECT line_no, voter_id, 'rejected', problem, '' FROM contacts_voter_late_issues"]
+        parts = [
+            "SELECT NULL::bigint AS line_no, NULL::bigint AS voter_id, NULL::text AS problem WHERE false"
+        ]
         params = {}
         for column, (bad, problem) in checks.items():
             if bad:
                 params[column] = bad
                 parts.append(
-                    f"SELECT line_no, voter_id, 'warning', format('{problem}', {column}), '' "  # noqa: S608 (constants)
+                    f"SELECT line_no, voter_id, format('{problem}', {column}) "  # noqa: S608 (constants)
                     f"FROM contacts_voter_stage WHERE {column} = ANY(%({column})s)"
                 )
-        return " UNION ALL ".join(parts) + " ORDER BY 1", params
+        return " UNION ALL ".join(parts), params
+
+    def _keep_warnings(self, cursor, survey: "Survey", existing: Existing, *, first_import: bool) -> None:
+        """Keep the warnings of every voter written, and find those of voters whose line is unchanged.
+
+        A re-import skips an unchanged line before checking it, which keeps it fast; its warnings
+        are the ones kept when it was last written. Only voters with kept warnings (about 1,500
+        statewide) are looked up, and placed at their line in this file.
+        """
+        cursor.execute(f"CREATE UNLOGGED TABLE {UNCHANGED_WARNED} (line_no bigint, voter_id bigint)")
+        if not first_import:
+            cursor.execute(f"SELECT DISTINCT voter_id FROM {WARNINGS}")  # noqa: S608 (constants)
+            seen, first_line, duplicates = existing.seen, existing.first_line, self.duplicate_ids
+            unchanged = []
+            for (voter_id,) in cursor.fetchall():
+                index = existing.locate(voter_id)
+                if index >= 0 and seen[index] == 1 and voter_id not in duplicates:
+                    unchanged.append(b"%d\t%d\n" % (first_line[index], voter_id))
+            copy_rows(cursor.cursor, UNCHANGED_WARNED, ["line_no", "voter_id"], _batched(iter(unchanged)))
+            cursor.execute(f"DELETE FROM {WARNINGS} w USING {STAGE} s WHERE w.voter_id = s.voter_id")  # noqa: S608
+        else:
+            cursor.execute(f"TRUNCATE {WARNINGS}")
+        fixed, params = self.field_warnings_sql(survey)
+        cursor.execute(
+            f"INSERT INTO {WARNINGS} (voter_id, problem) SELECT voter_id, problem FROM ({fixed}) AS f",  # noqa: S608
+            params,
+        )
+        cursor.execute(f"CREATE UNLOGGED TABLE {READ_NOTES} (voter_id bigint, problem text)")
+        self.read_notes.seek(0)
+        copy_rows(
+            cursor.cursor,
+            READ_NOTES,
+            ["voter_id", "problem"],
+            iter(lambda: self.read_notes.read(1 << 20), b""),
+        )
+        self.read_notes.close()
+        # A line staged, then rejected with a later line of the same Voter ID, keeps nothing.
+        cursor.execute(
+            f"INSERT INTO {WARNINGS} (voter_id, problem) SELECT n.voter_id, n.problem FROM {READ_NOTES} n "  # noqa: S608 (constants)
+            f"WHERE EXISTS (SELECT 1 FROM {STAGE} s WHERE s.voter_id = n.voter_id)"
+        )
 
     def load(self, stream: BinaryIO, *, dry_run: bool, missing: "MissingVoters | None" = None) -> Counts:
         counts, progress = self.counts, self.progress
@@ -760,7 +882,10 @@ class VoterFileLoader:
             first_import, no_households = cursor.fetchone()
             existing = Existing.load()
             elections = Elections(cursor)
-            cursor.execute(f"DROP TABLE IF EXISTS {STAGE}, {GONE}, {LATE_ISSUES}, {BIRTHS}, {REGISTRATIONS}")
+            cursor.execute(
+                f"DROP TABLE IF EXISTS {STAGE}, {GONE}, {LATE_ISSUES}, {BIRTHS}, {REGISTRATIONS}, "
+                f"{UNCHANGED_WARNED}, {READ_NOTES}"
+            )
             cursor.execute(self.stage_ddl())
             progress.enter(PHASE_READING)
             columns = ["line_no", "row_hash", *self.stage_names, "elections"]
@@ -813,10 +938,14 @@ class VoterFileLoader:
                 progress.enter("Building indexes")
                 rebuild()
             progress.enter("Writing the report")
+            self._keep_warnings(cursor, survey, existing, first_import=first_import)
             issues = server_side_rows(*self.warnings_sql(survey))
             tallies = self.log.write_report(self.report_path, issues)
             counts.rejected, counts.warnings = tallies.rejected, tallies.warnings
-            cursor.execute(f"DROP TABLE IF EXISTS {STAGE}, {GONE}, {LATE_ISSUES}, {BIRTHS}, {REGISTRATIONS}")
+            cursor.execute(
+                f"DROP TABLE IF EXISTS {STAGE}, {GONE}, {LATE_ISSUES}, {BIRTHS}, {REGISTRATIONS}, "
+                f"{UNCHANGED_WARNED}, {READ_NOTES}"
+            )
         return counts
 
     def _select_voters(self) -> tuple[list[str], str]:
@@ -1147,14 +1276,16 @@ def import_voter_file(
     dry_run: bool = False,
     progress: Progress | None = None,
     missing: MissingVoters | None = None,
+    report: Path | None = None,
 ) -> ImportResult:
     """Import a PSR voter file; refuse it (ImportRefused) before writing anything if it is not one."""
     path = Path(path)
+    report = report or report_path_for(path)
     progress = progress or Progress()
     progress.total_bytes = path.stat().st_size
     with open(path, "rb", buffering=1 << 20) as stream:
         layout = read_layout(stream)
-        loader = VoterFileLoader(layout, progress=progress, log=IssueLog(), report_path=report_path_for(path))
+        loader = VoterFileLoader(layout, progress=progress, log=IssueLog(), report_path=report)
         counts = loader.load(stream, dry_run=dry_run, missing=missing)
     progress.enter(PHASE_DONE)
     return ImportResult(counts=counts, report=loader.report_path, shown=SHOWN, preview=loader.preview)

@@ -27,9 +27,10 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from kombu.exceptions import OperationalError
 
-from contacts.importing import PHASE_DONE, ImportRefused, ImportResult, Progress
+from contacts.importing import PHASE_DONE, ImportRefused, ImportResult, Progress, report_path_for
 from contacts.models import Channel, ContactAttempt, ImportRun, LeaderMark, PartyID, Phone, Suppression, Voter
 from contacts.signals import data_imported
+from lib.uploads import open_private, private_directory
 
 if TYPE_CHECKING:
     from contacts.psr import MissingVoters
@@ -500,6 +501,7 @@ def import_data(
     dry_run: bool = False,
     progress: Progress | None = None,
     missing: "MissingVoters | None" = None,
+    report: Path | None = None,
 ) -> ImportResult:
     """Import one file of a kind (ImportRun.Kind); raise ImportRefused if it cannot be imported at all.
 
@@ -515,7 +517,9 @@ def import_data(
         ImportRun.Kind.SCORES: vendor.import_scores,
     }
     options = {"missing": missing} if kind == ImportRun.Kind.VOTERS else {}
-    result = importers[kind](Path(path), dry_run=dry_run, progress=progress or Progress(), **options)
+    result = importers[kind](
+        Path(path), dry_run=dry_run, progress=progress or Progress(), report=report, **options
+    )
     if not dry_run:
         transaction.on_commit(lambda: data_imported.send(sender=ImportRun, kind=kind))
     return result
@@ -532,8 +536,7 @@ def import_upload(
     A voter file unregisters nobody here: its run previews the voters it leaves out, for staff to
     confirm (import_confirm). A partial extract does not even compare.
     """
-    directory = Path(settings.IMPORT_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_directory(Path(settings.IMPORT_DIR))
     name = get_valid_filename(Path(uploaded_file.name).name)[:100] or "upload"
     target = directory / f"{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}-{name}"
     # The upload handler already streamed it to a temporary file on disk: move it, never read it.
@@ -674,7 +677,7 @@ def import_from_disk(
     )  # fmt: skip
     progress = Progress(total_bytes=run.bytes_total, sinks=sinks)
     try:
-        return _execute(run, path, progress, missing=missing)
+        result = _execute(run, path, progress, missing=missing)
     except KeyboardInterrupt:
         # Every importer says "Done" once its transaction has committed, and not before.
         if progress.phase == PHASE_DONE:
@@ -686,6 +689,22 @@ def import_from_disk(
         else:
             _record(run, status=ImportRun.Status.FAILED, error="Stopped with Ctrl-C: nothing was changed.")
         raise
+    # The command line's report goes next to its input too, as the command has always said; the
+    # run keeps its own copy, which a later import of the same file does not overwrite.
+    beside = report_path_for(path)
+    with open(result.report, "rb") as kept, open_private(beside, "wb") as copy:
+        shutil.copyfileobj(kept, copy)
+    return ImportResult(counts=result.counts, report=beside, shown=result.shown, preview=result.preview)
+
+
+def incoming_directory() -> Path:
+    """Return where uploads stream to while they arrive (a process killed meanwhile leaves them)."""
+    return Path(settings.IMPORT_DIR) / "incoming"
+
+
+def report_path_of(run: ImportRun) -> Path:
+    """Return where a run keeps its report of rejected rows and warnings: its own file, owner-only."""
+    return private_directory(Path(settings.IMPORT_DIR) / "reports") / f"run-{run.pk}.rejects.csv"
 
 
 def _execute(run: ImportRun, path: Path, progress: Progress, *, missing=None) -> ImportResult:
@@ -699,6 +718,7 @@ def _execute(run: ImportRun, path: Path, progress: Progress, *, missing=None) ->
             dry_run=run.dry_run,
             progress=progress,
             missing=missing or run.missing_voters(),
+            report=report_path_of(run),
         )
     except ImportRefused as refusal:
         _record(run, status=ImportRun.Status.FAILED, error=str(refusal))
@@ -736,3 +756,28 @@ def _finish(run: ImportRun, *, status: str, result: ImportResult | None = None, 
                    "warnings", "report_path", "bytes_done", "preview"]  # fmt: skip
     run.save(update_fields=fields)
     return run
+
+
+def import_files_delete_expired(*, now: datetime | None = None) -> int:
+    """Delete the uploads and reports of imports finished IMPORT_RETENTION_DAYS ago; return how many.
+
+    The runs stay, with their counts. A file the command line imported from elsewhere on the
+    server is the operator's and stays; only files inside the import directory are deleted.
+    Running it again deletes nothing more, and two at once delete each run's files once.
+    """
+    now = now or timezone.now()
+    directory = Path(settings.IMPORT_DIR).resolve()
+    expired = ImportRun.objects.files_expired(now - timedelta(days=settings.IMPORT_RETENTION_DAYS))
+    deleted = 0
+    # What a process killed in the middle of an upload left behind belongs to no run.
+    for partial in incoming_directory().glob("*.upload"):
+        if partial.stat().st_mtime < (now - timedelta(days=1)).timestamp():
+            partial.unlink(missing_ok=True)
+    for run in expired.only("pk", "path", "report_path").order_by("pk"):
+        for name in (run.path, run.report_path):
+            if name and Path(name).resolve().is_relative_to(directory):
+                Path(name).unlink(missing_ok=True)
+        deleted += ImportRun.objects.filter(pk=run.pk, files_deleted_at__isnull=True).update(
+            files_deleted_at=now
+        )
+    return deleted

@@ -5,7 +5,6 @@ set-based like the voter file: a row identical to what is stored writes nothing,
 same file twice changes nothing. A row naming a voter who is not in the voter file is rejected.
 """
 
-import csv
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,13 +17,14 @@ from contacts.importing import (
     PHASE_DONE,
     PHASE_READING,
     Counts,
+    CsvRecords,
     ImportRefused,
     ImportResult,
     IssueLog,
     Progress,
+    clip,
     copy_line,
     copy_rows,
-    decoded_lines,
     import_transaction,
     report_path_for,
     server_side_rows,
@@ -61,7 +61,7 @@ def _header_map(header: list[str], columns: list[Column], what: str) -> dict[str
     if missing:
         raise ImportRefused(
             f"This is not a {what} file: its header row lacks {', '.join(missing)} "
-            f"(found: {', '.join(header) or 'nothing'})."
+            f"(found: {clip(', '.join(header), 200) or 'nothing'})."
         )
     return found
 
@@ -75,8 +75,9 @@ class VendorImport:
     columns: list[Column] = []
     stage_columns: list[str] = []
 
-    def __init__(self, path: Path, *, progress: Progress) -> None:
+    def __init__(self, path: Path, *, progress: Progress, report: Path | None = None) -> None:
         self.path = path
+        self.report = report or report_path_for(path)
         self.progress = progress
         self.log = IssueLog()
         self.counts = Counts()
@@ -93,9 +94,11 @@ class VendorImport:
     def run(self, *, dry_run: bool) -> ImportResult:
         self.progress.total_bytes = self.path.stat().st_size
         with open(self.path, "rb") as stream:
-            warnings: dict[int, str] = {}
-            reader = csv.reader(decoded_lines(stream, warnings))
-            header = next(reader, [])
+            records = CsvRecords(stream)
+            reader = iter(records)
+            _, header, problem = next(reader, (0, [], ""))
+            if header is None:
+                raise records.refuse_header(f"a {self.what} file", problem)
             positions = _header_map(header, self.columns, self.what)
             with import_transaction(dry_run=dry_run), connection.cursor() as cursor:
                 cursor.execute(f"DROP TABLE IF EXISTS {self.stage}")
@@ -108,7 +111,7 @@ class VendorImport:
                     cursor.cursor,
                     self.stage,
                     ["line_no", "voter_id", *self.stage_columns],
-                    self._chunks(reader, stream, positions, warnings),
+                    self._chunks(reader, records, stream, positions),
                 )
                 self.progress.enter("Writing")
                 cursor.execute(self.upsert_sql())
@@ -128,19 +131,23 @@ class VendorImport:
                     ORDER BY s.line_no
                     """  # noqa: S608 (table and column names are constants)
                 )
-                tallies = self.log.write_report(report_path_for(self.path), later)
+                tallies = self.log.write_report(self.report, later)
                 self.counts.rejected, self.counts.warnings = tallies.rejected, tallies.warnings
                 self.counts.unchanged = (
                     self.counts.read - self.counts.rejected - self.counts.inserted - self.counts.updated
                 )
                 cursor.execute(f"DROP TABLE {self.stage}")
         self.progress.enter(PHASE_DONE)
-        return ImportResult(counts=self.counts, report=report_path_for(self.path), shown=SHOWN)
+        return ImportResult(counts=self.counts, report=self.report, shown=SHOWN)
 
-    def _chunks(self, reader, stream, positions: dict[str, int], warnings: dict[int, str]) -> Iterator[bytes]:
+    def _chunks(self, reader, records: CsvRecords, stream, positions: dict[str, int]) -> Iterator[bytes]:
         out = []
-        for row in reader:
-            line_no = reader.line_num
+        warnings = records.notes
+        for line_no, row, unreadable in reader:
+            if row is None:
+                self.counts.read += 1
+                self.log.reject(line_no, None, unreadable, records.last)
+                continue
             if not any(cell.strip() for cell in row):
                 continue
             self.counts.read += 1
@@ -152,7 +159,7 @@ class VendorImport:
                 problem = "No Voter ID." if not voter_text else f"Voter ID {voter_text!r} is not a number."
                 self.log.reject(line_no, None, problem, ",".join(row))
                 continue
-            notes = [warnings.pop(line_no)] if line_no in warnings else []
+            notes = warnings.pop(line_no, [])
             values, problem = self.parse(cells, line_no, notes.append)
             if problem:
                 self.log.reject(line_no, voter_text, problem, ",".join(row))
@@ -262,11 +269,15 @@ class ScoreImport(VendorImport):
         """  # noqa: S608 (table names are constants)
 
 
-def import_phones(path: Path, *, dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
+def import_phones(
+    path: Path, *, dry_run: bool = False, progress: Progress | None = None, report: Path | None = None
+) -> ImportResult:
     """Add or update voters' phone numbers (voter id, number, cell/landline, source)."""
-    return PhoneImport(Path(path), progress=progress or Progress()).run(dry_run=dry_run)
+    return PhoneImport(Path(path), progress=progress or Progress(), report=report).run(dry_run=dry_run)
 
 
-def import_scores(path: Path, *, dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
+def import_scores(
+    path: Path, *, dry_run: bool = False, progress: Progress | None = None, report: Path | None = None
+) -> ImportResult:
     """Set voters' partisanship scores (voter id, 0-100)."""
-    return ScoreImport(Path(path), progress=progress or Progress()).run(dry_run=dry_run)
+    return ScoreImport(Path(path), progress=progress or Progress(), report=report).run(dry_run=dry_run)

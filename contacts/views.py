@@ -66,7 +66,8 @@ def imports(request):
     cap = settings.VOTER_FILE_MAX_UPLOAD_BYTES
     if int(request.META.get("CONTENT_LENGTH") or 0) > cap + CappedDiskUploadHandler.FORM_ROOM:
         return _too_large(request, ImportForm(data={}))  # said up front: not a byte of it is read
-    handler = CappedDiskUploadHandler(request, max_bytes=cap)
+    # Streamed into the import directory: the kept file is then a rename, never a 1.7 GB copy.
+    handler = CappedDiskUploadHandler(request, max_bytes=cap, directory=services.incoming_directory())
     request.upload_handlers = [handler]
     return _upload(request, handler)
 
@@ -132,7 +133,12 @@ def _progress_context(run: ImportRun, *, form: ImportConfirmForm | None = None, 
     # A run whose progress says it is inside its transaction, while nobody holds the import lock,
     # lost its process (kill -9, a reboot): PostgreSQL rolled its work back. It stays "running" in
     # the table, since a worker may still retry an upload; the page says what happened.
-    context = {"run": run, "lost": run.in_transaction and not import_running(), "refusal": refusal}
+    context = {
+        "run": run,
+        "lost": run.in_transaction and not import_running(),
+        "refusal": refusal,
+        "retention_days": settings.IMPORT_RETENTION_DAYS,
+    }
     if run.awaiting_confirmation and not refusal:
         context["refusal"] = services.import_confirm_refusal(run)
         if not context["refusal"]:
@@ -145,7 +151,7 @@ def _progress_context(run: ImportRun, *, form: ImportConfirmForm | None = None, 
 def import_report(request, pk: int):
     """Download an import's rejected rows and warnings (CSV, formula-neutralized when written)."""
     run = get_import_run_for(request.user, pk)
-    path = Path(run.report_path) if run.report_path else None
+    path = Path(run.report_path) if run.report_path and not run.files_deleted_at else None
     if path is None or not path.is_file():
         raise Http404
     return FileResponse(

@@ -114,6 +114,12 @@ def _static_files_without_manifest(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _imports_in_a_temporary_directory(settings, tmp_path_factory):
+    """Keep uploads and import reports of each test out of the checkout's var/ directory."""
+    settings.IMPORT_DIR = tmp_path_factory.mktemp("imports")
+
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

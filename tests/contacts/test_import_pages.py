@@ -255,7 +255,9 @@ def test_a_killed_command_line_import_stops_as_after_ctrl_c():
     assert signal.getsignal(signal.SIGTERM) is previous
 
 
-def test_a_command_line_import_keeps_the_paths_as_typed_and_records_them_whole(tmp_path, monkeypatch):
+def test_a_command_line_import_keeps_the_paths_as_typed_and_records_them_whole(
+    tmp_path, monkeypatch, settings
+):
     fixture_copy("psr_sample_2023.txt", tmp_path)
     monkeypatch.chdir(tmp_path)
     output = run("import_voters", Path("psr_sample_2023.txt"))
@@ -263,7 +265,9 @@ def test_a_command_line_import_keeps_the_paths_as_typed_and_records_them_whole(t
     assert "Rejected rows and warnings: psr_sample_2023.txt.rejects.csv" in output
     imported = ImportRun.objects.get()
     assert imported.path == str(tmp_path / "psr_sample_2023.txt")
-    assert imported.report_path == str(tmp_path / "psr_sample_2023.txt.rejects.csv")
+    # The run keeps its own report, which a later import of the same file does not overwrite.
+    assert imported.report_path == str(settings.IMPORT_DIR / "reports" / f"run-{imported.pk}.rejects.csv")
+    assert (tmp_path / "psr_sample_2023.txt.rejects.csv").is_file()
 
 
 def test_a_retried_run_starts_its_progress_afresh(tmp_path):

@@ -1,4 +1,5 @@
 import os
+import stat
 
 import pytest
 from django.core.files.uploadhandler import SkipFile
@@ -44,3 +45,21 @@ def test_it_skips_a_file_whose_request_announces_more_than_the_cap():
     with pytest.raises(SkipFile):
         handler.new_file("file", "psr.txt", "text/plain", None)
     assert handler.too_large
+
+
+def test_it_streams_into_a_given_directory_owner_only_whatever_the_umask(tmp_path):
+    handler = CappedDiskUploadHandler(max_bytes=1000, directory=tmp_path / "incoming")
+    previous = os.umask(0)
+    try:
+        _start(handler)
+        handler.receive_data_chunk(b"voter lines", 0)
+        upload = handler.file_complete(11)
+    finally:
+        os.umask(previous)
+
+    path = upload.temporary_file_path()
+    assert os.path.dirname(path) == str(tmp_path / "incoming")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(tmp_path / "incoming").st_mode) == 0o700
+    upload.close()
+    assert not os.path.exists(path)  # a temporary file still: gone unless the upload is kept
