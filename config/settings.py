@@ -1,9 +1,12 @@
 """Settings, all from environment variables (see .env.example); bad values refuse to start."""
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -175,6 +178,27 @@ MFA_TOTP_ISSUER = SITE_NAME
 MFA_TOTP_TOLERANCE = 0
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_ADAPTER = "leaders.adapters.MFAAdapter"
+# TOTP secrets and recovery-code seeds are stored encrypted with this Fernet key (leaders.adapters).
+# A development key is derived from SECRET_KEY; production needs its own, so that a leaked database
+# dump or an admin screen does not hand over everyone's second factor. To rotate, move the old key to
+# MFA_ENCRYPTION_KEY_FALLBACKS, set a new one and run `manage.py reencrypt_mfa_secrets`.
+MFA_ENCRYPTION_KEY = env_str(
+    "MFA_ENCRYPTION_KEY",
+    base64.urlsafe_b64encode(hashlib.sha256(f"mfa-encryption:{SECRET_KEY}".encode()).digest()).decode()
+    if DEBUG
+    else None,
+)
+MFA_ENCRYPTION_KEY_FALLBACKS = env_list("MFA_ENCRYPTION_KEY_FALLBACKS", [])
+for _name, _key in [("MFA_ENCRYPTION_KEY", MFA_ENCRYPTION_KEY)] + [
+    ("MFA_ENCRYPTION_KEY_FALLBACKS", key) for key in MFA_ENCRYPTION_KEY_FALLBACKS
+]:
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{_name} is not a Fernet key (32 url-safe base64-encoded bytes); make one with "
+            '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
+        ) from None
 
 # Volunteers on shared phones stay signed in for a month; privileged roles for 12 hours at most.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", int(timedelta(days=30).total_seconds()), minimum=60)

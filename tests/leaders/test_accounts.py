@@ -1,6 +1,12 @@
 """Sign-in, MFA enforcement, rate limits and session lifetimes, through HTTP."""
 
+import io
+
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -176,3 +182,91 @@ def test_it_signs_out(alice):
     client = make_client(alice)
     client.post(reverse("account_logout"))
     assert not client.get(reverse("home")).context["user"].is_authenticated
+
+
+# --- second-factor secrets are encrypted at rest ---------------------------------------------------
+
+
+def _stored_data(user: User) -> dict[str, str]:
+    """Each authenticator's data as the database holds it, read past the ORM."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT type, data::text FROM mfa_authenticator WHERE user_id = %s", [user.pk])
+        return dict(cursor.fetchall())
+
+
+def test_it_stores_no_clear_totp_secret_or_recovery_seed(db):
+    cathy = make_user("cathy@example.org", role=User.Role.CANDIDATE, mfa=False)
+    client = Client()
+    login(client, cathy.email)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    secret = client.get(reverse("mfa_activate_totp")).context["form"].secret
+    assert client.post(reverse("mfa_activate_totp"), {"code": totp_code_for(secret)}).status_code == 302
+
+    stored = _stored_data(cathy)
+    assert secret not in stored["totp"]
+    seed = RecoveryCodes.activate(cathy).instance.data["seed"]
+    assert get_mfa_adapter().decrypt(seed) not in stored["recovery_codes"]
+    assert len(get_mfa_adapter().decrypt(seed)) == 80  # allauth's 40 random bytes, in hex
+
+
+def test_it_signs_in_with_a_recovery_code_from_encrypted_storage(sam):
+    codes = RecoveryCodes.activate(sam).get_unused_codes()
+    client = Client()
+    login(client, sam.email)
+    assert client.post(reverse("mfa_authenticate"), {"code": codes[0]}).status_code == 302
+    assert client.get(reverse("home")).context["user"] == sam
+    assert codes[0] not in RecoveryCodes.activate(sam).get_unused_codes()
+
+
+def test_it_shows_no_authenticator_secret_in_the_admin(sam):
+    sam.is_superuser = True
+    sam.save()
+    totp = Authenticator.objects.get(user=sam, type=Authenticator.Type.TOTP)
+    secret = get_mfa_adapter().decrypt(totp.data["secret"])
+    client = Client()
+    login(client, sam.email)
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(sam)})
+    page = client.get(reverse("admin:mfa_authenticator_change", args=[totp.pk]))
+    assert page.status_code == 200
+    assert secret not in page.text and totp.data["secret"] not in page.text
+    assert '"secret"' not in page.text and "&quot;secret&quot;" not in page.text
+
+
+def test_the_migration_encrypts_secrets_stored_in_clear_and_they_still_sign_in(db):
+    import importlib
+
+    from django.apps import apps
+
+    sam = make_user("sam@example.org", role=User.Role.STAFF, mfa=False)
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    Authenticator.objects.create(user=sam, type=Authenticator.Type.TOTP, data={"secret": secret})
+    Authenticator.objects.create(
+        user=sam, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "ab" * 40, "used_mask": 0}
+    )
+    migration = importlib.import_module("leaders.migrations.0002_encrypt_mfa_secrets")
+    migration.encrypt_clear_secrets(apps, None)
+    migration.encrypt_clear_secrets(apps, None)  # a second run leaves encrypted values alone
+
+    stored = _stored_data(sam)
+    assert secret not in stored["totp"] and "ab" * 40 not in stored["recovery_codes"]
+    client = Client()
+    login(client, sam.email)
+    assert client.post(reverse("mfa_authenticate"), {"code": totp_code_for(secret)}).status_code == 302
+    assert client.get(reverse("home")).context["user"] == sam
+
+
+def test_it_rotates_the_mfa_key_without_locking_anyone_out(sam, settings):
+    from cryptography.fernet import Fernet
+
+    old_key, new_key = settings.MFA_ENCRYPTION_KEY, Fernet.generate_key().decode()
+    RecoveryCodes.activate(sam)
+    code = totp_code(sam)
+    settings.MFA_ENCRYPTION_KEY, settings.MFA_ENCRYPTION_KEY_FALLBACKS = new_key, [old_key]
+    assert totp_code(sam) == code  # the old key still decrypts while it is a fallback
+    call_command("reencrypt_mfa_secrets", stdout=io.StringIO())
+    settings.MFA_ENCRYPTION_KEY_FALLBACKS = []
+    client = Client()
+    login(client, sam.email)
+    assert client.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
+    assert client.get(reverse("home")).context["user"] == sam
+    assert len(RecoveryCodes.activate(sam).get_unused_codes()) == 10
