@@ -163,11 +163,14 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_ALLOW_SIGNUPS = env_bool("ACCOUNT_ALLOW_SIGNUPS", True)
-# A training room of volunteers behind one NAT logs in at once: the per-IP limits are generous,
-# the per-account limit on failures is what stops password guessing.
+# A training room of volunteers behind one NAT logs in at once: the per-IP limits are generous.
+# Failures are counted per account and address ("key" in login_failed, see leaders.adapters), so a
+# stranger elsewhere cannot lock the owner out; login_failed_account caps guesses at one account
+# from every address together, except from addresses where its owner has signed in.
 ACCOUNT_RATE_LIMITS = {
     "login": "300/m/ip",
     "login_failed": "100/m/ip,5/5m/key",
+    "login_failed_account": "20/h/key",
     "signup": "100/m/ip",
 }
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)

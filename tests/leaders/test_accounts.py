@@ -137,6 +137,36 @@ def test_it_locks_an_account_after_five_failed_logins(alice):
     assert not Client().get(reverse("home")).context["user"].is_authenticated
 
 
+def test_a_strangers_failures_from_another_address_do_not_lock_the_owner_out(alice):
+    for _ in range(12):
+        login(Client(REMOTE_ADDR="198.51.100.66"), alice.email, "guess")
+    owner = Client(REMOTE_ADDR="203.0.113.20")
+    assert login(owner, alice.email).status_code == 302
+    assert owner.get(reverse("home")).context["user"] == alice
+
+
+def test_it_stops_guessing_from_one_address_after_five_failures(alice):
+    for _ in range(5):
+        assert login(Client(REMOTE_ADDR="198.51.100.66"), alice.email, "guess").status_code == 200
+    guesser = Client(REMOTE_ADDR="198.51.100.66")
+    response = login(guesser, alice.email)  # even the right password, once the address is throttled
+    assert "Too many failed login attempts" in response.text
+    assert not guesser.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_a_guesser_spread_over_many_addresses_hits_the_account_ceiling_but_the_owner_gets_in(alice):
+    home = Client(REMOTE_ADDR="203.0.113.20")
+    assert login(home, alice.email).status_code == 302  # the owner has signed in from home before
+    for n in range(40):
+        login(Client(REMOTE_ADDR=f"198.51.100.{n + 1}"), alice.email, "guess")
+    stranger = Client(REMOTE_ADDR="192.0.2.77")
+    assert "Too many failed login attempts" in login(stranger, alice.email).text
+    assert not stranger.get(reverse("home")).context["user"].is_authenticated
+    owner = Client(REMOTE_ADDR="203.0.113.20")
+    assert login(owner, alice.email).status_code == 302
+    assert owner.get(reverse("home")).context["user"] == alice
+
+
 def test_it_lets_a_training_room_sign_in_from_one_address(db):
     users = [make_user(f"volunteer{n}@example.org") for n in range(40)]
     for user in users:
