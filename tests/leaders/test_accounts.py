@@ -1,6 +1,7 @@
 """Sign-in, MFA enforcement, rate limits and session lifetimes, through HTTP."""
 
 import io
+import time
 
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
@@ -190,6 +191,49 @@ def test_it_keeps_the_twelve_hour_cap_fixed_from_sign_in(sam):
     client.get(reverse("home"))
     assert client.session.get_expiry_date() == expiry
     assert expiry <= timezone.now() + timezone.timedelta(hours=12)
+
+
+def sign_in_with_totp(client: Client, user: User, *, remember: bool):
+    data = {"login": user.email, "password": PASSWORD} | ({"remember": "on"} if remember else {})
+    assert client.post(reverse("account_login"), data).status_code == 302
+    return client.post(reverse("mfa_authenticate"), {"code": totp_code(user)})
+
+
+def test_a_privileged_session_without_remember_me_is_a_browser_session_cookie(sam):
+    client = Client()
+    response = sign_in_with_totp(client, sam, remember=False)
+    for _ in range(2):
+        assert client.get(reverse("home")).context["user"] == sam
+        cookie = client.cookies["sessionid"]
+        assert cookie["max-age"] == "" and cookie["expires"] == "", cookie.output()
+    assert response.cookies["sessionid"]["max-age"] == ""
+
+
+def test_a_privileged_browser_session_still_ends_on_the_server(sam, settings):
+    settings.PRIVILEGED_SESSION_AGE = 2
+    client = Client()
+    sign_in_with_totp(client, sam, remember=False)
+    assert client.get(reverse("home")).context["user"] == sam
+    time.sleep(2.2)
+    assert not client.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_remember_me_gives_a_privileged_user_at_most_the_privileged_age(sam, settings):
+    response = sign_in_with_totp(client := Client(), sam, remember=True)
+    assert 0 < int(response.cookies["sessionid"]["max-age"]) <= settings.PRIVILEGED_SESSION_AGE
+    client.get(reverse("home"))
+    assert client.session.get_expiry_age() <= settings.PRIVILEGED_SESSION_AGE
+    assert client.cookies["sessionid"]["expires"] or client.cookies["sessionid"]["max-age"]
+
+
+def test_remember_me_keeps_a_leader_signed_in_for_thirty_days(alice):
+    client = Client()
+    response = client.post(
+        reverse("account_login"), {"login": alice.email, "password": PASSWORD, "remember": "on"}
+    )
+    assert int(response.cookies["sessionid"]["max-age"]) == 30 * 24 * 3600
+    client.get(reverse("home"))
+    assert client.session.get_expiry_age() > 29 * 24 * 3600
 
 
 def test_it_requires_email_verification_before_sign_in(db):
