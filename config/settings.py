@@ -210,6 +210,9 @@ PRIVILEGED_SESSION_AGE = min(
     int(timedelta(hours=12).total_seconds()),
 )
 
+# Bearer tokens for the sync API stop working this many days after they are issued.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90, minimum=1)
+
 # Email: the console in development, SMTP in production.
 EMAIL_BACKEND_NAME = env_str(
     "EMAIL_BACKEND",
