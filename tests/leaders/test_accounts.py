@@ -344,3 +344,18 @@ def test_it_rotates_the_mfa_key_without_locking_anyone_out(sam, settings):
     assert client.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
     assert client.get(reverse("home")).context["user"] == sam
     assert len(RecoveryCodes.activate(sam).get_unused_codes()) == 10
+
+
+def test_the_demo_logins_print_a_totp_uri_that_signs_in(db):
+    from urllib.parse import parse_qs, urlsplit
+
+    from leaders.demo import DEMO_PASSWORD, create_demo_accounts, demo_accounts
+
+    create_demo_accounts()
+    staff, uri = next((user, uri) for user, uri in demo_accounts() if user.is_state_staff)
+    secret = parse_qs(urlsplit(uri).query)["secret"][0]
+    assert secret not in _stored_data(staff)["totp"]
+    client = Client()
+    assert login(client, staff.email, DEMO_PASSWORD).status_code == 302
+    assert client.post(reverse("mfa_authenticate"), {"code": totp_code_for(secret)}).status_code == 302
+    assert client.get(reverse("home")).context["user"] == staff
