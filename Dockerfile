@@ -8,6 +8,7 @@ RUN pip install --upgrade pip && pip install .
 
 COPY . .
 RUN DJANGO_SECRET_KEY=collectstatic-only-build-time-key-000000000000000 \
+    MFA_ENCRYPTION_KEY=Y29sbGVjdHN0YXRpYy1vbmx5LWJ1aWxkLWtleS0wMDA= \
     STATIC_ROOT=/app/staticfiles python manage.py collectstatic --noinput \
     && useradd --create-home --uid 1000 app && mkdir -p /app/var && chown -R app /app/var
 

@@ -1,9 +1,12 @@
 """Settings, all from environment variables (see .env.example); bad values refuse to start."""
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -105,6 +108,9 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "django_cache",
+        # Past MAX_ENTRIES Django culls a third of the rows, live ones too: the default 300 would
+        # let a busy evening of sign-ins evict TOTP replay guards and find-me counters.
+        "OPTIONS": {"MAX_ENTRIES": 200_000},
     }
 }
 
@@ -163,11 +169,14 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_ALLOW_SIGNUPS = env_bool("ACCOUNT_ALLOW_SIGNUPS", False)
 ACCOUNT_FORMS = {"signup": "leaders.forms.SignupForm"}
 INVITATION_DAYS = env_int("INVITATION_DAYS", 14, minimum=1)
-# A training room of volunteers behind one NAT logs in at once: the per-IP limits are generous,
-# the per-account limit on failures is what stops password guessing.
+# A training room of volunteers behind one NAT logs in at once: the per-IP limits are generous.
+# Failures are counted per account and address ("key" in login_failed, see leaders.adapters), so a
+# stranger elsewhere cannot lock the owner out; login_failed_account caps guesses at one account
+# from every address together, except from addresses where its owner has signed in.
 ACCOUNT_RATE_LIMITS = {
     "login": "300/m/ip",
     "login_failed": "100/m/ip,5/5m/key",
+    "login_failed_account": "20/h/key",
     "signup": "100/m/ip",
 }
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
@@ -178,6 +187,27 @@ MFA_TOTP_ISSUER = SITE_NAME
 MFA_TOTP_TOLERANCE = 0
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_ADAPTER = "leaders.adapters.MFAAdapter"
+# TOTP secrets and recovery-code seeds are stored encrypted with this Fernet key (leaders.adapters).
+# A development key is derived from SECRET_KEY; production needs its own, so that a leaked database
+# dump or an admin screen does not hand over everyone's second factor. To rotate, move the old key to
+# MFA_ENCRYPTION_KEY_FALLBACKS, set a new one and run `manage.py reencrypt_mfa_secrets`.
+MFA_ENCRYPTION_KEY = env_str(
+    "MFA_ENCRYPTION_KEY",
+    base64.urlsafe_b64encode(hashlib.sha256(f"mfa-encryption:{SECRET_KEY}".encode()).digest()).decode()
+    if DEBUG
+    else None,
+)
+MFA_ENCRYPTION_KEY_FALLBACKS = env_list("MFA_ENCRYPTION_KEY_FALLBACKS", [])
+for _name, _key in [("MFA_ENCRYPTION_KEY", MFA_ENCRYPTION_KEY)] + [
+    ("MFA_ENCRYPTION_KEY_FALLBACKS", key) for key in MFA_ENCRYPTION_KEY_FALLBACKS
+]:
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{_name} is not a Fernet key (32 url-safe base64-encoded bytes); make one with "
+            '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
+        ) from None
 
 # Volunteers on shared phones stay signed in for a month; privileged roles for 12 hours at most.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", int(timedelta(days=30).total_seconds()), minimum=60)
@@ -185,6 +215,9 @@ PRIVILEGED_SESSION_AGE = min(
     env_int("PRIVILEGED_SESSION_AGE", int(timedelta(hours=12).total_seconds()), minimum=60),
     int(timedelta(hours=12).total_seconds()),
 )
+
+# Bearer tokens for the sync API stop working this many days after they are issued.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90, minimum=1)
 
 # Email: the console in development, SMTP in production.
 EMAIL_BACKEND_NAME = env_str(

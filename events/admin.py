@@ -21,10 +21,10 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are issued with `manage.py issue_api_token`; here they can only be seen and revoked."""
+    """Tokens are issued with `manage.py issue_api_token`; leaders revoke theirs on the devices page."""
 
-    list_display = ["user", "name", "created_at"]
-    readonly_fields = ["user", "name", "created_at"]
+    list_display = ["user", "name", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["user", "name", "created_at", "expires_at", "last_used_at", "revoked_at", "revoked_by"]
     search_fields = ["user__email", "name"]
 
     def has_add_permission(self, request):

@@ -24,7 +24,14 @@ from contacts.models import Channel, ContactAttempt, Voter
 from contacts.services import PHONE_RESULTS, Recorded
 from events.attempts import AttemptError, read_attempt, read_posted_attempt, scope_errors
 from events.forms import GatheringForm
-from events.models import ApiToken, Gathering, Invitation, get_gathering_for
+from events.models import (
+    ApiToken,
+    Gathering,
+    Invitation,
+    get_gathering_for,
+    get_token_for,
+    get_token_holder_for,
+)
 from events.services import field_record
 from leaders import views as leader_views
 from turf.forms import ID_CHOICES
@@ -292,6 +299,39 @@ def sync(request):
     for (index, _), outcome in zip(to_record, outcomes, strict=True):
         results[index] = {"uuid": str(outcome.client_uuid), "status": outcome.status, "error": outcome.error}
     return JsonResponse({"results": results})
+
+
+# --- devices (API tokens) -------------------------------------------------------------------------
+
+
+@login_required
+def devices(request):
+    """The signed-in person's devices: the API tokens they hold, with when each was last used."""
+    return _devices_page(request, request.user)
+
+
+@login_required
+def person_devices(request, user_id):
+    """Someone's devices, for staff and the coordinator of a leader's county."""
+    holder = get_token_holder_for(request.user, user_id)
+    return _devices_page(request, holder)
+
+
+def _devices_page(request, holder):
+    tokens = ApiToken.objects.visible_to(request.user).filter(user=holder).order_by("-created_at")
+    return render(request, "events/devices.html", {"holder": holder, "tokens": tokens})
+
+
+@login_required
+@require_POST
+def device_revoke(request, pk):
+    """Revoke an API token: the device it is on can no longer sync."""
+    token = get_token_for(request.user, pk)
+    token.revoke(by=request.user)
+    messages.success(request, f"{token.name} can no longer sync.")
+    if token.user_id == request.user.pk:
+        return redirect("events:devices")
+    return redirect("events:person_devices", token.user_id)
 
 
 # --- gatherings -----------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
@@ -29,3 +30,21 @@ class UserAdmin(DjangoUserAdmin):
         "home_verified_by",
     ]
     filter_horizontal: list[str] = []
+
+
+# allauth's own admin shows an authenticator's data: the TOTP secret and recovery-code seed.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """Second factors without their secrets: staff may see who has one and delete a lost one."""
+
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type"]
+    search_fields = ["user__email"]
+    fields = ["user", "type", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False

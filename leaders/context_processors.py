@@ -15,6 +15,7 @@ NAVIGATION = [
     ("Moves and deaths", "contacts:reports", {"staff", "coordinator"}),
     ("Admin", "admin:index", {"staff"}),
     ("Security", "mfa_index", {"staff", "coordinator", "leader", "candidate"}),
+    ("Devices", "events:devices", {"staff", "coordinator", "leader", "candidate"}),
     ("Account", "account_email", {"staff", "coordinator", "leader", "candidate"}),
 ]
 

@@ -299,6 +299,7 @@ def test(args: list[str]) -> int:
     """Run the pytest suite against real PostgreSQL."""
     # Tests run with production settings (DEBUG off) over plain HTTP on the test client.
     os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+    os.environ.setdefault("MFA_ENCRYPTION_KEY", "dGVzdC1vbmx5LW1mYS1rZXktMDEyMzQ1Njc4OWFiY2Q=")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     os.environ.setdefault("SECURE_COOKIES", "false")
     os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")

@@ -10,6 +10,7 @@ import time
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value
 from django.test import Client
@@ -58,8 +59,8 @@ TOTP_MARGIN_SECONDS = 5
 
 
 def totp_code(user: User, steps_ago: int = 0) -> str:
-    secret = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"]
-    return totp_code_for(secret, steps_ago)
+    stored = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"]
+    return totp_code_for(get_mfa_adapter().decrypt(stored), steps_ago)
 
 
 def make_client(user: User | None) -> Client:

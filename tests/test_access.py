@@ -111,6 +111,24 @@ ROUTES += [
     Route("events:service_worker", allowed=EVERYONE),
 ]  # fmt: skip
 
+# --- devices: alice's API token ---------------------------------------------------------------------
+
+
+def _devices_world(world):
+    from events.models import ApiToken
+
+    world.alice_token, _ = ApiToken.issue(user=world.alice, name="Alice's phone")
+
+
+WORLD_BUILDERS.append(_devices_world)
+DEVICE_KEEPERS = frozenset({"alice", "carol", "sam"})  # alice's own; her coordinator's; staff's
+ROUTES += [
+    Route("events:devices", allowed=SIGNED_IN),
+    Route("events:person_devices", allowed=DEVICE_KEEPERS, args=lambda w: [w.alice.pk]),
+    # Revoking again is harmless: carol and then sam get the redirect too.
+    Route("events:device_revoke", method="post", allowed=DEVICE_KEEPERS, ok=(302,), args=lambda w: [w.alice_token.pk]),
+]  # fmt: skip
+
 # --- turf: alice's lists in Nodaway, and nina waiting for hers ----------------------------------------
 
 

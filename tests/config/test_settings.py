@@ -12,11 +12,12 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "a-production-secret-key-that-is-long-enough-0123456789",
     "DJANGO_ALLOWED_HOSTS": "leaders.example.org",
     "DJANGO_DEBUG": "false",
+    "MFA_ENCRYPTION_KEY": "cHJvZHVjdGlvbi1tZmEta2V5LWZvci10aGUtdGVzdHM=",
 }
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECURE_"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECURE_", "MFA_"))}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -42,6 +43,8 @@ def test_it_passes_the_deploy_check_with_production_settings():
         ("REDIS_URL", "amqp://guest@localhost//", "must be a Redis URL"),
         ("DJANGO_SECRET_KEY", "short", "at least 40 characters"),
         ("TURF_FAIRNESS_FACTOR", "fair", "is not a number"),
+        ("MFA_ENCRYPTION_KEY", "not-a-fernet-key", "MFA_ENCRYPTION_KEY is not a Fernet key"),
+        ("MFA_ENCRYPTION_KEY_FALLBACKS", "old-key", "MFA_ENCRYPTION_KEY_FALLBACKS is not a Fernet key"),
     ],
 )
 def test_it_refuses_to_start_with_a_bad_value(variable, value, message):
@@ -63,6 +66,24 @@ def test_it_refuses_to_start_in_production_without_a_secret_key():
     result = run_manage("check", env=env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_it_refuses_to_start_in_production_without_an_mfa_encryption_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "MFA_ENCRYPTION_KEY"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "Set the environment variable MFA_ENCRYPTION_KEY" in result.stderr
+
+
+def test_it_derives_a_development_mfa_key_from_the_secret_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "MFA_ENCRYPTION_KEY"}
+    result = run_manage("shell", "-c", "from django.conf import settings; print(settings.MFA_ENCRYPTION_KEY)",
+                        env={**env, "DJANGO_DEBUG": "true"})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    again = run_manage("shell", "-c", "from django.conf import settings; print(settings.MFA_ENCRYPTION_KEY)",
+                       env={**env, "DJANGO_DEBUG": "true"})  # fmt: skip
+    key = result.stdout.strip().splitlines()[-1]
+    assert again.stdout.strip().splitlines()[-1] == key and len(key) == 44
 
 
 def test_every_variable_the_settings_read_is_in_env_example():

@@ -1,6 +1,13 @@
 """Sign-in, MFA enforcement, rate limits and session lifetimes, through HTTP."""
 
+import io
+import time
+
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -131,6 +138,36 @@ def test_it_locks_an_account_after_five_failed_logins(alice):
     assert not Client().get(reverse("home")).context["user"].is_authenticated
 
 
+def test_a_strangers_failures_from_another_address_do_not_lock_the_owner_out(alice):
+    for _ in range(12):
+        login(Client(REMOTE_ADDR="198.51.100.66"), alice.email, "guess")
+    owner = Client(REMOTE_ADDR="203.0.113.20")
+    assert login(owner, alice.email).status_code == 302
+    assert owner.get(reverse("home")).context["user"] == alice
+
+
+def test_it_stops_guessing_from_one_address_after_five_failures(alice):
+    for _ in range(5):
+        assert login(Client(REMOTE_ADDR="198.51.100.66"), alice.email, "guess").status_code == 200
+    guesser = Client(REMOTE_ADDR="198.51.100.66")
+    response = login(guesser, alice.email)  # even the right password, once the address is throttled
+    assert "Too many failed login attempts" in response.text
+    assert not guesser.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_a_guesser_spread_over_many_addresses_hits_the_account_ceiling_but_the_owner_gets_in(alice):
+    home = Client(REMOTE_ADDR="203.0.113.20")
+    assert login(home, alice.email).status_code == 302  # the owner has signed in from home before
+    for n in range(40):
+        login(Client(REMOTE_ADDR=f"198.51.100.{n + 1}"), alice.email, "guess")
+    stranger = Client(REMOTE_ADDR="192.0.2.77")
+    assert "Too many failed login attempts" in login(stranger, alice.email).text
+    assert not stranger.get(reverse("home")).context["user"].is_authenticated
+    owner = Client(REMOTE_ADDR="203.0.113.20")
+    assert login(owner, alice.email).status_code == 302
+    assert owner.get(reverse("home")).context["user"] == alice
+
+
 def test_it_lets_a_training_room_sign_in_from_one_address(db):
     users = [make_user(f"volunteer{n}@example.org") for n in range(40)]
     for user in users:
@@ -156,6 +193,49 @@ def test_it_keeps_the_twelve_hour_cap_fixed_from_sign_in(sam):
     assert expiry <= timezone.now() + timezone.timedelta(hours=12)
 
 
+def sign_in_with_totp(client: Client, user: User, *, remember: bool):
+    data = {"login": user.email, "password": PASSWORD} | ({"remember": "on"} if remember else {})
+    assert client.post(reverse("account_login"), data).status_code == 302
+    return client.post(reverse("mfa_authenticate"), {"code": totp_code(user)})
+
+
+def test_a_privileged_session_without_remember_me_is_a_browser_session_cookie(sam):
+    client = Client()
+    response = sign_in_with_totp(client, sam, remember=False)
+    for _ in range(2):
+        assert client.get(reverse("home")).context["user"] == sam
+        cookie = client.cookies["sessionid"]
+        assert cookie["max-age"] == "" and cookie["expires"] == "", cookie.output()
+    assert response.cookies["sessionid"]["max-age"] == ""
+
+
+def test_a_privileged_browser_session_still_ends_on_the_server(sam, settings):
+    settings.PRIVILEGED_SESSION_AGE = 2
+    client = Client()
+    sign_in_with_totp(client, sam, remember=False)
+    assert client.get(reverse("home")).context["user"] == sam
+    time.sleep(2.2)
+    assert not client.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_remember_me_gives_a_privileged_user_at_most_the_privileged_age(sam, settings):
+    response = sign_in_with_totp(client := Client(), sam, remember=True)
+    assert 0 < int(response.cookies["sessionid"]["max-age"]) <= settings.PRIVILEGED_SESSION_AGE
+    client.get(reverse("home"))
+    assert client.session.get_expiry_age() <= settings.PRIVILEGED_SESSION_AGE
+    assert client.cookies["sessionid"]["expires"] or client.cookies["sessionid"]["max-age"]
+
+
+def test_remember_me_keeps_a_leader_signed_in_for_thirty_days(alice):
+    client = Client()
+    response = client.post(
+        reverse("account_login"), {"login": alice.email, "password": PASSWORD, "remember": "on"}
+    )
+    assert int(response.cookies["sessionid"]["max-age"]) == 30 * 24 * 3600
+    client.get(reverse("home"))
+    assert client.session.get_expiry_age() > 29 * 24 * 3600
+
+
 def test_it_requires_email_verification_before_sign_in(db):
     user = User.objects.create_user("new@example.org", PASSWORD)
     client = Client()
@@ -176,3 +256,106 @@ def test_it_signs_out(alice):
     client = make_client(alice)
     client.post(reverse("account_logout"))
     assert not client.get(reverse("home")).context["user"].is_authenticated
+
+
+# --- second-factor secrets are encrypted at rest ---------------------------------------------------
+
+
+def _stored_data(user: User) -> dict[str, str]:
+    """Each authenticator's data as the database holds it, read past the ORM."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT type, data::text FROM mfa_authenticator WHERE user_id = %s", [user.pk])
+        return dict(cursor.fetchall())
+
+
+def test_it_stores_no_clear_totp_secret_or_recovery_seed(db):
+    cathy = make_user("cathy@example.org", role=User.Role.CANDIDATE, mfa=False)
+    client = Client()
+    login(client, cathy.email)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    secret = client.get(reverse("mfa_activate_totp")).context["form"].secret
+    assert client.post(reverse("mfa_activate_totp"), {"code": totp_code_for(secret)}).status_code == 302
+
+    stored = _stored_data(cathy)
+    assert secret not in stored["totp"]
+    seed = RecoveryCodes.activate(cathy).instance.data["seed"]
+    assert get_mfa_adapter().decrypt(seed) not in stored["recovery_codes"]
+    assert len(get_mfa_adapter().decrypt(seed)) == 80  # allauth's 40 random bytes, in hex
+
+
+def test_it_signs_in_with_a_recovery_code_from_encrypted_storage(sam):
+    codes = RecoveryCodes.activate(sam).get_unused_codes()
+    client = Client()
+    login(client, sam.email)
+    assert client.post(reverse("mfa_authenticate"), {"code": codes[0]}).status_code == 302
+    assert client.get(reverse("home")).context["user"] == sam
+    assert codes[0] not in RecoveryCodes.activate(sam).get_unused_codes()
+
+
+def test_it_shows_no_authenticator_secret_in_the_admin(sam):
+    sam.is_superuser = True
+    sam.save()
+    totp = Authenticator.objects.get(user=sam, type=Authenticator.Type.TOTP)
+    secret = get_mfa_adapter().decrypt(totp.data["secret"])
+    client = Client()
+    login(client, sam.email)
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(sam)})
+    page = client.get(reverse("admin:mfa_authenticator_change", args=[totp.pk]))
+    assert page.status_code == 200
+    assert secret not in page.text and totp.data["secret"] not in page.text
+    assert '"secret"' not in page.text and "&quot;secret&quot;" not in page.text
+
+
+def test_the_migration_encrypts_secrets_stored_in_clear_and_they_still_sign_in(db):
+    import importlib
+
+    from django.apps import apps
+
+    sam = make_user("sam@example.org", role=User.Role.STAFF, mfa=False)
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    Authenticator.objects.create(user=sam, type=Authenticator.Type.TOTP, data={"secret": secret})
+    Authenticator.objects.create(
+        user=sam, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "ab" * 40, "used_mask": 0}
+    )
+    migration = importlib.import_module("leaders.migrations.0002_encrypt_mfa_secrets")
+    migration.encrypt_clear_secrets(apps, None)
+    migration.encrypt_clear_secrets(apps, None)  # a second run leaves encrypted values alone
+
+    stored = _stored_data(sam)
+    assert secret not in stored["totp"] and "ab" * 40 not in stored["recovery_codes"]
+    client = Client()
+    login(client, sam.email)
+    assert client.post(reverse("mfa_authenticate"), {"code": totp_code_for(secret)}).status_code == 302
+    assert client.get(reverse("home")).context["user"] == sam
+
+
+def test_it_rotates_the_mfa_key_without_locking_anyone_out(sam, settings):
+    from cryptography.fernet import Fernet
+
+    old_key, new_key = settings.MFA_ENCRYPTION_KEY, Fernet.generate_key().decode()
+    RecoveryCodes.activate(sam)
+    code = totp_code(sam)
+    settings.MFA_ENCRYPTION_KEY, settings.MFA_ENCRYPTION_KEY_FALLBACKS = new_key, [old_key]
+    assert totp_code(sam) == code  # the old key still decrypts while it is a fallback
+    call_command("reencrypt_mfa_secrets", stdout=io.StringIO())
+    settings.MFA_ENCRYPTION_KEY_FALLBACKS = []
+    client = Client()
+    login(client, sam.email)
+    assert client.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
+    assert client.get(reverse("home")).context["user"] == sam
+    assert len(RecoveryCodes.activate(sam).get_unused_codes()) == 10
+
+
+def test_the_demo_logins_print_a_totp_uri_that_signs_in(db):
+    from urllib.parse import parse_qs, urlsplit
+
+    from leaders.demo import DEMO_PASSWORD, create_demo_accounts, demo_accounts
+
+    create_demo_accounts()
+    staff, uri = next((user, uri) for user, uri in demo_accounts() if user.is_state_staff)
+    secret = parse_qs(urlsplit(uri).query)["secret"][0]
+    assert secret not in _stored_data(staff)["totp"]
+    client = Client()
+    assert login(client, staff.email, DEMO_PASSWORD).status_code == 302
+    assert client.post(reverse("mfa_authenticate"), {"code": totp_code_for(secret)}).status_code == 302
+    assert client.get(reverse("home")).context["user"] == staff
