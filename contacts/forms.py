@@ -35,3 +35,13 @@ class ReportDecisionForm(forms.Form):
     """A coordinator's confirm or dismiss button on a reported move or death: the page to return to."""
 
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class LiftForm(forms.Form):
+    """Why a hostile, do-not-contact or phone suppression is lifted: kept with who lifted it, and when."""
+
+    why = forms.CharField(
+        label="Why lift it?", max_length=500, strip=True,
+        help_text="What you learned, for whoever reads this later.",
+    )  # fmt: skip
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

@@ -496,7 +496,8 @@ def _offline_page(response):
 def _hostile_households(household_ids) -> set[int]:
     """Households where someone met a leader with hostility: every leader is warned before knocking."""
     return set(
-        Suppression.objects.filter(reason=Suppression.Reason.HOSTILE, voter__household_id__in=household_ids)
+        Suppression.objects.in_force()
+        .filter(reason=Suppression.Reason.HOSTILE, voter__household_id__in=household_ids)
         .values_list("voter__household_id", flat=True)
         .distinct()
     )
