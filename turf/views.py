@@ -562,7 +562,7 @@ def paper(request, pk):
     """Enter a leader's walk sheet from paper: a row per household, keyboard only, safe to resubmit."""
     turf = _editable_turf(request, pk)
     door_list = [door for door in doors_in_walking_order(turf, Entry.List.DOOR) if door.household]
-    form = PaperSheetForm(request.POST or None, doors=door_list)
+    form = PaperSheetForm(request.POST or None, doors=door_list, leader=turf.leader)
     if request.method == "POST" and form.is_valid():
         # The doors are this turf's own, so every voter is in scope; the contacts are the leader's.
         outcomes = contact_record_many(leader=turf.leader, attempts=form.attempts(), entered_by=request.user)
