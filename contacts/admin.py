@@ -44,7 +44,8 @@ class ImportRunAdmin(ReadOnlyAdmin):
 @admin.register(Suppression)
 class SuppressionAdmin(ReadOnlyAdmin):
     """Who is kept off the lists and why. Staff reopen a decision on a reported move or death here,
-    however old; coordinators take back their own from the reports page, for a few minutes."""
+    however old; coordinators take back their own from the reports page, for a few minutes. Hostile,
+    do-not-contact and phone suppressions are lifted, with the reason, on the suppressions page."""
 
     # The number of a wrong or disconnected phone stays off the list page (SECURITY.md).
     list_display = ["voter", "reason", "created_by", "created_at", "decided"]
@@ -58,7 +59,7 @@ class SuppressionAdmin(ReadOnlyAdmin):
     @admin.display(description="Decision")
     def decided(self, suppression: Suppression) -> str:
         return suppression.decision or (
-            "waiting" if suppression.reason in Suppression.NEEDS_CONFIRMATION else ""
+            "waiting" if suppression.reason in Suppression.NEEDS_CONFIRMATION else "in force"
         )
 
     @admin.action(description="Reopen the selected moves and deaths: they wait for a decision again",

@@ -80,3 +80,13 @@ class ImportConfirmForm(forms.Form):
                 "whose file is their full voter list, or leave their voters registered."
             )
         return data
+
+
+class LiftForm(forms.Form):
+    """Why a hostile, do-not-contact or phone suppression is lifted: kept with who lifted it, and when."""
+
+    why = forms.CharField(
+        label="Why lift it?", max_length=500, strip=True,
+        help_text="What you learned, for whoever reads this later.",
+    )  # fmt: skip
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

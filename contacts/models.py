@@ -548,6 +548,16 @@ class SuppressionQuerySet(models.QuerySet):
             Q(confirmed_at__isnull=False) | ~Q(reason__in=Suppression.NEEDS_CONFIRMATION)
         )
 
+    def liftable(self):
+        """Keep the suppressions in force at once on a leader's word, which coordinators review and lift."""
+        return self.filter(reason__in=Suppression.LIFTABLE, dismissed_at__isnull=True)
+
+    def lifted(self):
+        """Keep the reviewed suppressions someone lifted, the latest first."""
+        return self.filter(reason__in=Suppression.LIFTABLE, dismissed_at__isnull=False).order_by(
+            "-dismissed_at", "-pk"
+        )
+
     def pending(self):
         """Return reported moves and deaths nobody has confirmed or dismissed yet, oldest first."""
         return self.filter(Suppression.PENDING).order_by("created_at", "pk")
@@ -575,6 +585,9 @@ class Suppression(models.Model):
         DO_NOT_CONTACT = "do_not_contact", "Do not contact"
 
     NEEDS_CONFIRMATION = (Reason.MOVED, Reason.DECEASED)
+    # In force on one leader's word (hostile protects the next leader at once), so a coordinator
+    # reviews them afterwards and lifts what was wrong.
+    LIFTABLE = (Reason.HOSTILE, Reason.DO_NOT_CONTACT, Reason.WRONG_NUMBER, Reason.DISCONNECTED)
     PENDING = Q(reason__in=NEEDS_CONFIRMATION, confirmed_at__isnull=True, dismissed_at__isnull=True)
 
     voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="suppressions")
@@ -599,6 +612,9 @@ class Suppression(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     dismissed_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(
+        blank=True, help_text="Why it was lifted, in the words of who lifted it."
+    )
 
     objects = SuppressionQuerySet.as_manager()
 
@@ -627,9 +643,12 @@ class Suppression(models.Model):
 
     @property
     def decision(self) -> str:
-        """Who decided on a reported move or death, and when; "" while it waits or needs none."""
+        """Who decided on a reported move or death, or lifted a suppression, and when; "" while none did."""
         if self.confirmed_at:
             return f"confirmed by {self.confirmed_by} on {_when(self.confirmed_at)}"
+        if self.dismissed_at and self.reason in self.LIFTABLE:
+            said = f"lifted by {self.dismissed_by} on {_when(self.dismissed_at)}"
+            return f"{said}: {self.decision_note}" if self.decision_note else said
         if self.dismissed_at:
             return f"dismissed by {self.dismissed_by} on {_when(self.dismissed_at)}"
         return ""
@@ -643,3 +662,9 @@ def get_report_for(user, pk) -> Suppression:
     """Fetch a reported move or death the user may decide on, or 404 as if it did not exist."""
     reports = Suppression.objects.visible_to(user).filter(reason__in=Suppression.NEEDS_CONFIRMATION)
     return get_object_or_404(reports.select_related("voter"), pk=pk)
+
+
+def get_suppression_for(user, pk) -> Suppression:
+    """Fetch a hostile, do-not-contact or phone suppression the user may review, or 404 as if it did not exist."""
+    suppressions = Suppression.objects.visible_to(user).filter(reason__in=Suppression.LIFTABLE)
+    return get_object_or_404(suppressions.select_related("voter"), pk=pk)

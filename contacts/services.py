@@ -324,6 +324,38 @@ def suppression_reopen(*, suppression: Suppression, by) -> tuple[Suppression, st
         return suppression, _reopen(suppression)
 
 
+def suppression_lift(*, suppression: Suppression, by, why: str) -> list[Suppression]:
+    """Lift a hostile, do-not-contact or phone suppression found wrong, recording who, when and why.
+
+    A hostile knock suppressed everyone at the door: lifting it lifts them all. Return the
+    suppressions lifted, none when someone lifted them already.
+    """
+    if not _can_confirm(by):
+        raise PermissionDenied("Only coordinators and staff lift suppressions.")
+    if suppression.reason not in Suppression.LIFTABLE:
+        raise ValueError(
+            f"A {suppression.get_reason_display().lower()} is confirmed or dismissed, not lifted."
+        )
+    why = why.strip()
+    if not why:
+        raise ValueError("Say why it is lifted.")
+    group = Suppression.objects.visible_to(by).liftable().filter(reason=suppression.reason)
+    if suppression.reason == Suppression.Reason.HOSTILE and suppression.attempt_id:
+        group = group.filter(attempt_id=suppression.attempt_id)
+    else:
+        group = group.filter(pk=suppression.pk)
+    with transaction.atomic():
+        voter_ids = sorted(group.values_list("voter_id", flat=True))
+        # The voters first, as `_suppress` locks them: a report arriving meanwhile waits, then sees the lift.
+        list(Voter.objects.select_for_update().filter(pk__in=voter_ids).values_list("pk", flat=True))
+        lifted = list(group.select_for_update(of=("self",)).order_by("pk"))
+        now = timezone.now()
+        for row in lifted:
+            row.dismissed_by, row.dismissed_at, row.decision_note = by, now, why
+        Suppression.objects.bulk_update(lifted, ["dismissed_by", "dismissed_at", "decision_note"])
+    return lifted
+
+
 def _same_reports(suppression: Suppression):
     """Return every report of the same reason for the same voter, this one included."""
     return Suppression.objects.filter(voter_id=suppression.voter_id, reason=suppression.reason)

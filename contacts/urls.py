@@ -14,4 +14,6 @@ urlpatterns = [
     path("reports/<int:pk>/confirm", views.report_confirm, name="report_confirm"),
     path("reports/<int:pk>/dismiss", views.report_dismiss, name="report_dismiss"),
     path("reports/<int:pk>/undo", views.report_undo, name="report_undo"),
+    path("suppressions/", views.suppressions, name="suppressions"),
+    path("suppressions/<int:pk>/lift", views.suppression_lift, name="suppression_lift"),
 ]

@@ -1,4 +1,4 @@
-"""Staff pages for the voter file: data imports, and the reported moves and deaths to confirm."""
+"""Staff pages for the voter file: data imports, reported moves and deaths to confirm, suppressions to review."""
 
 from functools import wraps
 from pathlib import Path
@@ -15,9 +15,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contacts import services
-from contacts.forms import ImportConfirmForm, ImportForm, ReportDecisionForm
+from contacts.forms import ImportConfirmForm, ImportForm, LiftForm, ReportDecisionForm
 from contacts.importing import import_running
-from contacts.models import ImportRun, Suppression, get_import_run_for, get_report_for
+from contacts.models import ImportRun, Suppression, get_import_run_for, get_report_for, get_suppression_for
 from lib.uploads import CappedDiskUploadHandler
 
 
@@ -235,3 +235,48 @@ def report_undo(request, pk: int):
             request, f"{name}: decision undone. The report ({reason}) waits for a decision again."
         )
     return _back_to_reports(request)
+
+
+# --- Hostile, do not contact, wrong and dead numbers: in force at once, reviewed afterwards --------
+
+
+@coordinators_and_staff
+@require_GET
+def suppressions(request):
+    """List the suppressions in force on a leader's word, newest first, and the latest lifted."""
+    visible = Suppression.objects.visible_to(request.user).select_related(
+        "voter__household", "created_by", "attempt", "dismissed_by"
+    )
+    page = Paginator(visible.liftable().order_by("-created_at", "-pk"), REPORTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "contacts/suppressions.html",
+        {"page": page, "lifted": visible.lifted()[:REPORTS_PER_PAGE], "form": LiftForm()},
+    )
+
+
+@coordinators_and_staff
+@require_POST
+def suppression_lift(request, pk: int):
+    """Lift a suppression found wrong, with the reason: the voter (or door, or number) is back on lists."""
+    suppression = get_suppression_for(request.user, pk)
+    form = LiftForm(request.POST)
+    page = form.cleaned_data["page"] if form.is_valid() else None
+    url = reverse("contacts:suppressions")
+    back = redirect(f"{url}?page={page}" if page and page > 1 else url)
+    name, reason = suppression.voter.full_name, suppression.get_reason_display().lower()
+    if not form.is_valid():
+        messages.error(request, f"{name}: nothing changed. Say why you lift the {reason}.")
+        return back
+    lifted = services.suppression_lift(suppression=suppression, by=request.user, why=form.cleaned_data["why"])
+    if not lifted:
+        suppression.refresh_from_db()
+        messages.info(request, f"Nothing changed. {name}: {reason} {suppression.decision}.")
+    elif len(lifted) > 1:
+        messages.success(request, f"{reason.capitalize()} lifted for the {len(lifted)} people at {name}'s door: "
+                                  "they are back on the lists.")  # fmt: skip
+    else:
+        messages.success(request, f"{name}: {reason} lifted. It no longer keeps them off lists.")
+    return back

@@ -2,8 +2,10 @@
 
 import functools
 import json
+import time
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -28,6 +30,7 @@ from events.models import (
     ApiToken,
     Gathering,
     Invitation,
+    RequestCount,
     get_gathering_for,
     get_token_for,
     get_token_holder_for,
@@ -255,6 +258,21 @@ def _bad_batch(message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=400)
 
 
+def _rate_limited(request, user) -> JsonResponse | None:
+    """Count the request against its token (or its session's user); answer 429 once the minute's are spent."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        key = "token:" + ApiToken.digest_of(header.removeprefix("Bearer ").strip())
+    else:
+        key = f"user:{user.pk}"
+    wait = RequestCount.over_limit(key, settings.SYNC_RATE_LIMIT_PER_MINUTE, now=time.time())
+    if not wait:
+        return None
+    response = JsonResponse({"error": f"Too many requests: try again in {wait} seconds."}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 @csrf_exempt
 @never_cache
 @require_POST
@@ -269,11 +287,14 @@ def sync(request):
     user, denied = _api_user(request)
     if denied is not None:
         return denied
+    limited = _rate_limited(request, user)
+    if limited is not None:
+        return limited
     if request.content_type != "application/json":
         return _bad_batch("Send JSON (Content-Type: application/json).")
     try:
         payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting raises RecursionError
         return _bad_batch("The body is not valid JSON.")
     items = payload.get("attempts") if isinstance(payload, dict) else None
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:

@@ -107,6 +107,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _sync_rate_limit_out_of_the_way(settings):
+    """Let tests that replay thousands of batches from one token do so; the rate-limit test lowers it."""
+    settings.SYNC_RATE_LIMIT_PER_MINUTE = 1_000_000
+
+
+@pytest.fixture(autouse=True)
 def _static_files_without_manifest(settings):
     """Serve static files without collectstatic's manifest, which only a deploy builds."""
     settings.STORAGES = {

@@ -252,6 +252,26 @@ ROUTES += [
     Route("leaders:join", allowed=EVERYONE, ok=(302,), args=lambda w: [w.invitation_token]),
 ]  # fmt: skip
 
+# --- hostile, do not contact, wrong numbers: the county's coordinator and staff review and lift ----
+
+
+def _suppressions_world(world):
+    from contacts.models import Suppression
+    from tests.turf.conftest import MARYVILLE, make_household, make_voter, offset
+
+    # A Nodaway neighbor on nobody's list, so the other routes' lists stay as they are.
+    voter = make_voter(make_household(offset(MARYVILLE, -500, 0)))
+    world.hostile = Suppression.objects.create(voter=voter, reason="hostile", created_by=world.alice)
+
+
+WORLD_BUILDERS.append(_suppressions_world)
+ROUTES += [
+    Route("contacts:suppressions", allowed=frozenset({"carol", "dave", "sam"})),
+    # Lifting what is lifted already is harmless: carol lifts it, then sam gets the redirect too.
+    Route("contacts:suppression_lift", method="post", allowed=TURF_STAFF, ok=(302,),
+          args=lambda w: [w.hostile.pk], data=lambda w: {"why": "Checked with the family."}),
+]  # fmt: skip
+
 # Third-party routes, by family: (predicate on the url name, who reaches a page there).
 ADMIN_FAMILY = "admin:"
 ACCOUNT_PREFIXES = ("account_", "mfa_")

@@ -104,22 +104,28 @@ PAPER_RESULTS = [
 ]
 
 
+# The namespace of paper rows' attempt UUIDs (uuid5): fixed, so a row's UUID is the same on every save.
+PAPER_ROWS = uuid.UUID("5d0c8f38-3f0e-4d5e-9a43-2b7f0c1e6a11")
+
+
 class PaperSheetForm(forms.Form):
     """A walk sheet typed in from paper: a row per door, one code per person.
 
-    Each row carries a UUID made when the page was drawn, so sending the same sheet twice (a
-    double click, a retry after a timeout) records nothing twice.
+    A row's attempt UUID comes from what it records: the leader, the door, the sheet's date and the
+    result. Saving the same sheet twice (a double click, a reload of the POST, Back and Save on a
+    page the browser drew afresh and refilled, perhaps without the IDs) records each row once,
+    with the IDs of the first save; a sheet of another day for the same doors is new.
     """
 
     sheet_date = forms.DateField(
         label="Date on the sheet", widget=forms.DateInput(attrs={"type": "date"}), initial=date.today
     )
 
-    def __init__(self, data=None, *, doors):
+    def __init__(self, data=None, *, doors, leader):
         super().__init__(data)
         self.doors = doors
+        self.leader = leader
         for i, door in enumerate(doors):
-            self.fields[f"row-{i}-uuid"] = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
             label = f"Result at {door.household.street_line}"
             self.fields[f"row-{i}-result"] = forms.ChoiceField(
                 choices=[("", "—")] + PAPER_RESULTS,
@@ -138,7 +144,6 @@ class PaperSheetForm(forms.Form):
         return [
             {
                 "door": door,
-                "uuid": self[f"row-{i}-uuid"],
                 "result": self[f"row-{i}-result"],
                 "codes": [(voter, self[f"row-{i}-code-{voter.pk}"]) for voter in door.voters],
             }
@@ -180,18 +185,17 @@ class PaperSheetForm(forms.Form):
         noon = datetime.combine(data["sheet_date"], time(12), tzinfo=timezone.get_current_timezone())
         attempts = []
         for i, door in enumerate(self.doors):
-            row_uuid = data[f"row-{i}-uuid"]
+            row = f"{self.leader.pk}/{door.household.pk}/{data['sheet_date'].isoformat()}"
             codes = {v.pk: (data.get(f"row-{i}-code-{v.pk}") or "").strip().upper() for v in door.voters}
             ids = [Person(pk, party_id=PAPER_CODES[c]) for pk, c in codes.items() if c in PAPER_CODES]
             result = data[f"row-{i}-result"] or (ContactAttempt.Result.TALKED if ids else "")
             base = {"channel": Channel.PAPER, "device_time": noon, "household_id": door.household.pk}
             if result:
-                attempts.append(Attempt(client_uuid=row_uuid, result=result, people=tuple(ids), **base))
+                client_uuid = uuid.uuid5(PAPER_ROWS, f"{row}/{result}")
+                attempts.append(Attempt(client_uuid=client_uuid, result=result, people=tuple(ids), **base))
             for code, gone in PAPER_GONE.items():
                 people = tuple(Person(pk) for pk, c in codes.items() if c == code)
                 if people:
-                    # A second attempt from the same row: its UUID derives from the row's, so it is stable too.
-                    attempts.append(
-                        Attempt(client_uuid=uuid.uuid5(row_uuid, gone), result=gone, people=people, **base)
-                    )
+                    client_uuid = uuid.uuid5(PAPER_ROWS, f"{row}/{gone}")
+                    attempts.append(Attempt(client_uuid=client_uuid, result=gone, people=people, **base))
         return attempts

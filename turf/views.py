@@ -533,7 +533,8 @@ def _offline_page(response):
 def _hostile_households(household_ids) -> set[int]:
     """Households where someone met a leader with hostility: every leader is warned before knocking."""
     return set(
-        Suppression.objects.filter(reason=Suppression.Reason.HOSTILE, voter__household_id__in=household_ids)
+        Suppression.objects.in_force()
+        .filter(reason=Suppression.Reason.HOSTILE, voter__household_id__in=household_ids)
         .values_list("voter__household_id", flat=True)
         .distinct()
     )
@@ -598,7 +599,7 @@ def paper(request, pk):
     """Enter a leader's walk sheet from paper: a row per household, keyboard only, safe to resubmit."""
     turf = _editable_turf(request, pk)
     door_list = [door for door in doors_in_walking_order(turf, Entry.List.DOOR) if door.household]
-    form = PaperSheetForm(request.POST or None, doors=door_list)
+    form = PaperSheetForm(request.POST or None, doors=door_list, leader=turf.leader)
     if request.method == "POST" and form.is_valid():
         # The doors are this turf's own, so every voter is in scope; the contacts are the leader's.
         outcomes = contact_record_many(leader=turf.leader, attempts=form.attempts(), entered_by=request.user)

@@ -460,3 +460,103 @@ def test_the_admin_lists_suppressions_without_phone_numbers(alice, sam, pat):
     detail = client.get(reverse("admin:contacts_suppression_change", args=[wrong.pk])).text
     assert "Pat Mover" in listing and "Wrong number" in listing
     assert "0199" not in listing and "0199" not in detail
+
+
+# --- hostile, do not contact, wrong and dead numbers: in force at once, reviewed and lifted --------
+
+
+def knock_hostile(leader, home):
+    contact_record(
+        leader=leader, client_uuid=uuid.uuid4(), channel=Channel.DOOR, result=Result.HOSTILE,
+        device_time=timezone.now() - timedelta(minutes=5), household=home,
+    )  # fmt: skip
+
+
+def lift(user, suppression, why="Her daughter called: it was a misunderstanding."):
+    return make_client(user).post(reverse("contacts:suppression_lift", args=[suppression.pk]), {"why": why})
+
+
+@pytest.fixture
+def household_of_two(alice):
+    """Pat and Lee at one Nodaway door, both on alice's door list."""
+    home = make_household(MARYVILLE)
+    pat, lee = make_voter(home, first="Pat", last="Door"), make_voter(home, first="Lee", last="Door")
+    make_turf(alice, cycle=make_cycle(), doors=[pat, lee])
+    return home, pat, lee
+
+
+def test_a_coordinator_reviews_and_lifts_a_hostile_and_the_household_is_back_on_lists(
+    alice, carol, household_of_two
+):
+    home, pat, lee = household_of_two
+    knock_hostile(alice, home)
+    assert not listed(pat) and not listed(lee)  # at once, for the next leader's safety
+    page = make_client(carol).get(reverse("contacts:suppressions"))
+    assert page.status_code == 200
+    assert "Pat Door" in page.text and "Hostile" in page.text
+    hostile = Suppression.objects.filter(voter=pat).get()
+    response = lift(carol, hostile)
+    assert response.status_code == 302
+    assert listed(pat) and listed(lee)
+    assert not Suppression.objects.in_force().exists()
+    for suppression in Suppression.objects.all():
+        assert suppression.dismissed_by == carol and suppression.dismissed_at is not None
+        assert suppression.decision_note == "Her daughter called: it was a misunderstanding."
+    knock = make_client(alice).get(reverse("turf:knock", args=[home.pk]))
+    assert "someone here was hostile" not in knock.text
+    audit = make_client(carol).get(reverse("contacts:suppressions"))
+    assert "misunderstanding" in audit.text and "lifted by" in audit.text
+
+
+def test_lifting_needs_a_reason_and_a_second_lift_changes_nothing(alice, carol, sam, household_of_two):
+    home, pat, _ = household_of_two
+    knock_hostile(alice, home)
+    hostile = Suppression.objects.filter(voter=pat).get()
+    lift(carol, hostile, why="  ")
+    assert Suppression.objects.in_force().count() == 2
+    lift(carol, hostile)
+    lift(sam, hostile, why="Again")
+    hostile.refresh_from_db()
+    assert hostile.dismissed_by == carol and hostile.decision_note.startswith("Her daughter")
+
+
+def test_a_do_not_contact_and_a_wrong_number_are_lifted_the_same_way(alice, carol, sam, pat):
+    phone = Phone.objects.create(voter=pat, number="6605550100")
+    contact_record(
+        leader=alice, client_uuid=uuid.uuid4(), channel=Channel.PHONE, result=Result.WRONG_NUMBER,
+        device_time=timezone.now(), voter=pat, phone=phone,
+    )  # fmt: skip
+    contact_record(
+        leader=alice, client_uuid=uuid.uuid4(), channel=Channel.DOOR, result=Result.TALKED,
+        device_time=timezone.now(), household=pat.household, people=[Person(pat.pk, do_not_contact=True)],
+    )  # fmt: skip
+    page = make_client(carol).get(reverse("contacts:suppressions"))
+    assert "Wrong number" in page.text and "Do not contact" in page.text
+    assert "6605550100" not in page.text  # numbers stay off list pages
+    for suppression in Suppression.objects.all():
+        assert lift(sam, suppression).status_code == 302
+    assert not Suppression.objects.in_force().exists()
+
+
+def test_a_leader_cannot_reach_the_review_page_or_lift(alice, bob, cathy, household_of_two):
+    home, pat, _ = household_of_two
+    knock_hostile(alice, home)
+    hostile = Suppression.objects.filter(voter=pat).get()
+    for user in (alice, bob, cathy):
+        assert make_client(user).get(reverse("contacts:suppressions")).status_code == 404
+        assert lift(user, hostile).status_code == 404
+    assert Suppression.objects.in_force().count() == 2
+
+
+def test_another_countys_coordinator_gets_404_and_sees_nothing(alice, dave, household_of_two):
+    home, pat, _ = household_of_two
+    knock_hostile(alice, home)
+    hostile = Suppression.objects.filter(voter=pat).get()
+    assert lift(dave, hostile).status_code == 404
+    assert "Pat Door" not in make_client(dave).get(reverse("contacts:suppressions")).text
+    assert Suppression.objects.in_force().count() == 2
+
+
+def test_a_reported_move_is_not_lifted_here(alice, carol, pat):
+    moved = report(alice, pat)
+    assert lift(carol, moved).status_code == 404

@@ -208,3 +208,50 @@ def test_one_malformed_item_is_rejected_alone_and_the_rest_of_the_batch_lands(al
     assert response.status_code == 200
     assert [status for status, _ in statuses(response)] == ["created", "rejected"]
     assert ContactAttempt.objects.get().client_uuid.hex == good["uuid"].replace("-", "")
+
+
+def test_a_replay_after_the_voter_left_the_list_answers_out_of_scope_not_stored(alice, carol, lists):
+    from turf.services import turf_remove_voters
+
+    client = make_client(alice)
+    item = a_call(lists.calls[0], result="no_answer")
+    assert statuses(post(client, [item])) == [("created", "")]
+    assert statuses(post(client, [item])) == [("duplicate", "")]  # still listed: exactly once
+    turf_remove_voters(turf=lists.alice_turf, voter_ids=[lists.calls[0].pk], actor=carol)
+    assert statuses(post(client, [item])) == [
+        ("rejected", f"Voter {lists.calls[0].pk} is not on your lists.")
+    ]
+    assert ContactAttempt.objects.count() == 1
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(alice, lists):
+    response = make_client(alice).post(URL, "[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "The body is not valid JSON."
+
+
+def test_too_many_requests_from_one_token_get_429_with_retry_after(alice, bob, lists, settings):
+    settings.SYNC_RATE_LIMIT_PER_MINUTE = 3
+    _, raw = ApiToken.issue(user=alice, name="Phone")
+    _, other = ApiToken.issue(user=alice, name="Tablet")
+    client = Client()
+    for _ in range(3):
+        item = a_call(lists.calls[0], result="no_answer")
+        assert post(client, [item], HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+    refused = post(client, [a_call(lists.calls[0], result="no_answer")], HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused.json()["error"]
+    assert ContactAttempt.objects.count() == 3
+    # Another token, and a browser session, count on their own.
+    assert (
+        post(
+            client, [a_call(lists.calls[1], result="no_answer")], HTTP_AUTHORIZATION=f"Bearer {other}"
+        ).status_code
+        == 200
+    )
+    session = make_client(alice)
+    for _ in range(3):
+        assert post(session, [a_call(lists.calls[1], result="no_answer")]).status_code == 200
+    assert post(session, [a_call(lists.calls[1], result="no_answer")]).status_code == 429
+    assert post(make_client(bob), [a_call(lists.bobs_voter, result="no_answer")]).status_code == 200

@@ -317,7 +317,7 @@ def test_the_migration_encrypts_secrets_stored_in_clear_and_they_still_sign_in(d
     Authenticator.objects.create(
         user=sam, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "ab" * 40, "used_mask": 0}
     )
-    migration = importlib.import_module("leaders.migrations.0002_encrypt_mfa_secrets")
+    migration = importlib.import_module("leaders.migrations.0003_encrypt_mfa_secrets")
     migration.encrypt_clear_secrets(apps, None)
     migration.encrypt_clear_secrets(apps, None)  # a second run leaves encrypted values alone
 

@@ -70,3 +70,18 @@ def test_the_knock_form_posted_without_javascript_reports_who_moved(alice):
     suppression = Suppression.objects.get()
     assert (suppression.voter, suppression.reason, suppression.confirmed_at) == (pat, "moved", None)
     assert not PartyID.objects.exists()
+
+
+def test_the_knock_form_sent_twice_without_javascript_records_once_with_its_ids(alice):
+    """A double tap, a reload of the POST, or Back to the cached screen and Save again."""
+    homes = make_doors(alice)
+    client = make_client(alice)
+    screen = client.get(reverse("turf:knock", args=[homes[0].pk]))
+    pat = homes[0].voters.get(first_name="Pat")
+    form = {"uuid": str(screen.context["client_uuid"]), "channel": "door", "household": homes[0].pk,
+            "result": "talked", "people-0-voter": pat.pk, "people-0-party_id": "2",
+            "next": screen.context["next_url"]}  # fmt: skip
+    for _ in range(2):
+        assert client.post(reverse("events:record"), form).status_code == 302
+    assert list(PartyID.objects.values_list("voter", "value")) == [(pat.pk, 2)]
+    assert PartyID.objects.get().attempt.client_uuid == screen.context["client_uuid"]

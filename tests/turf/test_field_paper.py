@@ -83,3 +83,32 @@ def test_another_countys_coordinator_and_other_leaders_get_404(alice, bob, dave)
     turf, _ = make_sheet(alice)
     assert make_client(dave).get(reverse("turf:paper", args=[turf.pk])).status_code == 404
     assert make_client(bob).get(reverse("turf:paper", args=[turf.pk])).status_code == 404
+
+
+def test_back_and_save_again_records_the_sheet_once_and_keeps_its_ids(alice, carol):
+    """Back draws the sheet afresh and the browser fills in what it remembers, maybe not the IDs."""
+    turf, homes = make_sheet(alice)
+    client = make_client(carol)
+    url = reverse("turf:paper", args=[turf.pk])
+    typed = {"row-0-result": "talked", code_field(homes, 0, "Pat"): "2", "row-1-result": "not_home",
+             code_field(homes, 2, "Sam"): "D"}  # fmt: skip
+    assert client.post(url, drawn(client, turf) | typed).status_code == 302
+    assert client.post(url, drawn(client, turf) | typed).status_code == 302  # Back, Save
+    without_ids = {name: value for name, value in typed.items() if "-code-" not in name or value == "D"}
+    response = client.post(url, drawn(client, turf) | without_ids, follow=True)  # Back lost the IDs
+    assert "Saved 0 results from the sheet; 3 were saved before." in response.text
+    attempts = ContactAttempt.objects.order_by("household__house_number")
+    assert [(a.household, a.result) for a in attempts] == [
+        (homes[0], "talked"), (homes[1], "not_home"), (homes[2], "deceased"),
+    ]  # fmt: skip
+    assert list(PartyID.objects.values_list("attempt", "value")) == [(attempts[0].pk, 2)]
+
+
+def test_a_sheet_of_another_day_for_the_same_doors_is_recorded(alice, carol):
+    turf, homes = make_sheet(alice)
+    client = make_client(carol)
+    url = reverse("turf:paper", args=[turf.pk])
+    client.post(url, drawn(client, turf) | {"row-1-result": "not_home"})
+    later = {"sheet_date": timezone.localdate().isoformat(), "row-1-result": "not_home"}
+    client.post(url, drawn(client, turf) | later)
+    assert ContactAttempt.objects.filter(household=homes[1], result="not_home").count() == 2

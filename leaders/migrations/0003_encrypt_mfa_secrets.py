@@ -28,7 +28,7 @@ def encrypt_clear_secrets(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("leaders", "0001_initial"),
+        ("leaders", "0002_invitations_and_verified_homes"),
         ("mfa", "0003_authenticator_type_uniq"),
     ]
 
