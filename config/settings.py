@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "turf",
     "events",
     "candidates",
+    "config",  # its system checks (config/checks.py)
 ]
 
 MIDDLEWARE = [
