@@ -1,5 +1,6 @@
 """Production mode without Docker: collectstatic, gunicorn with DEBUG off, real PostgreSQL, HTTP."""
 
+import contextlib
 import os
 import re
 import signal
@@ -11,7 +12,7 @@ from collections import deque
 from http.client import HTTPConnection, HTTPResponse
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import pytest
 from django.conf import global_settings
@@ -107,14 +108,16 @@ class Gunicorn:
             time.sleep(0.2)
 
     def __exit__(self, *exc_info) -> None:
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
+        # The whole group: a worker must not outlive an arbiter that died on its own.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(15)
-        except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(5)
+        self.process.wait(5)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -144,8 +147,6 @@ class Browser:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
         if form is not None:
-            from urllib.parse import urlencode
-
             body = urlencode(form)
             headers |= {"Content-Type": "application/x-www-form-urlencoded", "Origin": self.origin}
         response = self.server.request(method, path, headers=headers, body=body)
