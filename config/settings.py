@@ -17,8 +17,27 @@ VAR_DIR = Path(env_str("NL_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-dev-key-set-DJANGO_SECRET_KEY" if DEBUG else None)
-if not DEBUG and len(SECRET_KEY) < 40:
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 40 characters in production.")
+# A key copied from .env.example, Django's development keys or a string typed by hand lets anyone
+# forge sessions and password-reset links; Django's own deploy check lets most of them through.
+_PLACEHOLDER_KEYS = {"change-me-to-a-random-string-of-at-least-50-characters-0000"}
+if not DEBUG:
+    if len(SECRET_KEY) < 40:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 40 characters in production.")
+    _lowered = SECRET_KEY.lower()
+    if (
+        SECRET_KEY in _PLACEHOLDER_KEYS
+        or _lowered.startswith("django-insecure-")
+        or "change-me" in _lowered
+        or "changeme" in _lowered
+    ):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is a placeholder: set it to a random value, for example the output of "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )
+    if len(set(SECRET_KEY)) < 10:
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY has too few distinct characters ({len(set(SECRET_KEY))}) to be random."
+        )
 # The container health check and `make run` reach the app as localhost.
 ALLOWED_HOSTS = [*env_list("DJANGO_ALLOWED_HOSTS", []), "127.0.0.1", "localhost"]
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -44,6 +63,7 @@ INSTALLED_APPS = [
     "turf",
     "events",
     "candidates",
+    "config",  # its system checks (config/checks.py)
 ]
 
 MIDDLEWARE = [

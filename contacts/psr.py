@@ -1041,12 +1041,14 @@ class VoterFileLoader:
                 ON CONFLICT (id) DO UPDATE SET {", ".join(f"{name} = EXCLUDED.{name}" for name in names[1:])}
                 WHERE ({", ".join(f"v.{name}" for name in compared)})
                       IS DISTINCT FROM ({", ".join(f"EXCLUDED.{name}" for name in compared)})
-                RETURNING old.id IS NULL AS inserted,
-                          old.id IS NOT NULL AND old.household_id IS DISTINCT FROM new.household_id AS moved
+                RETURNING v.id, v.household_id, v.xmax = 0 AS inserted
             )
-            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
-                   count(*) FILTER (WHERE moved)
-            FROM written
+            -- xmax is 0 on a row this statement inserted, not on one it updated; RETURNING old.*
+            -- would need PostgreSQL 18. Every part of one statement reads the same snapshot, so
+            -- the join below sees each updated voter as it was before the update.
+            SELECT count(*) FILTER (WHERE w.inserted), count(*) FILTER (WHERE NOT w.inserted),
+                   count(*) FILTER (WHERE NOT w.inserted AND was.household_id IS DISTINCT FROM w.household_id)
+            FROM written w LEFT JOIN contacts_voter was ON was.id = w.id AND NOT w.inserted
             """  # noqa: S608 (built from constants and the header's known column names)
         )
         return cursor.fetchone()

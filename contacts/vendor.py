@@ -226,7 +226,7 @@ class PhoneImport(VendorImport):
                 ORDER BY s.voter_id, s.number, s.line_no
                 ON CONFLICT (voter_id, number) DO UPDATE SET kind = EXCLUDED.kind, source = EXCLUDED.source
                 WHERE (p.kind, p.source) IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.source)
-                RETURNING old.id IS NULL AS inserted
+                RETURNING p.xmax = 0 AS inserted
             )
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
         """  # noqa: S608 (table names are constants)
@@ -263,7 +263,7 @@ class ScoreImport(VendorImport):
                 ON CONFLICT (voter_id) DO UPDATE SET value = EXCLUDED.value, source = EXCLUDED.source,
                     updated_at = EXCLUDED.updated_at
                 WHERE (sc.value, sc.source) IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.source)
-                RETURNING old.id IS NULL AS inserted
+                RETURNING sc.xmax = 0 AS inserted
             )
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
         """  # noqa: S608 (table names are constants)

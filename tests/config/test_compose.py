@@ -4,7 +4,8 @@ from pathlib import Path
 
 import yaml
 
-COMPOSE = yaml.safe_load((Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text())
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
 def test_it_runs_postgres_redis_web_worker_and_beat_each_with_a_healthcheck():
@@ -38,3 +39,24 @@ def test_it_points_the_app_at_the_compose_database_and_broker():
 def test_it_serves_the_web_app_with_gunicorn_after_migrating():
     command = COMPOSE["services"]["web"]["command"]
     assert "migrate" in command and "gunicorn config.wsgi" in command
+
+
+def test_it_stops_gunicorn_cleanly_when_the_container_stops():
+    # Without exec, sh stays PID 1, drops the SIGTERM of `docker compose stop`, and requests in
+    # flight are killed ten seconds later instead of finishing.
+    assert "exec gunicorn config.wsgi" in COMPOSE["services"]["web"]["command"]
+
+
+def test_it_starts_the_worker_and_beat_once_the_web_service_has_migrated():
+    for name in ("worker", "beat"):
+        depends_on = COMPOSE["services"][name]["depends_on"]
+        assert depends_on["web"]["condition"] == "service_healthy", name
+        assert depends_on["redis"]["condition"] == "service_healthy", name
+
+
+def test_it_builds_static_files_into_the_image_and_keeps_secrets_and_local_data_out():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "manage.py collectstatic --noinput" in dockerfile
+    ignored = {line.strip().strip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()}
+    # .env holds the production secrets; var/ a developer's embedded database, voter files included.
+    assert {".env", "var", ".venv", ".git"} <= ignored

@@ -1,6 +1,7 @@
 """Settings come from the environment; bad values stop the app from starting."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,42 @@ def test_it_refuses_to_start_with_a_bad_value(variable, value, message):
     assert message in result.stderr
 
 
+def test_it_refuses_the_placeholder_secret_key_of_env_example_even_in_the_deploy_check():
+    placeholder = re.search(r"^DJANGO_SECRET_KEY=(\S+)", (ROOT / ".env.example").read_text(), re.M).group(1)
+    for command in (["check"], ["check", "--deploy"]):
+        result = run_manage(*command, env={**PRODUCTION_ENV, "DJANGO_SECRET_KEY": placeholder})
+        assert result.returncode != 0
+        assert "DJANGO_SECRET_KEY is a placeholder" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "key, message",
+    [
+        ("django-insecure-k3v9x2m7q5w8e1r4t6y0u2i4o6p8a1s3d5f7g9h", "is a placeholder"),
+        ("our-party-key-CHANGE-ME-before-going-live-4f9a8b7c6d5e", "is a placeholder"),
+        ("changeme-" + "7Hq2Lx9Vw4Kp1Zr8Nc5Bt3Md6Fy0GsWe4Rt", "is a placeholder"),
+        ("ab-" * 20, "has too few distinct characters"),
+        ("0" * 64, "has too few distinct characters"),
+    ],
+)
+def test_it_refuses_a_secret_key_anyone_could_guess(key, message):
+    result = run_manage("check", env={**PRODUCTION_ENV, "DJANGO_SECRET_KEY": key})
+    assert result.returncode != 0
+    assert f"DJANGO_SECRET_KEY {message}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",  # openssl rand -hex 20
+        "p8Kx-3vQzL0_mW7rT2bN9cY4hJ6fD1sG5aE8uI0oR3kV7",  # secrets.token_urlsafe
+    ],
+)
+def test_it_accepts_a_random_secret_key(key):
+    result = run_manage("check", env={**PRODUCTION_ENV, "DJANGO_SECRET_KEY": key})
+    assert result.returncode == 0, result.stderr
+
+
 def test_it_treats_an_empty_assignment_as_unset():
     result = run_manage("check", env={**PRODUCTION_ENV, "DJANGO_SECRET_KEY": ""})
     assert result.returncode != 0
@@ -89,8 +126,6 @@ def test_it_derives_a_development_mfa_key_from_the_secret_key():
 def test_every_variable_the_settings_read_is_in_env_example():
     settings_text = (ROOT / "config" / "settings.py").read_text()
     example = (ROOT / ".env.example").read_text()
-    import re
-
     names = set(re.findall(r'env_(?:str|bool|int|list|float)\(\s*"([A-Z_]+)"', settings_text))
     missing = sorted(name for name in names if f"{name}=" not in example)
     assert names and not missing, f"Add these to .env.example: {missing}"
