@@ -28,7 +28,7 @@ from events.models import ApiToken, Gathering, Invitation, get_gathering_for
 from events.services import field_record
 from leaders import views as leader_views
 from turf.forms import ID_CHOICES
-from turf.models import Entry, Turf
+from turf.models import Entry, Turf, households_visible_to, voters_visible_to
 from turf.services import callable_phones
 from turf.walking import next_door
 
@@ -151,6 +151,9 @@ def _call_entry_for(user, voter_id) -> Entry:
         .first()
     )
     if entry is None:
+        # A voter the user sees but nobody they look after calls: visible, not theirs to call.
+        if voters_visible_to(user).filter(pk=voter_id).exists():
+            raise PermissionDenied
         raise Http404
     if entry.turf.leader_id != user.pk:
         raise PermissionDenied
@@ -201,6 +204,15 @@ def call(request, voter_id):
 # --- recording ------------------------------------------------------------------------------------
 
 
+def _sees_all_of(user, item) -> bool:
+    """Whether the user sees every voter and household an attempt names (though not on their lists)."""
+    attempt = item.attempt
+    voters = {person.voter_id for person in attempt.people} | ({attempt.voter_id} - {None})
+    if voters and voters_visible_to(user).filter(pk__in=voters).count() != len(voters):
+        return False
+    return not attempt.household_id or households_visible_to(user).filter(pk=attempt.household_id).exists()
+
+
 @login_required
 @require_POST
 def record(request):
@@ -214,7 +226,7 @@ def record(request):
         messages.error(request, f"Not saved: {error}")
         return redirect(request.META.get("HTTP_REFERER") or next_url)
     if scope_errors(request.user, [item]):
-        raise Http404
+        raise PermissionDenied if _sees_all_of(request.user, item) else Http404
     (outcome,) = field_record(user=request.user, items=[item])
     if outcome.status == Recorded.REJECTED:
         messages.error(request, f"Not saved: {outcome.error}")
