@@ -266,9 +266,9 @@ def _bad_batch(message: str) -> JsonResponse:
 def sync(request):
     """Record a batch of attempts from the field app's outbox; answer per item, after commit.
 
-    Body: {"attempts": [{"uuid", "channel", "result", "device_time", "voter"?, "household"?,
-    "phone"?, "note"?, "latitude"?, "longitude"?, "invite"?: {"gathering", "rsvp"},
-    "people"?: [{"voter", "party_id"?, "know_them"?, "do_not_contact"?, "phone"?, "email"?}]}].
+    Body: {"user"?: the id of the account that entered them (else 409), "attempts": [{"uuid",
+    "channel", "result", "device_time", "voter"?, "household"?, "phone"?, "note"?, "latitude"?,
+    "longitude"?, "invite"?: {"gathering", "rsvp"}, "people"?: [{"voter", "party_id"?, "know_them"?, "do_not_contact"?, "phone"?, "email"?}]}].
     Reply: {"results": [{"uuid", "status": "created" | "duplicate" | "rejected", "error"}]}, in order.
     """
     user, denied = _api_user(request)
@@ -283,6 +283,13 @@ def sync(request):
     items = payload.get("attempts") if isinstance(payload, dict) else None
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
         return _bad_batch(f'Send {{"attempts": [...]}} with 1 to {MAX_BATCH} attempts.')
+    # On a shared phone one account's outbox must never be recorded as another's: the field app
+    # names whose outbox it sends, and a batch entered by someone else is refused whole.
+    owner = payload.get("user")
+    if owner is not None and (type(owner) is not int or owner != user.pk):
+        return JsonResponse(
+            {"error": "These were entered by another account: sign in as them to send them."}, status=409
+        )
     results: list[dict | None] = [None] * len(items)
     valid, read = [], []
     for index, raw in enumerate(items):

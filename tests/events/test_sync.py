@@ -205,3 +205,18 @@ def test_one_malformed_item_is_rejected_alone_and_the_rest_of_the_batch_lands(al
     assert response.status_code == 200
     assert [status for status, _ in statuses(response)] == ["created", "rejected"]
     assert ContactAttempt.objects.get().client_uuid.hex == good["uuid"].replace("-", "")
+
+
+def test_a_batch_from_another_accounts_outbox_is_refused_whole(alice, bob, lists):
+    """A shared phone: bob's session must never send alice's notes, even ones he could record."""
+    mine = [a_call(lists.bobs_voter)]
+    body = json.dumps({"user": alice.pk, "attempts": mine})
+    response = make_client(bob).post(URL, body, content_type="application/json")
+    assert response.status_code == 409
+    assert not ContactAttempt.objects.exists()
+    for owner in ("x", True, None):
+        body = json.dumps({"user": owner, "attempts": [a_call(lists.bobs_voter)]})
+        status = make_client(bob).post(URL, body, content_type="application/json").status_code
+        assert status == (200 if owner is None else 409)
+    body = json.dumps({"user": bob.pk, "attempts": mine})
+    assert statuses(make_client(bob).post(URL, body, content_type="application/json")) == [("created", "")]
