@@ -35,8 +35,8 @@ from turf.walking import next_door
 MAX_BATCH = 100
 # The app shell the service worker keeps: every asset a field page loads.
 FIELD_STATIC = [
-    "css/app.css", "css/turf.css", "css/field.css", "js/htmx-2.0.11.min.js", "js/outbox-1.js", "js/field-1.js",
-    "img/icon.svg",
+    "css/app.css", "css/turf.css", "css/field.css", "js/htmx-2.0.11.min.js", "js/outbox-1.js",
+    "js/session-1.js", "js/field-1.js", "img/icon.svg",
 ]  # fmt: skip
 
 
@@ -268,7 +268,8 @@ def sync(request):
 
     Body: {"user"?: the id of the account that entered them (else 409), "attempts": [{"uuid",
     "channel", "result", "device_time", "voter"?, "household"?, "phone"?, "note"?, "latitude"?,
-    "longitude"?, "invite"?: {"gathering", "rsvp"}, "people"?: [{"voter", "party_id"?, "know_them"?, "do_not_contact"?, "phone"?, "email"?}]}].
+    "longitude"?, "invite"?: {"gathering", "rsvp"}, "people"?: [{"voter", "party_id"?,
+    "know_them"?, "do_not_contact"?, "phone"?, "email"?}]}].
     Reply: {"results": [{"uuid", "status": "created" | "duplicate" | "rejected", "error"}]}, in order.
     """
     user, denied = _api_user(request)

@@ -205,5 +205,6 @@
   }
 
   refresh().then(sync);
-  keepPages();
+  // After session-1.js has forgotten another account's kept pages, never before.
+  (window.NLSession ? NLSession.ready : Promise.resolve()).then(keepPages);
 })();
