@@ -5,11 +5,13 @@ history stays joinable to a voter whatever the next file says.
 """
 
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -530,17 +532,31 @@ class LeaderMark(models.Model):
         return "Known Democrat (leader's mark)"
 
 
+# Which voters a user sees depends on leaders' lists, which turf owns and contacts may not import
+# (DESIGN.md section 3): turf registers its rule here when it is ready (turf/apps.py).
+_voter_scope: Callable[[Any, str], Q] | None = None
+
+
+def register_voter_scope(rule: Callable[[Any, str], Q]) -> None:
+    """Set the rule (user, path to a voter) -> condition that says which voters a user sees."""
+    global _voter_scope
+    _voter_scope = rule
+
+
+def voter_scope(user, to_voter: str = "") -> Q:
+    """The voters the user sees, as a condition on the path to a voter: turf's rule."""
+    if _voter_scope is None:
+        raise ImproperlyConfigured("No voter scope registered: is the turf app installed?")
+    return _voter_scope(user, to_voter)
+
+
 class SuppressionQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Staff see every suppression; coordinators those of voters in their counties; others none."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_state_staff:
-            return self
-        if user.is_coordinator:
-            return self.filter(voter__county__in=user.counties)
+        """Staff see every suppression; coordinators those of the voters they see; others none."""
         # Leaders meet suppressions only through their lists, which turf filters.
-        return self.none()
+        if not (user.is_authenticated and (user.is_state_staff or user.is_coordinator)):
+            return self.none()
+        return self.filter(voter_scope(user, "voter__"))
 
     def in_force(self):
         """Return suppressions that hide a voter: confirmed, or not needing confirmation, and not dismissed."""

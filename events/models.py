@@ -17,21 +17,13 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from contacts.models import ContactAttempt, Voter
-from turf.models import leaders_visible_to
+from turf.models import leader_scope, leaders_visible_to
 
 
 class GatheringQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Staff see every gathering; coordinators those of leaders in their counties; leaders their own."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_state_staff:
-            return self
-        if user.is_coordinator:
-            return self.filter(host__in=leaders_visible_to(user))
-        if user.is_leader:
-            return self.filter(host=user)
-        return self.none()
+        """Staff see every gathering; coordinators those of leaders whose home is in their counties; leaders their own."""
+        return self.filter(leader_scope(user, "host__"))
 
     def upcoming(self):
         return self.filter(starts_at__gte=timezone.now()).order_by("starts_at")

@@ -38,15 +38,15 @@ from events.models import (
 from events.services import field_record
 from leaders import views as leader_views
 from turf.forms import ID_CHOICES
-from turf.models import Entry, Turf
+from turf.models import Entry, Turf, households_visible_to, voters_visible_to
 from turf.services import callable_phones
 from turf.walking import next_door
 
 MAX_BATCH = 100
 # The app shell the service worker keeps: every asset a field page loads.
 FIELD_STATIC = [
-    "css/app.css", "css/turf.css", "css/field.css", "js/htmx-2.0.11.min.js", "js/outbox-1.js", "js/field-1.js",
-    "img/icon.svg",
+    "css/app.css", "css/turf.css", "css/field.css", "js/htmx-2.0.11.min.js", "js/outbox-1.js",
+    "js/session-1.js", "js/field-1.js", "img/icon.svg",
 ]  # fmt: skip
 
 
@@ -161,6 +161,9 @@ def _call_entry_for(user, voter_id) -> Entry:
         .first()
     )
     if entry is None:
+        # A voter the user sees but nobody they look after calls: visible, not theirs to call.
+        if voters_visible_to(user).filter(pk=voter_id).exists():
+            raise PermissionDenied
         raise Http404
     if entry.turf.leader_id != user.pk:
         raise PermissionDenied
@@ -211,6 +214,15 @@ def call(request, voter_id):
 # --- recording ------------------------------------------------------------------------------------
 
 
+def _sees_all_of(user, item) -> bool:
+    """Whether the user sees every voter and household an attempt names (though not on their lists)."""
+    attempt = item.attempt
+    voters = {person.voter_id for person in attempt.people} | ({attempt.voter_id} - {None})
+    if voters and voters_visible_to(user).filter(pk__in=voters).count() != len(voters):
+        return False
+    return not attempt.household_id or households_visible_to(user).filter(pk=attempt.household_id).exists()
+
+
 @login_required
 @require_POST
 def record(request):
@@ -224,7 +236,7 @@ def record(request):
         messages.error(request, f"Not saved: {error}")
         return redirect(request.META.get("HTTP_REFERER") or next_url)
     if scope_errors(request.user, [item]):
-        raise Http404
+        raise PermissionDenied if _sees_all_of(request.user, item) else Http404
     (outcome,) = field_record(user=request.user, items=[item])
     if outcome.status == Recorded.REJECTED:
         messages.error(request, f"Not saved: {outcome.error}")
@@ -279,9 +291,10 @@ def _rate_limited(request, user) -> JsonResponse | None:
 def sync(request):
     """Record a batch of attempts from the field app's outbox; answer per item, after commit.
 
-    Body: {"attempts": [{"uuid", "channel", "result", "device_time", "voter"?, "household"?,
-    "phone"?, "note"?, "latitude"?, "longitude"?, "invite"?: {"gathering", "rsvp"},
-    "people"?: [{"voter", "party_id"?, "know_them"?, "do_not_contact"?, "phone"?, "email"?}]}].
+    Body: {"user"?: the id of the account that entered them (else 409), "attempts": [{"uuid",
+    "channel", "result", "device_time", "voter"?, "household"?, "phone"?, "note"?, "latitude"?,
+    "longitude"?, "invite"?: {"gathering", "rsvp"}, "people"?: [{"voter", "party_id"?,
+    "know_them"?, "do_not_contact"?, "phone"?, "email"?}]}].
     Reply: {"results": [{"uuid", "status": "created" | "duplicate" | "rejected", "error"}]}, in order.
     """
     user, denied = _api_user(request)
@@ -299,6 +312,13 @@ def sync(request):
     items = payload.get("attempts") if isinstance(payload, dict) else None
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
         return _bad_batch(f'Send {{"attempts": [...]}} with 1 to {MAX_BATCH} attempts.')
+    # On a shared phone one account's outbox must never be recorded as another's: the field app
+    # names whose outbox it sends, and a batch entered by someone else is refused whole.
+    owner = payload.get("user")
+    if owner is not None and (type(owner) is not int or owner != user.pk):
+        return JsonResponse(
+            {"error": "These were entered by another account: sign in as them to send them."}, status=409
+        )
     results: list[dict | None] = [None] * len(items)
     valid, read = [], []
     for index, raw in enumerate(items):

@@ -196,9 +196,17 @@ def wait_for_the_server_to_finish_its_requests(timeout: float = 10.0) -> None:
 
 def make_turf(leader: User, *, cycle, calls=(), doors=()):
     """Give a leader turf in a cycle with these voters on their call list and door list."""
+    from tests.turf.conftest import make_household, make_voter
     from turf.models import Entry, Turf
 
-    turf, _ = Turf.objects.get_or_create(cycle=cycle, leader=leader, defaults={"county": "Nodaway"})
+    if leader.voter_id is None:
+        # Turf is cut from a leader's home, and the coordinator of that home's county looks after it.
+        leader.voter = make_voter(
+            make_household(None), first=leader.first_name, last="Leader", declared="Democratic"
+        )
+        leader.save(update_fields=["voter"])
+    county = leader.voter.county
+    turf, _ = Turf.objects.get_or_create(cycle=cycle, leader=leader, defaults={"county": county})
     for list_name, voters in ((Entry.List.CALL, calls), (Entry.List.DOOR, doors)):
         for distance, voter in enumerate(voters):
             Entry.objects.create(

@@ -57,16 +57,8 @@ FAIRNESS_RADIUS_M = 400
 
 class TurfQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Staff see all turf; coordinators turf of leaders living in their counties; leaders their own."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_state_staff:
-            return self
-        if user.is_coordinator:
-            return self.filter(county__in=user.counties)
-        if user.is_leader:
-            return self.filter(leader=user)
-        return self.none()
+        """Staff see all turf; coordinators turf of leaders whose home is in their counties; leaders their own."""
+        return self.filter(leader_scope(user, "leader__"))
 
     def active(self):
         return self.filter(status=Turf.Status.ACTIVE)
@@ -118,7 +110,10 @@ class Turf(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     locked = models.BooleanField(default=False, help_text="A locked list changes only when unlocked.")
     # Where the lists were measured from, as of the last cut: the leader's home may move later.
-    county = models.CharField(max_length=40, db_index=True, help_text="The leader's home county.")
+    # Not who looks after the turf: that follows the leader's home as it is now (leader_scope).
+    county = models.CharField(
+        max_length=40, db_index=True, help_text="The leader's home county at the last cut."
+    )
     precinct = models.CharField(max_length=40, blank=True)
     anchor = models.CharField(max_length=10, choices=Anchor.choices, default=Anchor.NONE)
     latitude = models.FloatField(null=True, blank=True)
@@ -154,7 +149,9 @@ class Turf(models.Model):
 
     def can_edit(self, user) -> bool:
         """Return whether the user may change these lists (leaders only read their own)."""
-        return user.is_state_staff or (user.is_coordinator and self.county in user.counties)
+        if user.is_state_staff:
+            return True
+        return user.is_coordinator and Turf.objects.visible_to(user).filter(pk=self.pk).exists()
 
 
 def get_turf_for(user, pk) -> Turf:
@@ -341,47 +338,94 @@ class Change(models.Model):
         return f"{self.get_action_display()} · {self.leader} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
+# --- Who sees what (DESIGN.md section 8): the one rule every page, API, count and check derives from.
+#
+# State staff see everything. A leader sees their own turf and gatherings, and the voters and doors
+# on their own active lists this cycle. A coordinator sees
+#   - the leaders whose home (their own voter record, as the voter file has it now) is in their
+#     counties, those leaders' turf in every cycle with every entry on it, and their gatherings;
+#   - the voters and households of their counties, and every voter and household on those leaders'
+#     lists, wherever they live (a list may cross a county line);
+#   - the suppressions of the voters they see (contacts asks voter_scope, registered in turf/apps.py).
+# Anyone else sees none of it. Turf's own `county` is where it was cut from, never who looks after it.
+# The rules are conditions on a path to a leader or voter, so other models (and other apps: contacts
+# and events) filter through them instead of restating them.
+
+
+def _nothing(path: str) -> Q:
+    return Q(**{f"{path}pk__in": []})
+
+
+def leader_scope(user, to_leader: str = "") -> Q:
+    """The leaders whose rows the user sees, as a condition on the path to a leader ("host__", "leader__")."""
+    if not user.is_authenticated:
+        return _nothing(to_leader)
+    if user.is_state_staff:
+        return Q()
+    if user.is_coordinator:
+        return Q(**{f"{to_leader}voter__county__in": list(user.counties)})
+    if user.is_leader:
+        return Q(**{f"{to_leader}pk": user.pk})
+    return _nothing(to_leader)
+
+
+def _on_coordinated_lists(user, field: str, outer: str) -> Exists:
+    """Whether the row at `outer` is the `field` of an entry on a list of a leader the coordinator sees."""
+    entries = Entry.objects.filter(leader_scope(user, "turf__leader__"))
+    return Exists(entries.filter(**{field: OuterRef(outer)}))
+
+
+def _on_own_lists(user, field: str) -> models.QuerySet:
+    mine = Entry.objects.filter(turf__leader=user, turf__status=Turf.Status.ACTIVE, cycle__is_active=True)
+    return mine.values(field)
+
+
+def voter_scope(user, to_voter: str = "") -> Q:
+    """The voters the user sees, as a condition on the path to a voter ("" on Voter, "voter__" on a suppression)."""
+    if not user.is_authenticated:
+        return _nothing(to_voter)
+    if user.is_state_staff:
+        return Q()
+    if user.is_coordinator:
+        in_counties = Q(**{f"{to_voter}county__in": list(user.counties)})
+        return in_counties | Q(_on_coordinated_lists(user, "voter", f"{to_voter}pk"))
+    if user.is_leader:
+        return Q(**{f"{to_voter}pk__in": _on_own_lists(user, "voter_id")})
+    return _nothing(to_voter)
+
+
+def household_scope(user) -> Q:
+    """The households the user sees (doors of the voters above), as a condition on Household."""
+    if not user.is_authenticated:
+        return _nothing("")
+    if user.is_state_staff:
+        return Q()
+    if user.is_coordinator:
+        return Q(county__in=list(user.counties)) | Q(_on_coordinated_lists(user, "household", "pk"))
+    if user.is_leader:
+        return Q(pk__in=_on_own_lists(user, "household_id"))
+    return _nothing("")
+
+
 # Scoping for rows other apps own but whose visibility depends on turf (contacts and leaders cannot
-# import turf). Every turf view reads voters, households and leaders through these three.
+# import turf). Every view reads voters, households and leaders through these three.
 
 
 def voters_visible_to(user) -> models.QuerySet:
-    """Staff see every voter; coordinators their counties'; leaders the voters on their own lists."""
-    if not user.is_authenticated:
-        return Voter.objects.none()
-    if user.is_state_staff:
-        return Voter.objects.all()
-    if user.is_coordinator:
-        return Voter.objects.filter(county__in=user.counties)
-    if user.is_leader:
-        mine = Entry.objects.filter(turf__leader=user, turf__status=Turf.Status.ACTIVE, cycle__is_active=True)
-        return Voter.objects.filter(pk__in=mine.values("voter_id"))
-    return Voter.objects.none()
+    """Return the voters the user may see (see voter_scope)."""
+    return Voter.objects.filter(voter_scope(user))
 
 
 def households_visible_to(user) -> models.QuerySet:
-    """Staff see every household; coordinators their counties'; leaders the doors on their lists."""
-    if not user.is_authenticated:
-        return Household.objects.none()
-    if user.is_state_staff:
-        return Household.objects.all()
-    if user.is_coordinator:
-        return Household.objects.filter(county__in=user.counties)
-    if user.is_leader:
-        mine = Entry.objects.filter(turf__leader=user, turf__status=Turf.Status.ACTIVE, cycle__is_active=True)
-        return Household.objects.filter(pk__in=mine.values("household_id"))
-    return Household.objects.none()
+    """Return the households the user may see (see household_scope)."""
+    return Household.objects.filter(household_scope(user))
 
 
 def leaders_visible_to(user) -> models.QuerySet:
-    """Staff see every leader; coordinators the leaders who live in their counties; others none."""
+    """Return the active leaders staff or a coordinator look after (see leader_scope); others none."""
     leaders = User.objects.filter(role=User.Role.LEADER, is_active=True)
-    if user.is_authenticated and user.is_state_staff:
-        return leaders
-    if user.is_authenticated and user.is_coordinator:
-        return leaders.filter(
-            Q(voter__county__in=user.counties) | Q(turfs__county__in=user.counties)
-        ).distinct()
+    if user.is_authenticated and (user.is_state_staff or user.is_coordinator):
+        return leaders.filter(leader_scope(user))
     return leaders.none()
 
 

@@ -2,7 +2,6 @@
    there is a connection, keep the leader's pages on the phone for when there is none. */
 (function () {
   "use strict";
-  var BATCH = 20;
   var bar = document.querySelector("[data-outbox]");
   if (!bar || !window.NLOutbox) return;
   var user = bar.dataset.user;
@@ -23,14 +22,6 @@
     b[8] = (b[8] & 0x3f) | 0x80;
     var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
-
-  function csrfToken() {
-    // The cookie is always current; a page kept offline may carry a token from before a sign-in.
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (match) return decodeURIComponent(match[1]);
-    var field = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return field ? field.value : "";
   }
 
   // --- building an attempt from a page form ------------------------------------------------------
@@ -153,45 +144,18 @@
     retryDelay = Math.min(retryDelay * 2, 60000);
   }
 
-  function sendBatch(records) {
-    return fetch(syncUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify({ attempts: records.map(function (r) { return r.item; }) }),
-    }).then(function (response) {
-      if (response.status === 401 || response.status === 403) {
-        problem = "Sign in again to send them.";
-        throw new Error("auth");
-      }
-      if (!response.ok) {
-        problem = "The server could not take them yet; trying again soon.";
-        throw new Error("status " + response.status);
-      }
-      return response.json();
-    }).then(function (body) {
-      var done = [];
-      var rejections = [];
-      body.results.forEach(function (result) {
-        if (result.status === "created" || result.status === "duplicate") done.push(result.uuid);
-        else if (result.status === "rejected") rejections.push(NLOutbox.reject(result.uuid, result.error));
-      });
-      if (done.length + rejections.length === 0) throw new Error("nothing answered");
-      return Promise.all(rejections).then(function () { return NLOutbox.remove(done); });
-    });
-  }
-
   function sync() {
     if (syncing) return Promise.resolve();
     syncing = true;
     clearTimeout(retryTimer);
-    function next() {
-      return NLOutbox.pending(user).then(function (pending) {
-        if (!pending.length) { retryDelay = 5000; problem = ""; return; }
-        return sendBatch(pending.slice(0, BATCH)).then(function () { problem = ""; return refresh().then(next); });
-      });
-    }
-    return next().catch(function () { later(); }).then(function () {
+    return NLOutbox.send(user, syncUrl, refresh).then(function () {
+      retryDelay = 5000;
+      problem = "";
+    }, function (error) {
+      // Without a connection the line says so itself; any other problem is spelled out.
+      problem = error.offline ? "" : error.message;
+      later();
+    }).then(function () {
       syncing = false;
       return refresh();
     });
@@ -241,5 +205,6 @@
   }
 
   refresh().then(sync);
-  keepPages();
+  // After session-1.js has forgotten another account's kept pages, never before.
+  (window.NLSession ? NLSession.ready : Promise.resolve()).then(keepPages);
 })();

@@ -1,5 +1,7 @@
 /* The field app's outbox: every call and knock is kept in IndexedDB, on the phone, until the
-   server has echoed its UUID. Nothing here talks to the network; field-1.js does the sending. */
+   server has echoed its UUID. Every record belongs to the account that entered it: a phone is
+   often shared, so another account never reads, shows or sends it (the server refuses a batch
+   sent for someone else, too). field-1.js records and shows; send() is shared with sign-out. */
 (function () {
   "use strict";
   var DB_NAME = "nl-field";
@@ -44,6 +46,44 @@
     });
   }
 
+  var BATCH = 20;
+
+  function csrfToken() {
+    // The cookie is always current; a page kept offline may carry a token from before a sign-in.
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) return decodeURIComponent(match[1]);
+    var field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
+  // Send one batch; resolve once what the server kept is dropped and what it refused is marked.
+  function sendBatch(user, url, records) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ user: Number(user), attempts: records.map(function (r) { return r.item; }) }),
+    }).then(function (response) {
+      if (response.status === 409) throw new Error("Someone else is signed in on this phone: sign in as yourself to send them.");
+      if (response.status === 401 || response.status === 403) throw new Error("Sign in again to send them.");
+      if (!response.ok) throw new Error("The server could not take them yet; trying again soon.");
+      return response.json();
+    }, function () {
+      var offline = new Error("No connection: they are safe on this phone.");
+      offline.offline = true;
+      throw offline;
+    }).then(function (body) {
+      var done = [];
+      var rejections = [];
+      body.results.forEach(function (result) {
+        if (result.status === "created" || result.status === "duplicate") done.push(result.uuid);
+        else if (result.status === "rejected") rejections.push(NLOutbox.reject(result.uuid, result.error));
+      });
+      if (done.length + rejections.length === 0) throw new Error("The server did not answer for them; trying again soon.");
+      return Promise.all(rejections).then(function () { return NLOutbox.remove(done); });
+    });
+  }
+
   window.NLOutbox = {
     add: function (user, item) {
       var record = { uuid: item.uuid, user: String(user), item: item, state: "pending", error: "", created: Date.now() };
@@ -63,6 +103,25 @@
     remove: function (uuids) {
       return inStore("readwrite", function (store) {
         uuids.forEach(function (uuid) { store.delete(uuid); });
+      });
+    },
+    // Send everything the user has waiting, a batch at a time; resolve once none waits, or fail
+    // with a sentence for the leader. afterBatch (optional) runs after each batch is settled.
+    send: function (user, url, afterBatch) {
+      function next() {
+        return NLOutbox.pending(user).then(function (pending) {
+          if (!pending.length) return;
+          return sendBatch(user, url, pending.slice(0, BATCH))
+            .then(function () { return afterBatch && afterBatch(); })
+            .then(next);
+        });
+      }
+      return next();
+    },
+    // Delete everything one user has on this phone, sent or not: only after they said so.
+    discard: function (user) {
+      return allOf(user).then(function (records) {
+        return NLOutbox.remove(records.map(function (r) { return r.uuid; }));
       });
     },
     // Keep what the server refused, with its reason, for the leader to read: never lose it silently.

@@ -255,3 +255,18 @@ def test_too_many_requests_from_one_token_get_429_with_retry_after(alice, bob, l
         assert post(session, [a_call(lists.calls[1], result="no_answer")]).status_code == 200
     assert post(session, [a_call(lists.calls[1], result="no_answer")]).status_code == 429
     assert post(make_client(bob), [a_call(lists.bobs_voter, result="no_answer")]).status_code == 200
+
+
+def test_a_batch_from_another_accounts_outbox_is_refused_whole(alice, bob, lists):
+    """A shared phone: bob's session must never send alice's notes, even ones he could record."""
+    mine = [a_call(lists.bobs_voter)]
+    body = json.dumps({"user": alice.pk, "attempts": mine})
+    response = make_client(bob).post(URL, body, content_type="application/json")
+    assert response.status_code == 409
+    assert not ContactAttempt.objects.exists()
+    for owner in ("x", True, None):
+        body = json.dumps({"user": owner, "attempts": [a_call(lists.bobs_voter)]})
+        status = make_client(bob).post(URL, body, content_type="application/json").status_code
+        assert status == (200 if owner is None else 409)
+    body = json.dumps({"user": bob.pk, "attempts": mine})
+    assert statuses(make_client(bob).post(URL, body, content_type="application/json")) == [("created", "")]
