@@ -338,6 +338,8 @@ def test_a_one_row_county_upload_unregisters_nobody_and_shows_what_confirming_wo
     from tests.turf.conftest import make_cycle
 
     nodaway, _ = _registered_voters(tmp_path)
+    alice.voter = Voter.objects.get(pk=1000)  # her home is the one row the file keeps
+    alice.save(update_fields=["voter"])
     make_turf(alice, cycle=make_cycle(), calls=Voter.objects.filter(pk__in=[1001, 1002]))
     client = make_client(sam)
 

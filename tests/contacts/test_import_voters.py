@@ -587,6 +587,8 @@ def test_a_voter_who_comes_back_is_registered_again_and_back_on_their_leaders_li
     from turf.models import Entry
 
     nodaway, boone = _nodaway_and_boone(tmp_path)
+    alice.voter = Voter.objects.get(pk=1002)  # her home stays in the new file
+    alice.save(update_fields=["voter"])
     turf = make_turf(alice, cycle=make_cycle(), calls=[Voter.objects.get(pk=1000)],
                      doors=[Voter.objects.get(pk=1001)])  # fmt: skip
 
