@@ -3,7 +3,7 @@ import re
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.core import context
 from django import forms
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.shortcuts import render
 
 from leaders.models import INVITATION_SESSION_KEY, Invitation, User
@@ -88,6 +88,12 @@ class SignupForm(AllauthSignupForm):
             return None, render(
                 request, "leaders/join_refused.html", {"reason": str(error)}, status=error.status
             )
+        except IntegrityError:
+            # A double tap: both sign-ups passed the form's email check before either account existed,
+            # and the first one made it. Say so, rather than answer the second with a server error.
+            request.session.pop(INVITATION_SESSION_KEY, None)
+            reason = "An account with this email address was just created: sign in instead."
+            return None, render(request, "leaders/join_refused.html", {"reason": reason}, status=409)
         if user is not None:
             request.session.pop(INVITATION_SESSION_KEY, None)
         return user, response

@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from contacts.models import Channel, ContactAttempt, PartyID
 from contacts.services import DOOR_RESULTS, Attempt, Person
@@ -108,6 +109,15 @@ PAPER_RESULTS = [
 PAPER_ROWS = uuid.UUID("5d0c8f38-3f0e-4d5e-9a43-2b7f0c1e6a11")
 
 
+def paper_row_uuid(row: str) -> uuid.UUID:
+    """Return the attempt UUID of a paper row: the same on every save, and unguessable without the secret key.
+
+    The sync API takes any UUID a leader sends, and a UUID someone else used first refuses the row:
+    a UUID anyone could work out from the leader, the door and the date could be used up in advance.
+    """
+    return uuid.uuid5(PAPER_ROWS, salted_hmac("turf.paper-row", row, algorithm="sha256").hexdigest())
+
+
 class PaperSheetForm(forms.Form):
     """A walk sheet typed in from paper: a row per door, one code per person.
 
@@ -191,11 +201,11 @@ class PaperSheetForm(forms.Form):
             result = data[f"row-{i}-result"] or (ContactAttempt.Result.TALKED if ids else "")
             base = {"channel": Channel.PAPER, "device_time": noon, "household_id": door.household.pk}
             if result:
-                client_uuid = uuid.uuid5(PAPER_ROWS, f"{row}/{result}")
+                client_uuid = paper_row_uuid(f"{row}/{result}")
                 attempts.append(Attempt(client_uuid=client_uuid, result=result, people=tuple(ids), **base))
             for code, gone in PAPER_GONE.items():
                 people = tuple(Person(pk) for pk, c in codes.items() if c == code)
                 if people:
-                    client_uuid = uuid.uuid5(PAPER_ROWS, f"{row}/{gone}")
+                    client_uuid = paper_row_uuid(f"{row}/{gone}")
                     attempts.append(Attempt(client_uuid=client_uuid, result=gone, people=people, **base))
         return attempts

@@ -3,14 +3,12 @@
 import base64
 import re
 import uuid
-from datetime import timedelta
 
 import qrcode
-from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.core.internal import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
@@ -378,18 +376,18 @@ def _find_me_allowed(request) -> bool:
 
     Return False once any is spent: a second account, or many, from one place stop with the first.
     """
-    day = int(timedelta(days=1).total_seconds())
-    today, hour = timezone.localdate(), timezone.now().strftime("%Y%m%d%H")
-    # allauth's helper honours ALLAUTH_TRUSTED_PROXY_COUNT, so a proxy's address is not everyone's.
-    address = get_account_adapter(request).get_client_ip(request)
+    # allauth's limiter counts under a lock: the database cache's incr is a read then a write, so a
+    # burst of tries all read the same count and all got through. Its address is the client behind
+    # ALLAUTH_TRUSTED_PROXY_COUNT proxies, an IPv6 one cut to its network (every phone holds a /64).
     allowed = True
-    for key, limit, timeout in (
-        (f"turf:find_me:user:{request.user.pk}:{today}", settings.FIND_ME_DAILY_LIMIT, day),
-        (f"turf:find_me:ip:{address}:{today}", settings.FIND_ME_IP_DAILY_LIMIT, day),
-        (f"turf:find_me:all:{hour}", settings.FIND_ME_HOURLY_TOTAL, 3600),
+    for rate in (
+        f"{settings.FIND_ME_DAILY_LIMIT}/1d/user",
+        f"{settings.FIND_ME_IP_DAILY_LIMIT}/1d/ip",
+        f"{settings.FIND_ME_HOURLY_TOTAL}/1h/key",
     ):
-        cache.add(key, 0, timeout=timeout)
-        allowed = cache.incr(key) <= limit and allowed
+        # Each allowance counts the try even when another is spent already.
+        used = ratelimit.consume(request, app="turf", action="find_me", config={"find_me": rate}, key="all")
+        allowed = bool(used) and allowed
     return allowed
 
 

@@ -1,10 +1,14 @@
 """Leaders join by invitation: a single-use, expiring link emailed by staff or a county's coordinator."""
 
 import re
+import threading
 from datetime import timedelta
 
+import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -133,3 +137,34 @@ def test_open_sign_up_makes_a_prospect_who_sees_no_voter_data(db, settings):
     search = {"first_name": "Carl", "last_name": "Smith", "zip_code": "64468"}
     page = prospect_client.get(reverse("turf:find_me"), search)
     assert "Juniper" not in page.text and str(stranger.birth_year) not in page.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sign_up_sent_twice_at_once_makes_one_account_and_no_server_error(sam):
+    """A double tap on a slow phone: both taps pass the form's checks before either account exists."""
+    invite(sam)
+    link = emailed_link()
+    clients = [Client(raise_request_exception=False) for _ in range(6)]
+    for client in clients:
+        client.get(link)
+    start, codes = threading.Barrier(len(clients)), []
+
+    def tap(client):
+        try:
+            start.wait(10)
+            response = sign_up(client)
+            codes.append((response.status_code, response.get("Location")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tap, args=(client,)) for client in clients]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert len(codes) == len(clients) and 500 not in [code for code, _ in codes], codes
+        assert [location for _, location in codes].count(reverse("home")) == 1, codes
+        assert User.objects.filter(email="nina@example.org").count() == 1
+    finally:
+        cache.clear()  # the cache table is not flushed between transactional tests

@@ -1,5 +1,7 @@
 """Paper entry: a coordinator types a walk sheet in, a row per door, safely resubmitted."""
 
+import json
+import uuid
 from datetime import timedelta
 
 from django.urls import reverse
@@ -112,3 +114,22 @@ def test_a_sheet_of_another_day_for_the_same_doors_is_recorded(alice, carol):
     later = {"sheet_date": timezone.localdate().isoformat(), "row-1-result": "not_home"}
     client.post(url, drawn(client, turf) | later)
     assert ContactAttempt.objects.filter(household=homes[1], result="not_home").count() == 2
+
+
+def test_another_leader_cannot_take_a_sheet_row_s_attempt_id_before_it_is_typed_in(alice, bob, carol):
+    """A row's UUID is fixed by what it records; if anyone could work it out, anyone could use it first."""
+    turf, homes = make_sheet(alice)
+    day = timezone.localdate() - timedelta(days=2)
+    bobs_door = make_household(offset(MARYVILLE, 900, 0), street="Oak", number=7)
+    make_turf(bob, cycle=turf.cycle, doors=[make_voter(bobs_door, first="Lou")])
+    namespace = uuid.UUID("5d0c8f38-3f0e-4d5e-9a43-2b7f0c1e6a11")
+    taken = uuid.uuid5(namespace, f"{alice.pk}/{homes[1].pk}/{day.isoformat()}/not_home")
+    batch = {"attempts": [{"uuid": str(taken), "channel": "door", "result": "not_home",
+                           "device_time": timezone.now().isoformat(), "household": bobs_door.pk}]}  # fmt: skip
+    response = make_client(bob).post(
+        reverse("events:sync"), json.dumps(batch), content_type="application/json"
+    )
+    assert response.json()["results"][0]["status"] == "created"
+    client = make_client(carol)
+    client.post(reverse("turf:paper", args=[turf.pk]), drawn(client, turf) | {"row-1-result": "not_home"})
+    assert ContactAttempt.objects.filter(household=homes[1], leader=alice, result="not_home").exists()

@@ -1,7 +1,10 @@
 import json
 import re
+import threading
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.urls import reverse
 
 from contacts.models import ContactAttempt
@@ -260,6 +263,49 @@ def test_find_me_counts_the_client_behind_a_trusted_proxy(db, settings):
         assert response.status_code == 200
     again = make_client(make_user("p9@example.org"))
     assert again.post(reverse("turf:find_me"), wrong, HTTP_X_FORWARDED_FOR="203.0.113.0").status_code == 429
+
+
+@pytest.mark.django_db(transaction=True)
+def test_find_me_tries_sent_all_at_once_still_stop_at_the_account_s_allowance(settings):
+    # The database cache's incr is a read then a write: a burst of tries read the same count.
+    carl_smith()
+    settings.FIND_ME_DAILY_LIMIT, settings.FIND_ME_IP_DAILY_LIMIT, settings.FIND_ME_HOURLY_TOTAL = 3, 100, 100
+    racer = make_user("racer@example.org")
+    wrong = CARL | {"birth_year": "1959"}
+    clients = [make_client(racer) for _ in range(12)]
+    start, codes = threading.Barrier(len(clients)), []
+
+    def try_once(client):
+        try:
+            start.wait(10)
+            codes.append(client.post(reverse("turf:find_me"), wrong).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=try_once, args=(client,)) for client in clients]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert len(codes) == len(clients)
+        assert codes.count(200) <= 3, codes
+    finally:
+        cache.clear()  # the cache table is not flushed between transactional tests
+
+
+def test_find_me_counts_an_ipv6_network_as_one_address(db, settings):
+    # Anyone with an IPv6 connection holds a /64: one address each try would be no limit at all.
+    carl_smith()
+    settings.FIND_ME_IP_DAILY_LIMIT = 2
+    wrong = CARL | {"birth_year": "1959"}
+    codes = [
+        make_client(make_user(f"v6-{n}@example.org"))
+        .post(reverse("turf:find_me"), wrong, REMOTE_ADDR=f"2001:db8:1:2::{n + 1:x}")
+        .status_code
+        for n in range(4)
+    ]
+    assert codes == [200, 200, 429, 429]
 
 
 def claimed_by_nina(sam):
