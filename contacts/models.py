@@ -4,6 +4,7 @@ Voters are keyed by the Secretary of State's Voter ID, which is stable across ed
 history stays joinable to a voter whatever the next file says.
 """
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -109,6 +110,74 @@ class Household(models.Model):
     @property
     def is_geocoded(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    def is_on_street(self, typed: str) -> bool:
+        """Return whether a street as a person writes it ("N Juniper St.") names this door's street.
+
+        Beyond the street's name, only directions and street types may be typed: a list of names
+        is a list of guesses, and it must not match whichever one is right.
+        """
+        name = _words(self.street_name)
+        extra = _words(typed)
+        for word in name:
+            if word not in extra:
+                return False
+            extra.remove(word)
+        allowed = STREET_EXTRAS | set(
+            _words(f"{self.pre_direction} {self.street_type} {self.post_direction}")
+        )
+        return bool(name) and all(word in allowed for word in extra)
+
+
+# Words a person adds to a street's name that the voter file keeps in columns of their own.
+STREET_EXTRAS = frozenset(
+    [
+        "N",
+        "S",
+        "E",
+        "W",
+        "NE",
+        "NW",
+        "SE",
+        "SW",
+        "NORTH",
+        "SOUTH",
+        "EAST",
+        "WEST",
+        "ST",
+        "STREET",
+        "AVE",
+        "AV",
+        "AVENUE",
+        "RD",
+        "ROAD",
+        "LN",
+        "LANE",
+        "DR",
+        "DRIVE",
+        "CT",
+        "COURT",
+        "BLVD",
+        "BOULEVARD",
+        "PL",
+        "PLACE",
+        "TER",
+        "TERRACE",
+        "CIR",
+        "CIRCLE",
+        "WAY",
+        "PKWY",
+        "PARKWAY",
+        "HWY",
+        "HIGHWAY",
+        "TRL",
+        "TRAIL",
+    ]
+)
+
+
+def _words(text: str) -> list[str]:
+    return re.sub(r"[^A-Z0-9 ]", " ", (text or "").upper()).split()
 
 
 class VoterQuerySet(models.QuerySet):

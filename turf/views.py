@@ -1,7 +1,6 @@
 """Turf pages: a leader's lists, staff and coordinator tools, the household log page, paper sheets."""
 
 import base64
-import re
 import uuid
 
 import qrcode
@@ -391,10 +390,6 @@ def _find_me_allowed(request) -> bool:
     return allowed
 
 
-def _street_words(text: str) -> str:
-    return " ".join(re.sub(r"[^A-Z0-9 ]", " ", text.upper()).split())
-
-
 def _the_one_voter(data: dict) -> Voter | None:
     """Return the one unclaimed registered voter matching everything the person typed, else None."""
     candidates = (
@@ -409,14 +404,7 @@ def _the_one_voter(data: dict) -> Voter | None:
         )
         .select_related("household")[:10]
     )
-    # "N Main St." names the street the voter file calls "MAIN": its name must be among the words.
-    typed = f" {data['street']} "
-    matches = [
-        voter
-        for voter in candidates
-        if _street_words(voter.household.street_name)
-        and f" {_street_words(voter.household.street_name)} " in typed
-    ]
+    matches = [voter for voter in candidates if voter.household.is_on_street(data["street"])]
     return matches[0] if len(matches) == 1 else None
 
 

@@ -223,6 +223,18 @@ def test_find_me_never_tells_a_stranger_anyone_s_name_address_or_birth_year(db):
     assert alice.voter is None
 
 
+def test_find_me_takes_one_street_not_a_list_of_guesses(db):
+    carl_smith()
+    client = make_client(make_user("guesser@example.org"))
+    guesses = CARL | {"street": "Main Oak Pine Maple Elm Juniper Cedar Walnut Park"}
+    assert "Not found" in client.post(reverse("turf:find_me"), guesses).text
+    # The street as people write it, with a direction and a type the voter file keeps apart, is found.
+    assert (
+        "Found"
+        in client.post(reverse("turf:find_me"), CARL | {"street": "north juniper street"}, follow=True).text
+    )
+
+
 def test_find_me_says_not_found_for_a_record_another_account_holds(db):
     me = carl_smith()
     User.objects.filter(pk=make_user("carl@example.org").pk).update(voter=me)
