@@ -193,6 +193,9 @@ INVITATION_DAYS = env_int("INVITATION_DAYS", 14, minimum=1)
 # Failures are counted per account and address ("key" in login_failed, see leaders.adapters), so a
 # stranger elsewhere cannot lock the owner out; login_failed_account caps guesses at one account
 # from every address together, except from addresses where its owner has signed in.
+# A leader locked out by a stranger's guesses (see the limits below), or who forgot the password,
+# signs in with a code mailed to them; privileged users still give their TOTP code after it.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_RATE_LIMITS = {
     "login": "300/m/ip",
     "login_failed": "100/m/ip,5/5m/key",

@@ -1,6 +1,7 @@
 """Sign-in, MFA enforcement, rate limits and session lifetimes, through HTTP."""
 
 import io
+import re
 import time
 
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
@@ -166,6 +167,29 @@ def test_a_guesser_spread_over_many_addresses_hits_the_account_ceiling_but_the_o
     owner = Client(REMOTE_ADDR="203.0.113.20")
     assert login(owner, alice.email).status_code == 302
     assert owner.get(reverse("home")).context["user"] == alice
+
+
+def test_an_owner_locked_out_at_a_new_address_signs_in_with_a_code_mailed_to_them(alice, mailoutbox):
+    for n in range(40):
+        login(Client(REMOTE_ADDR=f"198.51.100.{n + 1}"), alice.email, "guess")
+    phone = Client(REMOTE_ADDR="192.0.2.88")  # a new mobile address: the password way is shut
+    locked = login(phone, alice.email)
+    assert "Too many failed login attempts" in locked.text
+    assert reverse("account_request_login_code") in locked.text  # and the page says what to do
+    assert phone.post(reverse("account_request_login_code"), {"email": alice.email}).status_code == 302
+    code = re.search(r"^\s*(\w{4}-\w{4})\s*$", mailoutbox[-1].body, re.MULTILINE).group(1)
+    assert phone.post(reverse("account_confirm_login_code"), {"code": code}).status_code == 302
+    assert phone.get(reverse("home")).context["user"] == alice
+
+
+def test_a_mailed_code_still_asks_staff_for_their_totp_code(sam, mailoutbox):
+    client = Client()
+    client.post(reverse("account_request_login_code"), {"email": sam.email})
+    code = re.search(r"^\s*(\w{4}-\w{4})\s*$", mailoutbox[-1].body, re.MULTILINE).group(1)
+    assert client.post(reverse("account_confirm_login_code"), {"code": code})["Location"] == reverse(
+        "mfa_authenticate"
+    )
+    assert not client.get(reverse("home")).context["user"].is_authenticated
 
 
 def test_it_lets_a_training_room_sign_in_from_one_address(db):
