@@ -1,37 +1,41 @@
 """Reading one call or knock as the field app sends it, and checking it against the leader's lists.
 
-The sync API reads JSON items and the pages post forms; both come here, so one set of rules
-(DESIGN.md section 5) decides what is recorded. This is plain Python rather than a Django form:
-a sync batch checks up to a hundred attempts, and forms cost a fifth of a sync request.
+The sync API reads JSON items and the pages post forms; both come here. Reading only converts
+what was sent (text to numbers, times, UUIDs) and leaves what it cannot convert as it came:
+`contacts.attempts` decides what a valid attempt is and says what is wrong, for every way in.
+What is the field app's own: the invitation at the end of a call, the email a neighbor gave, and
+the scope check against the leader's lists. Plain Python rather than a Django form: a sync batch
+reads up to a hundred attempts, and forms cost a fifth of a sync request.
 """
 
-import math
 import re
 import uuid
-from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from contacts.models import Channel, ContactAttempt, PartyID, Phone
-from contacts.services import PERSON_SUPPRESSING, PHONE_SUPPRESSING, RESULTS_BY_CHANNEL, Attempt, Person
+from contacts.attempts import (
+    MAX_PEOPLE,
+    NOT_AN_ID,
+    Attempt,
+    AttemptError,
+    Person,
+    check_attempt,
+    is_id,
+    not_a_choice,
+    person_not_valid,
+)
+from contacts.models import Channel, ContactAttempt, Phone
 from contacts.vendor import normalize_phone
 from events.models import Gathering, Invitation
 from events.services import FieldAttempt
 from turf.models import listed_targets
 
+__all__ = ["AttemptError", "read_attempt", "read_posted_attempt", "scope_errors"]
+
 Result = ContactAttempt.Result
-MAX_PEOPLE = 12
-MAX_NOTE = 1000
-MAX_ID = 2**63 - 1  # PostgreSQL's bigint
-# Offline phones sync days late, and their clocks drift; anything outside this window is a bug.
-OLDEST_DEVICE_TIME = timedelta(days=400)
-NEWEST_DEVICE_TIME = timedelta(days=1)
-CHANNELS = frozenset(Channel.values)
-RESULTS = frozenset(Result.values)
-PARTY_IDS = {str(value): value for value in PartyID.Value.values}
 RSVPS = frozenset(Invitation.Rsvp.values)
 FALSE_WORDS = frozenset({"", "false", "0", "off", "no"})
 PERSON_FIELD = re.compile(r"^people-(\d{1,2})-(\w+)$")
@@ -39,204 +43,128 @@ POSTED_FIELDS = ("uuid", "channel", "result", "device_time", "voter", "household
                  "latitude", "longitude", "gathering", "rsvp")  # fmt: skip
 
 
-class AttemptError(ValueError):
-    """An attempt that breaks a rule, with a sentence for the person who sent it."""
+def _given(data: dict, name: str):
+    value = data.get(name)
+    return None if value is None or value == "" else value
 
 
-class _Fields:
-    """Reads the fields of one JSON object, collecting an error per bad field instead of stopping."""
+def _id(value):
+    """A row id from JSON or a form: digits become a number; anything else is left for the rules to refuse."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value)
+    return value
 
-    def __init__(self, data: dict) -> None:
-        self.data = data
-        self.errors: list[str] = []
 
-    def fail(self, name: str, message: str) -> None:
-        self.errors.append(f"{name}: {message}")
-
-    def given(self, name: str):
-        value = self.data.get(name)
-        return None if value is None or value == "" else value
-
-    def required(self, name: str):
-        value = self.given(name)
-        if value is None:
-            self.fail(name, "This field is required.")
-        return value
-
-    def choice(self, name: str, choices: frozenset, *, required: bool = True) -> str:
-        value = self.required(name) if required else self.given(name)
-        if value is None:
-            return ""
-        if not isinstance(value, str) or value not in choices:
-            self.fail(name, f"{value} is not one of the available choices.")
-            return ""
-        return value
-
-    def id(self, name: str, *, required: bool = False) -> int | None:
-        value = self.required(name) if required else self.given(name)
-        if value is None:
-            return None
-        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-            value = int(value)
-        if type(value) is not int or not 1 <= value <= MAX_ID:
-            self.fail(name, "Enter a whole number of 1 or more.")
-            return None
-        return value
-
-    def number(self, name: str, limit: float) -> float | None:
-        value = self.given(name)
-        if value is None:
-            return None
+def _number(value):
+    if isinstance(value, str):
         try:
-            number = (
-                float(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
-            )
+            return float(value)
         except ValueError:
-            number = None
-        if number is None or not math.isfinite(number) or not -limit <= number <= limit:
-            self.fail(name, f"Enter a number between -{limit:g} and {limit:g}.")
-            return None
-        return number
+            return value
+    return float(value) if type(value) is int else value
 
-    def text(self, name: str, max_length: int) -> str:
-        value = self.given(name)
-        if value is None:
-            return ""
-        value = str(value).strip()
-        if "\x00" in value:
-            self.fail(name, "Null characters are not allowed.")
-        elif len(value) > max_length:
-            self.fail(name, f"Keep it to {max_length} characters (it has {len(value)}).")
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _flag(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in FALSE_WORDS
+    return bool(value)
+
+
+def _uuid(value):
+    if isinstance(value, uuid.UUID) or value is None:
         return value
+    try:
+        return uuid.UUID(value) if isinstance(value, str) else uuid.UUID(str(value))
+    except ValueError:
+        return str(value)
 
-    def flag(self, name: str) -> bool:
-        value = self.data.get(name)
-        if isinstance(value, str):
-            return value.strip().lower() not in FALSE_WORDS
-        return bool(value)
 
-    def uuid(self, name: str) -> uuid.UUID | None:
-        value = self.required(name)
-        if value is None:
-            return None
-        try:
-            return uuid.UUID(value) if isinstance(value, str) else uuid.UUID(str(value))
-        except ValueError:
-            self.fail(name, "Enter a valid UUID.")
-            return None
-
-    def device_time(self, name: str) -> datetime | None:
-        value = self.required(name)
-        if value is None:
-            return None
-        try:
-            moment = parse_datetime(value.strip()) if isinstance(value, str) else None
-        except ValueError:
-            moment = None
-        if moment is None:
-            self.fail(name, "Enter a date and time (ISO 8601).")
-            return None
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        now = timezone.now()
-        if not now - OLDEST_DEVICE_TIME <= moment <= now + NEWEST_DEVICE_TIME:
-            self.fail(name, "The device's clock is far off: check its date and time.")
-            return None
-        return moment
+def _device_time(value):
+    if not isinstance(value, str):
+        return value
+    try:
+        moment = parse_datetime(value.strip())
+    except ValueError:
+        moment = None
+    if moment is None:
+        return value
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def _read_person(raw) -> tuple[Person, str]:
     """Read one person talked to; return them and the email learned ("" if none)."""
-    fields = _Fields(raw if isinstance(raw, dict) else {})
-    voter = fields.id("voter", required=True)
-    party_id = fields.given("party_id")
+    data = raw if isinstance(raw, dict) else {}
+    party_id = _given(data, "party_id")
     if party_id is not None:
-        party_id = PARTY_IDS.get(str(party_id).strip())
-        if party_id is None:
-            fields.fail("party_id", f"{raw.get('party_id')} is not one of the available choices.")
-    phone = fields.text("phone", 20)
-    if not any(character.isdigit() for character in phone):
-        phone = ""  # "n/a", "none": no number learned
-    else:
-        phone = normalize_phone(phone)
-        if phone is None:
-            fields.fail("phone", "Enter a US phone number: ten digits, area code first.")
-    email = fields.text("email", 254)
+        text = str(party_id).strip()
+        party_id = int(text) if text.isascii() and text.isdigit() else party_id
+    phone = _text(_given(data, "phone"))
+    # "n/a", "none": no number learned. A number that does not normalize is left for the rules to refuse.
+    phone = (normalize_phone(phone) or phone) if any(character.isdigit() for character in phone) else ""
+    person = Person(
+        voter_id=_id(_given(data, "voter")),
+        party_id=party_id,
+        know_them=_flag(data.get("know_them")),
+        do_not_contact=_flag(data.get("do_not_contact")),
+        phone=phone,
+    )
+    email = _text(_given(data, "email"))
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            fields.fail("email", "Enter a valid email address.")
-    if fields.errors:
-        raise AttemptError(f"A person is not valid ({'; '.join(fields.errors)}).")
-    person = Person(
-        voter_id=voter,
-        party_id=party_id,
-        know_them=fields.flag("know_them"),
-        do_not_contact=fields.flag("do_not_contact"),
-        phone=phone or "",
-    )
+            raise AttemptError(person_not_valid(["email: Enter a valid email address."])) from None
     return person, email.lower()
 
 
-def _check_rules(attempt: Attempt, gathering: int | None, rsvp: str) -> None:
-    """The rules that tie one attempt's fields together (DESIGN.md section 5)."""
-    channel, result, people = attempt.channel, attempt.result, attempt.people
-    if result not in RESULTS_BY_CHANNEL[channel]:
-        raise AttemptError(f"“{Result(result).label}” is not a {Channel(channel).label.lower()} result.")
-    if channel == Channel.PHONE:
-        if not attempt.voter_id:
-            raise AttemptError("A call needs the voter called.")
-        if any(person.voter_id != attempt.voter_id for person in people):
-            raise AttemptError("A call can only tell about the voter called.")
-    elif not attempt.household_id:
-        raise AttemptError("A knock needs the household.")
-    if result != Result.TALKED and any(person.party_id is not None for person in people):
-        raise AttemptError("A party ID needs a conversation: the result must be Talked.")
-    if result in PHONE_SUPPRESSING and not attempt.phone_id:
-        raise AttemptError("Say which number was wrong or disconnected.")
-    if result in PERSON_SUPPRESSING and not people:
-        raise AttemptError("Say who moved or died.")
-    if bool(gathering) != bool(rsvp):
-        raise AttemptError("An invitation needs both the gathering and the answer.")
-    if gathering and (channel != Channel.PHONE or result != Result.TALKED):
-        raise AttemptError("An invitation ends a call in which you talked.")
+def _read_invitation(invite: dict) -> tuple[int | None, str]:
+    """Read the invitation a call ended with: the gathering and the answer, both or neither."""
+    gathering, rsvp, errors = _id(_given(invite, "gathering")), _given(invite, "rsvp"), []
+    if gathering is not None and not is_id(gathering):
+        errors.append(f"gathering: {NOT_AN_ID}")
+    if rsvp is not None and (not isinstance(rsvp, str) or rsvp not in RSVPS):
+        errors.append(f"rsvp: {not_a_choice(rsvp)}")
+    if errors:
+        raise AttemptError(" ".join(errors))
+    return gathering, rsvp or ""
 
 
 def read_attempt(item) -> FieldAttempt:
     """Read one item of a sync batch (see the sync view for the format); raise AttemptError."""
     if not isinstance(item, dict):
         raise AttemptError("An attempt must be a JSON object.")
-    fields = _Fields(item)
-    invite = item.get("invite") if isinstance(item.get("invite"), dict) else {}
-    client_uuid = fields.uuid("uuid")
-    channel = fields.choice("channel", CHANNELS)
-    result = fields.choice("result", RESULTS)
-    device_time = fields.device_time("device_time")
-    voter, household, phone = fields.id("voter"), fields.id("household"), fields.id("phone")
-    note = fields.text("note", MAX_NOTE)
-    latitude, longitude = fields.number("latitude", 90), fields.number("longitude", 180)
-    invited = _Fields(invite)
-    gathering, rsvp = invited.id("gathering"), invited.choice("rsvp", RSVPS, required=False)
-    errors = fields.errors + invited.errors
-    if errors:
-        raise AttemptError(" ".join(errors))
     people_data = item.get("people") or []
-    if not isinstance(people_data, list) or len(people_data) > MAX_PEOPLE:
-        raise AttemptError(f"people must be a list of at most {MAX_PEOPLE}.")
-    people, emails = [], []
-    for raw in people_data:
-        person, email = _read_person(raw)
-        people.append(person)
-        if email:
-            emails.append((person.voter_id, email))
+    if isinstance(people_data, list):
+        # One more than the rules allow is enough for them to refuse the list.
+        read_people = [_read_person(raw) for raw in people_data[: MAX_PEOPLE + 1]]
+        people = tuple(person for person, _ in read_people)
+    else:
+        read_people, people = [], people_data  # the rules refuse it: people must be a list
     attempt = Attempt(
-        client_uuid=client_uuid, channel=channel, result=result, device_time=device_time, voter_id=voter,
-        household_id=household, phone_id=phone, people=tuple(people), note=note, latitude=latitude,
-        longitude=longitude,
-    )  # fmt: skip
-    _check_rules(attempt, gathering, rsvp)
-    return FieldAttempt(attempt=attempt, gathering_id=gathering, rsvp=rsvp, emails=tuple(emails))
+        client_uuid=_uuid(_given(item, "uuid")),
+        channel=_given(item, "channel"),
+        result=_given(item, "result"),
+        device_time=_device_time(_given(item, "device_time")),
+        voter_id=_id(_given(item, "voter")),
+        household_id=_id(_given(item, "household")),
+        phone_id=_id(_given(item, "phone")),
+        people=people,
+        note=_text(_given(item, "note")),
+        latitude=_number(_given(item, "latitude")),
+        longitude=_number(_given(item, "longitude")),
+    )
+    gathering, rsvp = _read_invitation(item.get("invite") if isinstance(item.get("invite"), dict) else {})
+    check_attempt(attempt)
+    if bool(gathering) != bool(rsvp):
+        raise AttemptError("An invitation needs both the gathering and the answer.")
+    if gathering and (attempt.channel != Channel.PHONE or attempt.result != Result.TALKED):
+        raise AttemptError("An invitation ends a call in which you talked.")
+    emails = tuple((person.voter_id, email) for person, email in read_people if email)
+    return FieldAttempt(attempt=attempt, gathering_id=gathering, rsvp=rsvp, emails=emails)
 
 
 def read_posted_attempt(post) -> FieldAttempt:

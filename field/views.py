@@ -26,16 +26,17 @@ from django.views.decorators.http import require_GET, require_POST
 from qrcode.image.svg import SvgPathImage
 
 from contacts import party
+from contacts.attempts import DOOR_RESULTS, PHONE_RESULTS
 from contacts.models import Channel, ContactAttempt, Suppression, Voter
-from contacts.services import DOOR_RESULTS, PHONE_RESULTS, Recorded, contact_record_many
+from contacts.services import Recorded, contact_record_many
 from events.models import Gathering, Invitation
 from events.services import field_record
 from field.attempts import AttemptError, read_attempt, read_posted_attempt, scope_errors
+from field.forms import ID_CHOICES, PaperSheetForm
 from field.models import RequestCount
 from leaders import views as leader_views
 from leaders.models import ApiToken
 from lib.offline import offline_page
-from turf.forms import ID_CHOICES, PaperSheetForm
 from turf.models import Entry, Turf, get_turf_for, households_visible_to, voters_visible_to
 from turf.services import callable_phones
 from turf.walking import Door, doors_in_walking_order
