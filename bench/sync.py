@@ -64,8 +64,7 @@ def _free_port() -> int:
 def _populate() -> list[dict]:
     """Make one leader per client, each with call voters and door households; return their tokens."""
     from contacts.models import Household, Phone, Voter
-    from events.models import ApiToken
-    from leaders.models import User
+    from leaders.models import ApiToken, User
     from turf.models import Cycle, Entry, Turf
 
     cycle = Cycle.objects.create(name="Bench General", election_date=date(2028, 11, 7), is_active=True)

@@ -3,7 +3,7 @@
 from django.http import HttpResponse
 from django.urls import include, path
 
-from events.views import _api_user
+from field.views import _api_user
 
 
 def trivial(request):

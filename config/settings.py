@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "leaders",
     "turf",
     "events",
+    "field",
     "candidates",
     "config",  # its system checks (config/checks.py)
 ]

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views
-from events import views as events_views
+from field import views as field_views
 
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Neighborhood Leader administration"
@@ -13,9 +13,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("voters/", include("contacts.urls")),
+    # Before turf's: the field app keeps the door list, knock screen, paper entry and sheets at turf/….
+    path("", include("field.urls")),
     path("turf/", include("turf.urls")),
     path("", include("leaders.urls")),
-    # Leaders start from their field home; events renders it and hands other roles to leaders.
-    path("", events_views.home, name="home"),
+    # Leaders start from their field home; field renders it and hands other roles to leaders.
+    path("", field_views.home, name="home"),
     path("", include("events.urls")),
 ]

@@ -3,8 +3,9 @@
 `contact_record_many()` is the one writer. It is idempotent on each attempt's client UUID (the
 phone makes it when the leader taps, so a retried or replayed sync never adds a second row), and
 it writes a whole batch in a few set-based statements: the sync endpoint calls it under load.
-Scoping is the caller's job: contacts cannot see turf, so callers pass only voters on the
-requesting leader's lists.
+Each attempt must keep the rules of `contacts.attempts`, which it checks itself: one that breaks
+them comes back rejected with the reason and is not written. Scoping is the caller's job:
+contacts cannot see turf, so callers pass only voters on the requesting leader's lists.
 """
 
 import json
@@ -27,6 +28,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from kombu.exceptions import OperationalError
 
+from contacts.attempts import PERSON_SUPPRESSING, PHONE_SUPPRESSING, Attempt, Person, attempt_error
 from contacts.importing import PHASE_DONE, ImportRefused, ImportResult, Progress, report_path_for
 from contacts.models import Channel, ContactAttempt, ImportRun, LeaderMark, PartyID, Phone, Suppression, Voter
 from contacts.signals import data_imported
@@ -38,57 +40,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Result = ContactAttempt.Result
-
-# DESIGN.md section 5: which results each channel offers. Paper sheets carry door results.
-DOOR_RESULTS = (
-    Result.TALKED, Result.NOT_HOME, Result.LEFT_LITERATURE, Result.REFUSED, Result.MOVED,
-    Result.DECEASED, Result.INACCESSIBLE, Result.HOSTILE,
-)  # fmt: skip
-PHONE_RESULTS = (
-    Result.TALKED, Result.NO_ANSWER, Result.LEFT_MESSAGE, Result.WRONG_NUMBER, Result.DISCONNECTED,
-    Result.REFUSED, Result.HOSTILE,
-)  # fmt: skip
-RESULTS_BY_CHANNEL = {Channel.DOOR: DOOR_RESULTS, Channel.PHONE: PHONE_RESULTS, Channel.PAPER: DOOR_RESULTS}
-# A wrong or dead number says nothing about the voter: only the number is suppressed.
-PHONE_SUPPRESSING = {
-    Result.WRONG_NUMBER: Suppression.Reason.WRONG_NUMBER,
-    Result.DISCONNECTED: Suppression.Reason.DISCONNECTED,
-}
-# Results that say something about the people named in the attempt.
-PERSON_SUPPRESSING = {Result.MOVED: Suppression.Reason.MOVED, Result.DECEASED: Suppression.Reason.DECEASED}
 SOURCES = {Channel.DOOR: "Field app", Channel.PHONE: "Field app", Channel.PAPER: "Paper sheet"}
 
 
 class ContactError(Exception):
     """An attempt that cannot be recorded, with a sentence for the person who sent it."""
-
-
-@dataclass(frozen=True)
-class Person:
-    """What a leader learned about one person in a conversation."""
-
-    voter_id: int
-    party_id: int | None = None
-    know_them: bool = False
-    do_not_contact: bool = False
-    phone: str = ""  # ten digits, learned at the door
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One call or knock as the device entered it."""
-
-    client_uuid: uuid.UUID
-    channel: str
-    result: str
-    device_time: datetime
-    voter_id: int | None = None
-    household_id: int | None = None
-    phone_id: int | None = None
-    people: Sequence[Person] = ()
-    note: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
 
 
 @dataclass
@@ -444,13 +400,16 @@ def contact_record_many(*, leader, attempts: Sequence[Attempt], entered_by=None)
     if not attempts:
         return []
     now = timezone.now()
-    needs_more = any(_needs_side_effects(a) for a in attempts)
+    # The rules first: an attempt that breaks one refuses only itself, and is never written.
+    refused = {index: error for index, a in enumerate(attempts) if (error := attempt_error(a, now=now))}
+    valid = [a for index, a in enumerate(attempts) if index not in refused] if refused else attempts
+    needs_more = any(_needs_side_effects(a) for a in valid)
     # Most batches are calls and knocks and IDs: one statement, atomic on its own, so no transaction
     # to open and commit. Else no savepoint when a caller's transaction wraps this: the batch stands
     # or falls with it.
     with transaction.atomic(savepoint=False) if needs_more else nullcontext():
-        inserted = _insert_attempts(leader, attempts, now, entered_by)
-        missing = {a.client_uuid for a in attempts if a.client_uuid not in inserted}
+        inserted = _insert_attempts(leader, valid, now, entered_by) if valid else {}
+        missing = {a.client_uuid for a in valid if a.client_uuid not in inserted}
         earlier = (
             {
                 client_uuid: (leader_id, pk)
@@ -462,8 +421,10 @@ def contact_record_many(*, leader, attempts: Sequence[Attempt], entered_by=None)
             else {}
         )
         outcomes, created = [], []
-        for a in attempts:
-            if a.client_uuid in inserted:
+        for index, a in enumerate(attempts):
+            if index in refused:
+                outcomes.append(Recorded(a.client_uuid, Recorded.REJECTED, refused[index], attempt=a))
+            elif a.client_uuid in inserted:
                 # The same UUID twice in one batch: the first is the new row, the second a replay.
                 attempt_id = inserted.pop(a.client_uuid)
                 earlier[a.client_uuid] = (leader.pk, attempt_id)
@@ -500,10 +461,6 @@ def contact_record(
     longitude: float | None = None,
 ) -> Recorded:
     """Record one attempt (see `contact_record_many`); raise ContactError when it is refused."""
-    if voter is None and household is None:
-        raise ContactError("An attempt needs a voter or a household.")
-    if result not in RESULTS_BY_CHANNEL[channel]:
-        raise ContactError(f"{Result(result).label} is not a result for {Channel(channel).label.lower()}.")
     attempt = Attempt(
         client_uuid=client_uuid,
         channel=channel,

@@ -1,4 +1,4 @@
-"""Forms for the field app's pages: a gathering. Calls and knocks are read by events.attempts."""
+"""The gathering form. Calls and knocks are read by field.attempts and checked by contacts.attempts."""
 
 from django import forms
 from django.utils import timezone

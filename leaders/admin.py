@@ -2,7 +2,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from leaders.models import User
+from leaders.models import ApiToken, User
 
 
 @admin.register(User)
@@ -45,6 +45,18 @@ class AuthenticatorAdmin(admin.ModelAdmin):
     search_fields = ["user__email"]
     fields = ["user", "type", "created_at", "last_used_at"]
     readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued with `manage.py issue_api_token`; leaders revoke theirs on the devices page."""
+
+    list_display = ["user", "name", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["user", "name", "created_at", "expires_at", "last_used_at", "revoked_at", "revoked_by"]
+    search_fields = ["user__email", "name"]
 
     def has_add_permission(self, request):
         return False

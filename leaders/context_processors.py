@@ -5,8 +5,8 @@ from contacts.models import Suppression
 # (label, url name, roles that see it). A role sees only its own areas.
 NAVIGATION = [
     ("Home", "home", {"staff", "coordinator", "leader", "candidate"}),
-    ("Calls", "events:calls", {"leader"}),
-    ("Doors", "turf:doors", {"leader"}),
+    ("Calls", "field:calls", {"leader"}),
+    ("Doors", "field:doors", {"leader"}),
     ("My lists", "turf:mine", {"leader"}),
     ("New gathering", "events:gathering_new", {"leader"}),
     ("Turf", "turf:index", {"staff", "coordinator"}),
@@ -15,7 +15,7 @@ NAVIGATION = [
     ("Moves and deaths", "contacts:reports", {"staff", "coordinator"}),
     ("Admin", "admin:index", {"staff"}),
     ("Security", "mfa_index", {"staff", "coordinator", "leader", "candidate"}),
-    ("Devices", "events:devices", {"staff", "coordinator", "leader", "candidate"}),
+    ("Devices", "leaders:devices", {"staff", "coordinator", "leader", "candidate"}),
     ("Account", "account_email", {"staff", "coordinator", "leader", "candidate"}),
 ]
 

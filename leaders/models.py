@@ -8,6 +8,7 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 
@@ -209,3 +210,116 @@ class Invitation(models.Model):
         if self.is_used:
             return "Signed up"
         return "Expired" if self.is_expired else "Waiting"
+
+
+# --- API tokens: how a phone or a script signs in to the sync API without a browser session ---------
+
+
+def token_holders_visible_to(user) -> models.QuerySet:
+    """People whose API tokens the user may see and revoke: their own; a coordinator's leaders; staff everyone's."""
+    if not user.is_authenticated:
+        return User.objects.none()
+    if user.is_state_staff:
+        return User.objects.all()
+    if user.is_coordinator:
+        # A coordinator looks after the active leaders whose home is in their counties (the rule of
+        # turf.models.leader_scope, which leaders cannot import).
+        leaders = User.objects.filter(
+            role=User.Role.LEADER, is_active=True, voter__county__in=list(user.counties)
+        )
+        return User.objects.filter(Q(pk=user.pk) | Q(pk__in=leaders.values("pk")))
+    return User.objects.filter(pk=user.pk)
+
+
+def get_token_holder_for(user, pk):
+    """Fetch a person whose tokens the user may see, or 404 as if they did not exist."""
+    return get_object_or_404(token_holders_visible_to(user), pk=pk)
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(user__in=token_holders_visible_to(user))
+
+    def usable(self):
+        return self.filter(revoked_at=None, expires_at__gt=timezone.now())
+
+    def find(self, raw: str):
+        """Return the active user an unexpired, unrevoked raw token belongs to, or None; note its use."""
+        token = self.usable().select_related("user").filter(digest=ApiToken.digest_of(raw)).first()
+        if token is None or not token.user.is_active:
+            return None
+        # A token must not be a way round the two-factor rule for people who see others' data.
+        if token.user.is_privileged and not token.user.has_totp():
+            return None
+        token.note_use()
+        return token.user
+
+
+class ApiToken(models.Model):
+    """A bearer token for a device or script that syncs without a browser session.
+
+    Only a SHA-256 digest is stored: a leaked database does not leak working tokens. A token expires
+    API_TOKEN_DAYS after it is issued; its holder, their coordinator or staff may revoke it sooner.
+    """
+
+    PREFIX = "nl_"
+    # The sync API is the hot path: a phone syncing all day writes its last use this often, not per batch.
+    LAST_USED_EVERY = timedelta(minutes=5)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=60, help_text="Which device or script holds it.")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="api_token_revoked_with_time",
+                condition=Q(revoked_by=None) | ~Q(revoked_at=None),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name}"
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, user, name: str) -> tuple["ApiToken", str]:
+        """Create a token and return it with its raw value, which is shown once and never stored."""
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        expires_at = timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
+        token = cls.objects.create(user=user, name=name, digest=cls.digest_of(raw), expires_at=expires_at)
+        return token, raw
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    def note_use(self) -> None:
+        """Record that the token was used now, unless that was recorded a few minutes ago already."""
+        now = timezone.now()
+        if self.last_used_at is None or now - self.last_used_at >= self.LAST_USED_EVERY:
+            ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
+            self.last_used_at = now
+
+    def revoke(self, *, by) -> None:
+        """Stop the token working; revoking it again changes nothing."""
+        if self.revoked_at is None:
+            self.revoked_at, self.revoked_by = timezone.now(), by
+            self.save(update_fields=["revoked_at", "revoked_by"])
+
+
+def get_token_for(user, pk) -> ApiToken:
+    """Fetch an API token the user may see, or 404 as if it did not exist."""
+    return get_object_or_404(ApiToken.objects.visible_to(user).select_related("user"), pk=pk)

@@ -3,9 +3,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from leaders.forms import InvitationForm
-from leaders.models import INVITATION_SESSION_KEY, Invitation
+from leaders.models import INVITATION_SESSION_KEY, ApiToken, Invitation, get_token_for, get_token_holder_for
 from leaders.services import InvitationError, invitation_for_token, invitation_send
 
 
@@ -51,3 +52,36 @@ def join(request, token):
         return redirect("home")
     request.session[INVITATION_SESSION_KEY] = invitation.pk
     return redirect("account_signup")
+
+
+# --- devices (API tokens) -------------------------------------------------------------------------
+
+
+@login_required
+def devices(request):
+    """The signed-in person's devices: the API tokens they hold, with when each was last used."""
+    return _devices_page(request, request.user)
+
+
+@login_required
+def person_devices(request, user_id):
+    """Someone's devices, for staff and the coordinator of a leader's county."""
+    holder = get_token_holder_for(request.user, user_id)
+    return _devices_page(request, holder)
+
+
+def _devices_page(request, holder):
+    tokens = ApiToken.objects.visible_to(request.user).filter(user=holder).order_by("-created_at")
+    return render(request, "leaders/devices.html", {"holder": holder, "tokens": tokens})
+
+
+@login_required
+@require_POST
+def device_revoke(request, pk):
+    """Revoke an API token: the device it is on can no longer sync."""
+    token = get_token_for(request.user, pk)
+    token.revoke(by=request.user)
+    messages.success(request, f"{token.name} can no longer sync.")
+    if token.user_id == request.user.pk:
+        return redirect("leaders:devices")
+    return redirect("leaders:person_devices", token.user_id)

@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from leaders.models import User
 from tests.conftest import make_client, make_user
 
-PROJECT_MODULES = ("config", "lib", "leaders", "contacts", "turf", "events", "candidates")
+PROJECT_MODULES = ("config", "lib", "leaders", "contacts", "turf", "events", "field", "candidates")
 
 # Who walks the routes. alice owns the objects; the others must not reach them unless allowed.
 PERSONAS = {
@@ -96,26 +96,26 @@ def _field_batch(world) -> str:
 WORLD_BUILDERS.append(_field_world)
 LEADERS = frozenset({"alice", "bob"})
 ROUTES += [
-    Route("events:calls", allowed=LEADERS),
-    Route("events:call", allowed=frozenset({"alice"}), read_only=frozenset({"carol", "sam"}),
+    Route("field:calls", allowed=LEADERS),
+    Route("field:call", allowed=frozenset({"alice"}), read_only=frozenset({"carol", "sam"}),
           args=lambda w: [w.lists.calls[0].pk]),
     # Coordinators and staff may log for voters in their scope (paper sheets, calls on a leader's behalf).
-    Route("events:record", method="post", allowed=frozenset({"alice", "carol", "sam"}), ok=(302,), data=_field_item),
-    # Out-of-scope voters are rejected per item (tests/events/test_sync.py); roles that never record get 403.
-    Route("events:sync", method="post", allowed=frozenset({"alice", "bob", "carol", "dave", "sam"}), denied=(403,),
+    Route("field:record", method="post", allowed=frozenset({"alice", "carol", "sam"}), ok=(302,), data=_field_item),
+    # Out-of-scope voters are rejected per item (tests/field/test_sync.py); roles that never record get 403.
+    Route("field:sync", method="post", allowed=frozenset({"alice", "bob", "carol", "dave", "sam"}), denied=(403,),
           data=_field_batch, content_type="application/json", anonymous=(401,)),
     Route("events:gathering_new", allowed=LEADERS),
     Route("events:gathering", allowed=frozenset({"alice", "carol", "sam"}), args=lambda w: [w.gathering.pk]),
     Route("events:gathering_edit", allowed=frozenset({"alice"}), read_only=frozenset({"carol", "sam"}),
           args=lambda w: [w.gathering.pk]),
-    Route("events:service_worker", allowed=EVERYONE),
+    Route("field:service_worker", allowed=EVERYONE),
 ]  # fmt: skip
 
 # --- devices: alice's API token ---------------------------------------------------------------------
 
 
 def _devices_world(world):
-    from events.models import ApiToken
+    from leaders.models import ApiToken
 
     world.alice_token, _ = ApiToken.issue(user=world.alice, name="Alice's phone")
 
@@ -123,10 +123,10 @@ def _devices_world(world):
 WORLD_BUILDERS.append(_devices_world)
 DEVICE_KEEPERS = frozenset({"alice", "carol", "sam"})  # alice's own; her coordinator's; staff's
 ROUTES += [
-    Route("events:devices", allowed=SIGNED_IN),
-    Route("events:person_devices", allowed=DEVICE_KEEPERS, args=lambda w: [w.alice.pk]),
+    Route("leaders:devices", allowed=SIGNED_IN),
+    Route("leaders:person_devices", allowed=DEVICE_KEEPERS, args=lambda w: [w.alice.pk]),
     # Revoking again is harmless: carol and then sam get the redirect too.
-    Route("events:device_revoke", method="post", allowed=DEVICE_KEEPERS, ok=(302,), args=lambda w: [w.alice_token.pk]),
+    Route("leaders:device_revoke", method="post", allowed=DEVICE_KEEPERS, ok=(302,), args=lambda w: [w.alice_token.pk]),
 ]  # fmt: skip
 
 # --- turf: alice's lists in Nodaway, and nina waiting for hers ----------------------------------------
@@ -154,8 +154,8 @@ ROUTES += [
     Route("turf:index", allowed=frozenset({"carol", "dave", "sam"})),
     Route("turf:find_me", allowed=LEADERS),
     Route("turf:detail", allowed=TURF_STAFF | {"alice"}, args=lambda w: [w.alice_turf.pk]),
-    Route("turf:call_sheet", allowed=TURF_STAFF | {"alice"}, args=lambda w: [w.alice_turf.pk]),
-    Route("turf:walk_sheet", allowed=TURF_STAFF | {"alice"}, args=lambda w: [w.alice_turf.pk]),
+    Route("field:call_sheet", allowed=TURF_STAFF | {"alice"}, args=lambda w: [w.alice_turf.pk]),
+    Route("field:walk_sheet", allowed=TURF_STAFF | {"alice"}, args=lambda w: [w.alice_turf.pk]),
     Route("turf:household", allowed=TURF_STAFF | {"alice"}, args=lambda w: [w.alice_door.pk]),
     Route("turf:start", method="post", allowed=TURF_STAFF, ok=(302,), args=lambda w: [w.nina.pk],
           data=lambda w: {"decision": "approve"}),
@@ -167,13 +167,13 @@ ROUTES += [
     for name in ("add_voters", "remove_voters", "move_voters", "lock", "recut", "quit")
 ]  # fmt: skip
 
-# --- the field app in turf: door list, knock screen, paper entry --------------------------------------
+# --- the field app under turf/: door list, knock screen, paper entry --------------------------------
 
 ROUTES += [
-    Route("turf:doors", allowed=LEADERS),
-    Route("turf:knock", allowed=frozenset({"alice"}), read_only=TURF_STAFF, args=lambda w: [w.lists.homes[0].pk]),
+    Route("field:doors", allowed=LEADERS),
+    Route("field:knock", allowed=frozenset({"alice"}), read_only=TURF_STAFF, args=lambda w: [w.lists.homes[0].pk]),
     # Coordinators type in paper sheets; alice sees her turf but may not enter results for it.
-    Route("turf:paper", allowed=TURF_STAFF, read_only=frozenset({"alice"}), args=lambda w: [w.alice_turf.pk]),
+    Route("field:paper", allowed=TURF_STAFF, read_only=frozenset({"alice"}), args=lambda w: [w.alice_turf.pk]),
 ]  # fmt: skip
 
 # --- voter data imports: state staff only -----------------------------------------------------------

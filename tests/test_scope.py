@@ -98,8 +98,8 @@ def test_the_knock_and_call_screens_are_403_for_a_visible_voter_and_404_for_the_
         for voter in boone_voters(boone):
             expected = FORBIDDEN if voter in visible else NOT_FOUND
             for url in (
-                reverse("turf:knock", args=[voter.household_id]),
-                reverse("events:call", args=[voter.pk]),
+                reverse("field:knock", args=[voter.household_id]),
+                reverse("field:call", args=[voter.pk]),
             ):
                 status = client.get(url).status_code
                 if status != expected:
@@ -127,7 +127,7 @@ def test_the_record_form_takes_a_voter_on_a_list_in_scope_and_refuses_the_rest(b
         for name in ("listed_call", "listed_door", "beas", "nobodys"):
             voter = getattr(boone, name)
             item = a_call(voter) | {"next": "/"}
-            status = client.post(reverse("events:record"), item).status_code
+            status = client.post(reverse("field:record"), item).status_code
             recorded = ContactAttempt.objects.filter(client_uuid=item["uuid"]).exists()
             if name in RECORDS[who]:
                 ok = status == 302 and recorded
@@ -147,7 +147,7 @@ def test_the_sync_api_takes_a_voter_on_a_list_in_scope_and_rejects_the_rest(boon
         for name in ("listed_call", "listed_door", "beas", "nobodys"):
             item = a_call(getattr(boone, name))
             body = json.dumps({"attempts": [item]})
-            response = client.post(reverse("events:sync"), body, content_type="application/json")
+            response = client.post(reverse("field:sync"), body, content_type="application/json")
             status = response.json()["results"][0]["status"]
             expected = "created" if name in RECORDS[who] else "rejected"
             if status != expected:
@@ -184,7 +184,7 @@ def test_alices_turf_pages_and_gathering_belong_to_her_home_countys_coordinator(
     turf, gathering = boone.alice_turf, boone.gathering
     urls = [
         reverse(name, args=[turf.pk])
-        for name in ("turf:detail", "turf:walk_sheet", "turf:call_sheet", "turf:paper")
+        for name in ("turf:detail", "field:walk_sheet", "field:call_sheet", "field:paper")
     ]
     urls.append(reverse("events:gathering", args=[gathering.pk]))
     failures = []

@@ -66,6 +66,12 @@ class TurfQuerySet(models.QuerySet):
     def current(self):
         return self.filter(cycle__is_active=True)
 
+    def active_for(self, user):
+        """The user's own active turf this cycle: a leader's lists, nobody else's (take `.first()`)."""
+        if not (user.is_authenticated and user.is_leader):
+            return self.none()
+        return self.filter(leader=user).current().active()
+
     def with_neighbor_door_median(self):
         """Annotate `neighbor_door_median_m`: the best door-list median among the other active
         leaders whose lists start within FAIRNESS_RADIUS_M of this one's (None if there are none).

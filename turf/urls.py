@@ -9,8 +9,6 @@ urlpatterns = [
     path("all/", views.index, name="index"),
     path("find-me/", views.find_me, name="find_me"),
     path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/call-sheet/", views.call_sheet, name="call_sheet"),
-    path("<int:pk>/walk-sheet/", views.walk_sheet, name="walk_sheet"),
     path("<int:pk>/add/", views.add_voters, name="add_voters"),
     path("<int:pk>/remove/", views.remove_voters, name="remove_voters"),
     path("<int:pk>/move/", views.move_voters, name="move_voters"),
@@ -20,8 +18,4 @@ urlpatterns = [
     path("leaders/<int:user_pk>/start/", views.start, name="start"),
     path("leaders/<int:user_pk>/home/", views.link_home, name="link_home"),
     path("households/<int:pk>/", views.household, name="household"),
-    # The field app: the leader's door list, the knock screen, and paper entry for coordinators.
-    path("doors/", views.doors, name="doors"),
-    path("doors/<int:household_pk>/", views.knock, name="knock"),
-    path("<int:pk>/paper/", views.paper, name="paper"),
 ]

@@ -1,9 +1,5 @@
-"""Turf pages: a leader's lists, staff and coordinator tools, the household log page, paper sheets."""
+"""Turf pages: a leader's lists, staff and coordinator tools, the household log page."""
 
-import base64
-import uuid
-
-import qrcode
 from allauth.core.internal import ratelimit
 from django.conf import settings
 from django.contrib import messages
@@ -13,18 +9,14 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from qrcode.image.svg import SvgPathImage
 
 from contacts import party
-from contacts.models import ContactAttempt, Suppression, Voter
-from contacts.services import Recorded, contact_record_many
+from contacts.models import ContactAttempt, Voter
 from turf import services
 from turf.forms import (
-    ID_CHOICES,
     AddVotersForm,
     ChosenVotersForm,
     ClaimDecisionForm,
@@ -32,7 +24,6 @@ from turf.forms import (
     LinkHomeForm,
     LockForm,
     MoveVotersForm,
-    PaperSheetForm,
 )
 from turf.models import (
     Change,
@@ -44,27 +35,7 @@ from turf.models import (
     leaders_visible_to,
     voters_visible_to,
 )
-from turf.walking import Door, doors_in_walking_order, knocked_households
-
-DOOR_RESULTS = [
-    ContactAttempt.Result.TALKED,
-    ContactAttempt.Result.NOT_HOME,
-    ContactAttempt.Result.LEFT_LITERATURE,
-    ContactAttempt.Result.REFUSED,
-    ContactAttempt.Result.MOVED,
-    ContactAttempt.Result.DECEASED,
-    ContactAttempt.Result.INACCESSIBLE,
-    ContactAttempt.Result.HOSTILE,
-]
-PHONE_RESULTS = [
-    ContactAttempt.Result.TALKED,
-    ContactAttempt.Result.NO_ANSWER,
-    ContactAttempt.Result.LEFT_MESSAGE,
-    ContactAttempt.Result.WRONG_NUMBER,
-    ContactAttempt.Result.DISCONNECTED,
-    ContactAttempt.Result.REFUSED,
-    ContactAttempt.Result.HOSTILE,
-]
+from turf.walking import Door, doors_in_walking_order
 
 
 def _staff_or_coordinator(user) -> None:
@@ -117,7 +88,7 @@ def mine(request):
         return redirect("turf:index")
     if not user.is_leader:
         raise Http404
-    turf = Turf.objects.visible_to(user).current().active().first()
+    turf = Turf.objects.active_for(user).first()
     if turf is not None:
         return redirect("turf:detail", turf.pk)
     if user.voter_id is None:
@@ -463,138 +434,3 @@ def household(request, pk):
         "turf/household.html",
         {"home": home, "voters": voters, "attempts": attempts, "entry": entry},
     )
-
-
-# --- paper ----------------------------------------------------------------------------------------
-
-
-def _qr_data_uri(url: str) -> str:
-    image = qrcode.make(url, image_factory=SvgPathImage, box_size=10, border=1)
-    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
-
-
-def _sheet(request, pk, list_name: str, template: str, results):
-    turf = get_turf_for(request.user, pk)
-    doors = doors_in_walking_order(turf, list_name, phones=list_name == Entry.List.CALL)
-    for door in doors:
-        if door.household is not None:
-            door.qr = _qr_data_uri(
-                request.build_absolute_uri(reverse("turf:household", args=[door.household.pk]))
-            )
-    return render(
-        request,
-        template,
-        {
-            "turf": turf,
-            "doors": doors,
-            "results": [ContactAttempt.Result(result).label for result in results],
-            "ids": ["1", "2", "3", "4", "5", "Refused"],
-            "printed_at": timezone.now(),
-            "voter_count": sum(len(door.voters) for door in doors),
-        },
-    )
-
-
-@login_required
-def call_sheet(request, pk):
-    """The call list on paper: phone numbers (the one page that shows them), tick boxes, QR codes."""
-    return _sheet(request, pk, Entry.List.CALL, "turf/call_sheet.html", PHONE_RESULTS)
-
-
-@login_required
-def walk_sheet(request, pk):
-    """The door list on paper, in walking order, with tick boxes and a QR code per door."""
-    return _sheet(request, pk, Entry.List.DOOR, "turf/walk_sheet.html", DOOR_RESULTS)
-
-
-# --- the field app: door list, knock screen, paper entry -------------------------------------------
-
-
-def _offline_page(response):
-    """Mark a leader's page for the service worker to keep, so it opens without a connection."""
-    response["X-Offline-Page"] = "1"
-    return response
-
-
-def _hostile_households(household_ids) -> set[int]:
-    """Households where someone met a leader with hostility: every leader is warned before knocking."""
-    return set(
-        Suppression.objects.in_force()
-        .filter(reason=Suppression.Reason.HOSTILE, voter__household_id__in=household_ids)
-        .values_list("voter__household_id", flat=True)
-        .distinct()
-    )
-
-
-@login_required
-def doors(request):
-    """The leader's door list by household, in walking order, each door a tap from its knock screen."""
-    if not request.user.is_leader:
-        raise Http404
-    turf = Turf.objects.visible_to(request.user).current().active().filter(leader=request.user).first()
-    door_list = doors_in_walking_order(turf, Entry.List.DOOR) if turf else []
-    ids = [door.household.pk for door in door_list if door.household]
-    knocked = knocked_households(turf, ids) if turf else set()
-    hostile = _hostile_households(ids)
-    for door in door_list:
-        door.knocked = bool(door.household) and door.household.pk in knocked
-        door.hostile = bool(door.household) and door.household.pk in hostile
-    return _offline_page(render(request, "turf/doors.html", {"turf": turf, "doors": door_list}))
-
-
-@login_required
-def knock(request, household_pk):
-    """The knock screen: one household result, or an ID for each person talked to."""
-    turf = Turf.objects.visible_to(request.user).current().active().filter(leader=request.user).first()
-    door_list = doors_in_walking_order(turf, Entry.List.DOOR) if turf and request.user.is_leader else []
-    doors_here = [door for door in door_list if door.household]
-    order = [door.household.pk for door in doors_here]
-    if household_pk not in order:
-        # Visible (a coordinator, staff) but not on this leader's own door list: nothing to knock.
-        if households_visible_to(request.user).filter(pk=household_pk).exists():
-            raise PermissionDenied
-        raise Http404
-    here = order.index(household_pk)
-    door = doors_here[here]
-    following = order[here + 1 :]
-    next_url = reverse("turf:knock", args=[following[0]]) if following else reverse("turf:doors")
-    attempts = (
-        ContactAttempt.objects.filter(Q(household_id=household_pk) | Q(voter__in=door.voters))
-        .select_related("voter")
-        .order_by("-device_time")[:5]
-    )
-    context = {
-        "door": door,
-        "home": door.household,
-        "hostile": bool(_hostile_households([household_pk])),
-        "attempts": attempts,
-        "results": [
-            ContactAttempt.Result(r) for r in DOOR_RESULTS if r not in ("talked", "moved", "deceased")
-        ],
-        "ids": ID_CHOICES,
-        "client_uuid": uuid.uuid4(),
-        "next_url": next_url,
-        "position": here + 1,
-        "total": len(order),
-    }
-    return _offline_page(render(request, "turf/knock.html", context))
-
-
-@login_required
-def paper(request, pk):
-    """Enter a leader's walk sheet from paper: a row per household, keyboard only, safe to resubmit."""
-    turf = _editable_turf(request, pk)
-    door_list = [door for door in doors_in_walking_order(turf, Entry.List.DOOR) if door.household]
-    form = PaperSheetForm(request.POST or None, doors=door_list, leader=turf.leader)
-    if request.method == "POST" and form.is_valid():
-        # The doors are this turf's own, so every voter is in scope; the contacts are the leader's.
-        outcomes = contact_record_many(leader=turf.leader, attempts=form.attempts(), entered_by=request.user)
-        created = sum(outcome.created for outcome in outcomes)
-        again = sum(outcome.status == Recorded.DUPLICATE for outcome in outcomes)
-        refused = [outcome.error for outcome in outcomes if outcome.status == Recorded.REJECTED]
-        messages.success(request, f"Saved {created} result{pluralize(created)} from the sheet"
-                                  + (f"; {again} {'was' if again == 1 else 'were'} saved before." if again else "."))  # fmt: skip
-        for error in refused:
-            messages.error(request, error)
-        return redirect("turf:paper", turf.pk)
-    return render(request, "turf/paper.html", {"turf": turf, "form": form, "doors": form.door_rows()})

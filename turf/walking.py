@@ -1,6 +1,7 @@
 """Doors in walking order: a list grouped by household, streets nearest first, then side, number.
 
-The door list, the knock screen, the paper sheets and the leader's home screen all walk the same way.
+Staff's turf page and the field app (door list, knock screen, paper sheets, home screen) all walk
+the same way.
 """
 
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from contacts import party
-from contacts.models import Channel, ContactAttempt, Household, Voter
+from contacts.models import Household, Voter
 from turf import services
 from turf.models import Entry, Turf
 
@@ -71,20 +72,3 @@ def doors_in_walking_order(turf: Turf, list_name: str, *, phones: bool = False) 
         nearest[street] = min(nearest.get(street, float("inf")), distance)
     rank = {street: index for index, street in enumerate(sorted(nearest, key=lambda s: (nearest[s], s)))}
     return sorted(doors.values(), key=lambda door: door.walk_key(rank))
-
-
-def knocked_households(turf: Turf, household_ids) -> set[int]:
-    """The households among these that the turf's leader has knocked (or reported on paper) this turf."""
-    return set(
-        ContactAttempt.objects.filter(
-            household_id__in=household_ids, leader_id=turf.leader_id, channel__in=[Channel.DOOR, Channel.PAPER],
-            device_time__gte=turf.created_at,
-        ).values_list("household_id", flat=True)
-    )  # fmt: skip
-
-
-def next_door(turf: Turf) -> Door | None:
-    """The first door in walking order that the leader has not knocked yet."""
-    door_list = [door for door in doors_in_walking_order(turf, Entry.List.DOOR) if door.household]
-    knocked = knocked_households(turf, [door.household.pk for door in door_list])
-    return next((door for door in door_list if door.household.pk not in knocked), None)

@@ -229,15 +229,15 @@ def test_it_serves_a_leader_and_staff_in_production_mode(settings, server, alice
     leader.sign_in(alice)
     own_pages = [
         reverse("home"),
-        reverse("events:calls"),
-        reverse("events:call", args=[lists.calls[0].pk]),
+        reverse("field:calls"),
+        reverse("field:call", args=[lists.calls[0].pk]),
         reverse("turf:detail", args=[lists.alice_turf.pk]),
-        reverse("turf:doors"),
-        reverse("turf:knock", args=[lists.homes[0].pk]),
-        reverse("turf:call_sheet", args=[lists.alice_turf.pk]),
-        reverse("turf:walk_sheet", args=[lists.alice_turf.pk]),
+        reverse("field:doors"),
+        reverse("field:knock", args=[lists.homes[0].pk]),
+        reverse("field:call_sheet", args=[lists.alice_turf.pk]),
+        reverse("field:walk_sheet", args=[lists.alice_turf.pk]),
         reverse("events:gathering", args=[gathering.pk]),
-        reverse("events:service_worker"),
+        reverse("field:service_worker"),
     ]
     for path in own_pages:
         assert leader.get(path).status == 200, path

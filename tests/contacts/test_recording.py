@@ -237,7 +237,7 @@ def test_it_keeps_a_mark_and_a_number_learned_at_the_door_once(alice, home):
 
 
 def test_it_refuses_a_result_the_channel_does_not_have(alice, home):
-    with pytest.raises(ContactError, match="not a result"):
+    with pytest.raises(ContactError, match="is not a door result"):
         knock(alice, home, Result.WRONG_NUMBER)
     assert not ContactAttempt.objects.exists()
 

@@ -502,7 +502,7 @@ def test_a_coordinator_reviews_and_lifts_a_hostile_and_the_household_is_back_on_
     for suppression in Suppression.objects.all():
         assert suppression.dismissed_by == carol and suppression.dismissed_at is not None
         assert suppression.decision_note == "Her daughter called: it was a misunderstanding."
-    knock = make_client(alice).get(reverse("turf:knock", args=[home.pk]))
+    knock = make_client(alice).get(reverse("field:knock", args=[home.pk]))
     assert "someone here was hostile" not in knock.text
     audit = make_client(carol).get(reverse("contacts:suppressions"))
     assert "misunderstanding" in audit.text and "lifted by" in audit.text

@@ -21,7 +21,7 @@ from django.db import connection
 from django.utils import timezone
 
 from contacts.models import ContactAttempt
-from events.models import ApiToken
+from leaders.models import ApiToken
 from tests.conftest import make_turf
 from tests.turf.conftest import MARYVILLE, make_cycle, make_household, make_voter, offset
 

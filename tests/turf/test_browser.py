@@ -66,12 +66,12 @@ def _pdf_pages(page, url: str, name: str) -> int:
 def test_the_walk_and_call_sheets_print_as_clean_pages(page, live_server, turf):
     violations = csp_violations(page)
     sign_in_browser(page, turf.leader, live_server.url)
-    walk_pages = _pdf_pages(page, reverse("turf:walk_sheet", args=[turf.pk]), "walk_sheet")
+    walk_pages = _pdf_pages(page, reverse("field:walk_sheet", args=[turf.pk]), "walk_sheet")
     # No door box is cut in two by a page break.
     tops = page.eval_on_selector_all("article.door", "els => els.map(e => getComputedStyle(e).breakInside)")
     assert set(tops) == {"avoid"}
     assert 1 <= walk_pages <= 12
-    call_pages = _pdf_pages(page, reverse("turf:call_sheet", args=[turf.pk]), "call_sheet")
+    call_pages = _pdf_pages(page, reverse("field:call_sheet", args=[turf.pk]), "call_sheet")
     assert 1 <= call_pages <= 12
     assert page.locator(".phones").first.is_visible()
     assert page.locator("img.qr").count() == turf.entries.calls().values("household").distinct().count()

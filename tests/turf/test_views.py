@@ -77,7 +77,7 @@ def test_it_hides_another_leaders_turf_and_doors_as_if_missing(alices_turf):
     household = alices_turf.entries.first().household
     for url in (
         reverse("turf:detail", args=[alices_turf.pk]),
-        reverse("turf:call_sheet", args=[alices_turf.pk]),
+        reverse("field:call_sheet", args=[alices_turf.pk]),
         reverse("turf:household", args=[household.pk]),
     ):
         assert client.get(url).status_code == 404
@@ -148,8 +148,8 @@ def test_the_call_sheet_prints_phone_numbers_and_a_code_per_door_but_the_walk_sh
     alices_turf, alice
 ):
     client = make_client(alice)
-    calls = client.get(reverse("turf:call_sheet", args=[alices_turf.pk])).text
-    doors = client.get(reverse("turf:walk_sheet", args=[alices_turf.pk])).text
+    calls = client.get(reverse("field:call_sheet", args=[alices_turf.pk])).text
+    doors = client.get(reverse("field:walk_sheet", args=[alices_turf.pk])).text
     number = phone_numbers(alices_turf)[0]
     assert f"{number[:3]}-{number[3:6]}-{number[6:]}" in calls
     assert "Wrong number" in calls and "Not home" in doors
@@ -159,7 +159,7 @@ def test_the_call_sheet_prints_phone_numbers_and_a_code_per_door_but_the_walk_sh
 
 
 def test_the_walk_sheet_walks_each_street_by_side_then_house_number(alices_turf, alice):
-    text = make_client(alice).get(reverse("turf:walk_sheet", args=[alices_turf.pk])).text
+    text = make_client(alice).get(reverse("field:walk_sheet", args=[alices_turf.pk])).text
     streets = re.findall(r'<h2 class="street">(.*?)</h2>', text)
     assert len(streets) == len(set(streets))
 
@@ -197,7 +197,7 @@ def test_find_me_answers_found_and_records_only_an_unverified_claim(db):
     assert carl.voter == me and not carl.home_is_verified
     assert Change.objects.filter(leader=carl, action=Change.Action.HOME, actor=carl).exists()
     # A claim shows the leader no voter: no lists, and the waiting page does not repeat the record.
-    assert client.get(reverse("turf:doors")).status_code == 200
+    assert client.get(reverse("field:doors")).status_code == 200
     assert client.get(reverse("turf:household", args=[me.household.pk])).status_code == 404
     assert "Juniper" not in client.get(reverse("turf:mine"), follow=True).text
 

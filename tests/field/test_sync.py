@@ -7,11 +7,12 @@ from django.test import Client
 from django.urls import reverse
 
 from contacts.models import ContactAttempt, PartyID, Phone, Suppression
-from events.models import ApiToken, Invitation, LearnedEmail
+from events.models import Invitation, LearnedEmail
+from leaders.models import ApiToken
 from tests.conftest import make_client
 from tests.events.conftest import a_call, a_knock, make_gathering
 
-URL = reverse("events:sync")
+URL = reverse("field:sync")
 
 
 def post(client, attempts, **headers):
@@ -64,7 +65,7 @@ def test_a_batch_of_twenty_takes_a_fixed_handful_of_queries(alice, lists, django
     batch = [a_knock(home, result="talked", people=[{"voter": voter.pk, "party_id": 1 + i % 5}])
              for i, (home, voter) in enumerate(zip(lists.homes * 5, lists.door_voters[::2] * 5, strict=True))]  # fmt: skip
     batch += [a_call(lists.calls[i % 2], result="no_answer") for i in range(10)]
-    # A token's first use in a few minutes also records it (tests/events/test_issue_api_token.py);
+    # A token's first use in a few minutes also records it (tests/leaders/test_api_tokens.py);
     # a phone syncing all day pays that once every few minutes, not per batch.
     post(Client(), [], HTTP_AUTHORIZATION=f"Bearer {raw}")
     # The token, one scope check for the whole batch, one statement for the attempts and their IDs,
@@ -159,7 +160,7 @@ def test_a_malformed_batch_is_a_400_that_writes_nothing(alice, lists, body):
 def test_a_browser_session_needs_the_csrf_token(alice, lists):
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)
-    client.get(reverse("events:calls"))  # sets the CSRF cookie, as the page does
+    client.get(reverse("field:calls"))  # sets the CSRF cookie, as the page does
     item = a_call(lists.calls[0], result="no_answer")
     assert post(client, [item]).status_code == 403
     token = client.cookies["csrftoken"].value

@@ -1,4 +1,4 @@
-"""Reading one attempt (events.attempts) and the compiled scope check behind the sync API."""
+"""Reading one attempt (field.attempts) and the compiled scope check behind the sync API."""
 
 import uuid
 from datetime import datetime
@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 
-from events.attempts import AttemptError, read_attempt, read_posted_attempt
+from field.attempts import AttemptError, read_attempt, read_posted_attempt
 from tests.events.conftest import a_call, a_knock
 from turf.models import Entry, listed_targets
 

@@ -21,7 +21,7 @@ def make_sheet(alice):
 
 def drawn(client, turf) -> dict:
     """The form as the page draws it: hidden row UUIDs and the date filled in."""
-    response = client.get(reverse("turf:paper", args=[turf.pk]))
+    response = client.get(reverse("field:paper", args=[turf.pk]))
     assert response.status_code == 200
     form = response.context["form"]
     data = {name: form[name].value() for name in form.fields if name.endswith("-uuid")}
@@ -42,7 +42,7 @@ def test_a_coordinator_enters_a_sheet_and_sending_it_twice_changes_nothing(alice
         code_field(homes, 2, "Pat"): "M",  # the new owner said Pat moved away
     }  # fmt: skip
     for _ in range(2):
-        response = client.post(reverse("turf:paper", args=[turf.pk]), data)
+        response = client.post(reverse("field:paper", args=[turf.pk]), data)
         assert response.status_code == 302
     attempts = ContactAttempt.objects.order_by("household__house_number")
     assert [(a.household, a.result, a.channel, a.leader, a.entered_by) for a in attempts] == [
@@ -61,7 +61,7 @@ def test_it_refuses_an_unknown_code_and_an_id_without_a_conversation(alice, caro
     client = make_client(carol)
     data = drawn(client, turf) | {code_field(homes, 0, "Pat"): "7", "row-1-result": "not_home",
                                   code_field(homes, 1, "Sam"): "2"}  # fmt: skip
-    response = client.post(reverse("turf:paper", args=[turf.pk]), data)
+    response = client.post(reverse("field:paper", args=[turf.pk]), data)
     assert response.status_code == 200
     assert "Unknown code" in response.text and "An ID needs a conversation" in response.text
     assert not ContactAttempt.objects.exists()
@@ -72,26 +72,26 @@ def test_it_refuses_a_date_in_the_future(alice, carol):
     client = make_client(carol)
     data = drawn(client, turf) | {"sheet_date": (timezone.localdate() + timedelta(days=1)).isoformat(),
                                   "row-0-result": "not_home"}  # fmt: skip
-    assert client.post(reverse("turf:paper", args=[turf.pk]), data).status_code == 200
+    assert client.post(reverse("field:paper", args=[turf.pk]), data).status_code == 200
     assert not ContactAttempt.objects.exists()
 
 
 def test_the_leader_sees_her_turf_but_gets_403_here(alice):
     turf, _ = make_sheet(alice)
-    assert make_client(alice).get(reverse("turf:paper", args=[turf.pk])).status_code == 403
+    assert make_client(alice).get(reverse("field:paper", args=[turf.pk])).status_code == 403
 
 
 def test_another_countys_coordinator_and_other_leaders_get_404(alice, bob, dave):
     turf, _ = make_sheet(alice)
-    assert make_client(dave).get(reverse("turf:paper", args=[turf.pk])).status_code == 404
-    assert make_client(bob).get(reverse("turf:paper", args=[turf.pk])).status_code == 404
+    assert make_client(dave).get(reverse("field:paper", args=[turf.pk])).status_code == 404
+    assert make_client(bob).get(reverse("field:paper", args=[turf.pk])).status_code == 404
 
 
 def test_back_and_save_again_records_the_sheet_once_and_keeps_its_ids(alice, carol):
     """Back draws the sheet afresh and the browser fills in what it remembers, maybe not the IDs."""
     turf, homes = make_sheet(alice)
     client = make_client(carol)
-    url = reverse("turf:paper", args=[turf.pk])
+    url = reverse("field:paper", args=[turf.pk])
     typed = {"row-0-result": "talked", code_field(homes, 0, "Pat"): "2", "row-1-result": "not_home",
              code_field(homes, 2, "Sam"): "D"}  # fmt: skip
     assert client.post(url, drawn(client, turf) | typed).status_code == 302
@@ -109,7 +109,7 @@ def test_back_and_save_again_records_the_sheet_once_and_keeps_its_ids(alice, car
 def test_a_sheet_of_another_day_for_the_same_doors_is_recorded(alice, carol):
     turf, homes = make_sheet(alice)
     client = make_client(carol)
-    url = reverse("turf:paper", args=[turf.pk])
+    url = reverse("field:paper", args=[turf.pk])
     client.post(url, drawn(client, turf) | {"row-1-result": "not_home"})
     later = {"sheet_date": timezone.localdate().isoformat(), "row-1-result": "not_home"}
     client.post(url, drawn(client, turf) | later)

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 
 def test_it_serves_the_worker_with_root_scope_and_the_assets_to_keep(client):
-    response = client.get(reverse("events:service_worker"))
+    response = client.get(reverse("field:service_worker"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     assert response["Service-Worker-Allowed"] == "/"
@@ -13,7 +13,7 @@ def test_it_serves_the_worker_with_root_scope_and_the_assets_to_keep(client):
 
 
 def test_its_version_follows_the_asset_urls(client, settings):
-    first = client.get(reverse("events:service_worker")).text
+    first = client.get(reverse("field:service_worker")).text
     settings.STATIC_URL = "/assets/"
-    second = client.get(reverse("events:service_worker")).text
+    second = client.get(reverse("field:service_worker")).text
     assert first.split("VERSION = ")[1][:16] != second.split("VERSION = ")[1][:16]

@@ -5,7 +5,7 @@ from django.urls import reverse
 from contacts.models import Voter
 from tests.conftest import make_client, make_turf
 from tests.events.conftest import a_knock
-from tests.events.test_sync import post
+from tests.field.test_sync import post
 from tests.turf.conftest import MARYVILLE, make_household, make_voter, offset
 from turf.models import Entry
 

@@ -1,5 +1,5 @@
 /* The field app's service worker: keeps the app shell and the leader's pages on the phone.
-   Rendered by events.views.service_worker, which fills in the asset URLs and the version. */
+   Rendered by field.views.service_worker, which fills in the asset URLs and the version. */
 "use strict";
 const VERSION = "{{ version }}";
 const ASSETS = {{ assets|safe }};

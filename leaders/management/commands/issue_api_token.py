@@ -2,8 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from events.models import ApiToken
-from leaders.models import User
+from leaders.models import ApiToken, User
 
 
 class Command(BaseCommand):

@@ -11,8 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from events.models import ApiToken
-from leaders.models import User
+from leaders.models import ApiToken, User
 from tests.conftest import make_client, make_user
 
 
@@ -51,7 +50,7 @@ def test_a_coordinator_token_stops_working_when_two_factor_is_removed(carol):
 
 def sync_with(raw: str):
     return Client().post(
-        reverse("events:sync"), json.dumps({"attempts": []}), content_type="application/json",
+        reverse("field:sync"), json.dumps({"attempts": []}), content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {raw}",
     )  # fmt: skip
 
@@ -92,32 +91,32 @@ def test_a_leader_sees_their_devices_and_revokes_one(alice, bob):
     ApiToken.issue(user=alice, name="Alice's tablet")
     ApiToken.issue(user=bob, name="Bob's phone")
     client = make_client(alice)
-    page = client.get(reverse("events:devices"))
+    page = client.get(reverse("leaders:devices"))
     assert page.status_code == 200
     assert "Alice&#x27;s phone" in page.text and "Alice&#x27;s tablet" in page.text
     assert "Bob" not in page.text
-    response = client.post(reverse("events:device_revoke", args=[phone.pk]))
-    assert response.status_code == 302 and response["Location"] == reverse("events:devices")
+    response = client.post(reverse("leaders:device_revoke", args=[phone.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("leaders:devices")
     assert sync_with(phone_raw).status_code == 401
-    assert "Revoked" in client.get(reverse("events:devices")).text
+    assert "Revoked" in client.get(reverse("leaders:devices")).text
 
 
 def test_another_leader_cannot_see_or_revoke_a_leaders_devices(alice, bob):
     phone, raw = ApiToken.issue(user=alice, name="Alice's phone")
     client = make_client(bob)
-    assert client.post(reverse("events:device_revoke", args=[phone.pk])).status_code == 404
-    assert client.get(reverse("events:person_devices", args=[alice.pk])).status_code == 404
+    assert client.post(reverse("leaders:device_revoke", args=[phone.pk])).status_code == 404
+    assert client.get(reverse("leaders:person_devices", args=[alice.pk])).status_code == 404
     assert sync_with(raw).status_code != 401  # still works
 
 
 def test_staff_and_the_county_coordinator_revoke_a_leaders_token(alice, carol, dave, sam, lists):
     phone, raw = ApiToken.issue(user=alice, name="Alice's phone")
-    assert make_client(dave).get(reverse("events:person_devices", args=[alice.pk])).status_code == 404
-    assert make_client(dave).post(reverse("events:device_revoke", args=[phone.pk])).status_code == 404
-    page = make_client(sam).get(reverse("events:person_devices", args=[alice.pk]))
+    assert make_client(dave).get(reverse("leaders:person_devices", args=[alice.pk])).status_code == 404
+    assert make_client(dave).post(reverse("leaders:device_revoke", args=[phone.pk])).status_code == 404
+    page = make_client(sam).get(reverse("leaders:person_devices", args=[alice.pk]))
     assert page.status_code == 200 and "Alice&#x27;s phone" in page.text
-    response = make_client(carol).post(reverse("events:device_revoke", args=[phone.pk]))
-    assert response["Location"] == reverse("events:person_devices", args=[alice.pk])
+    response = make_client(carol).post(reverse("leaders:device_revoke", args=[phone.pk]))
+    assert response["Location"] == reverse("leaders:person_devices", args=[alice.pk])
     assert sync_with(raw).status_code == 401
     phone.refresh_from_db()
     assert phone.revoked_by == carol
@@ -125,5 +124,5 @@ def test_staff_and_the_county_coordinator_revoke_a_leaders_token(alice, carol, d
 
 def test_the_coordinator_reaches_a_leaders_devices_from_their_turf(alice, carol, lists):
     page = make_client(carol).get(reverse("turf:detail", args=[lists.alice_turf.pk]))
-    assert reverse("events:person_devices", args=[alice.pk]) in page.text
-    assert reverse("events:devices") in make_client(alice).get(reverse("home")).text
+    assert reverse("leaders:person_devices", args=[alice.pk]) in page.text
+    assert reverse("leaders:devices") in make_client(alice).get(reverse("home")).text

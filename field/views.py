@@ -1,0 +1,496 @@
+"""The leader's phone app: home, calls, doors, the knock screen, paper entry and sheets, the sync API."""
+
+import base64
+import json
+import time
+import uuid
+
+import qrcode
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from qrcode.image.svg import SvgPathImage
+
+from contacts import party
+from contacts.attempts import DOOR_RESULTS, PHONE_RESULTS
+from contacts.models import Channel, ContactAttempt, Suppression, Voter
+from contacts.services import Recorded, contact_record_many
+from events.models import Gathering, Invitation
+from events.services import field_record
+from field.attempts import AttemptError, read_attempt, read_posted_attempt, scope_errors
+from field.forms import ID_CHOICES, PaperSheetForm
+from field.models import RequestCount
+from leaders import views as leader_views
+from leaders.models import ApiToken
+from lib.offline import offline_page
+from turf.models import Entry, Turf, get_turf_for, households_visible_to, voters_visible_to
+from turf.services import callable_phones
+from turf.walking import Door, doors_in_walking_order
+
+MAX_BATCH = 100
+# The app shell the service worker keeps: every asset a field page loads.
+FIELD_STATIC = [
+    "css/app.css", "css/turf.css", "css/field.css", "js/htmx-2.0.11.min.js", "js/outbox-1.js",
+    "js/session-1.js", "js/field-1.js", "img/icon.svg",
+]  # fmt: skip
+
+
+def _called(user):
+    """Call-list entries the leader has called since the voter was put on their list."""
+    return Exists(
+        ContactAttempt.objects.filter(
+            voter=OuterRef("voter"), leader=user, channel=Channel.PHONE, device_time__gte=OuterRef("added_at")
+        )
+    )
+
+
+def _knocked(user):
+    """Door-list entries whose door the leader has knocked (or reported on paper) since listing."""
+    return Exists(
+        ContactAttempt.objects.filter(
+            household=OuterRef("household"), leader=user, channel__in=[Channel.DOOR, Channel.PAPER],
+            device_time__gte=OuterRef("added_at"),
+        )
+    )  # fmt: skip
+
+
+def _call_entries(turf: Turf, user):
+    return (
+        Entry.objects.filter(turf=turf)
+        .calls()
+        .listed()
+        .annotate(called=_called(user))
+        .select_related("voter")
+        .order_by("distance_m", "voter__last_name", "voter__first_name", "voter_id")
+    )
+
+
+def _knocked_households(turf: Turf, household_ids) -> set[int]:
+    """The households among these that the turf's leader has knocked (or reported on paper) this turf."""
+    return set(
+        ContactAttempt.objects.filter(
+            household_id__in=household_ids, leader_id=turf.leader_id, channel__in=[Channel.DOOR, Channel.PAPER],
+            device_time__gte=turf.created_at,
+        ).values_list("household_id", flat=True)
+    )  # fmt: skip
+
+
+def _next_door(turf: Turf) -> Door | None:
+    """The first door in walking order that the leader has not knocked yet."""
+    door_list = [door for door in doors_in_walking_order(turf, Entry.List.DOOR) if door.household]
+    knocked = _knocked_households(turf, [door.household.pk for door in door_list])
+    return next((door for door in door_list if door.household.pk not in knocked), None)
+
+
+def _hostile_households(household_ids) -> set[int]:
+    """Households where someone met a leader with hostility: every leader is warned before knocking."""
+    return set(
+        Suppression.objects.in_force()
+        .filter(reason=Suppression.Reason.HOSTILE, voter__household_id__in=household_ids)
+        .values_list("voter__household_id", flat=True)
+        .distinct()
+    )
+
+
+# --- home -----------------------------------------------------------------------------------------
+
+
+def home(request):
+    """Leaders get their field home screen; everyone else the page their role starts from."""
+    if not (request.user.is_authenticated and request.user.is_leader):
+        return leader_views.home(request)
+    return _field_home(request)
+
+
+@offline_page
+def _field_home(request):
+    user = request.user
+    turf = Turf.objects.active_for(user).first()
+    context = {
+        "turf": turf,
+        "gathering": Gathering.objects.visible_to(user).filter(host=user).upcoming().first(),
+    }
+    if turf is not None:
+        entries = Entry.objects.filter(turf=turf).listed()
+        calls = entries.calls().annotate(done=_called(user))
+        doors = entries.doors().annotate(done=_knocked(user))
+        context |= {
+            "calls_total": calls.count(),
+            "calls_done": calls.filter(done=True).count(),
+            "doors_total": doors.count(),
+            "doors_done": doors.filter(done=True).count(),
+            "next_call": _call_entries(turf, user).filter(called=False).first(),
+            "next_door": _next_door(turf),
+        }
+        if not context["calls_total"] and not context["doors_total"]:
+            # Emptied since the cut, or empty from the start: the leader is told which.
+            context["ever_listed"] = Entry.objects.filter(turf=turf).exists()
+    return render(request, "field/home.html", context)
+
+
+# --- calls ----------------------------------------------------------------------------------------
+
+
+@login_required
+@offline_page
+def calls(request):
+    """The leader's call list in calling order, nearest first, each marked once called."""
+    if not request.user.is_leader:
+        raise Http404
+    turf = Turf.objects.active_for(request.user).first()
+    entries = list(_call_entries(turf, request.user)) if turf else []
+    return render(request, "field/calls.html", {"turf": turf, "entries": entries})
+
+
+def _call_entry_for(user, voter_id) -> Entry:
+    """The call-list entry of a voter: 404 when out of scope, 403 when visible but not the user's to call."""
+    entry = (
+        Entry.objects.visible_to(user)
+        .calls()
+        .listed()
+        .filter(cycle__is_active=True, voter_id=voter_id)
+        .select_related("turf", "voter__household")
+        .first()
+    )
+    if entry is None:
+        # A voter the user sees but nobody they look after calls: visible, not theirs to call.
+        if voters_visible_to(user).filter(pk=voter_id).exists():
+            raise PermissionDenied
+        raise Http404
+    if entry.turf.leader_id != user.pk:
+        raise PermissionDenied
+    return entry
+
+
+@login_required
+@offline_page
+def call(request, voter_id):
+    """The call screen: dial by hand, then log the result, the ID, an invitation and a note."""
+    entry = _call_entry_for(request.user, voter_id)
+    voter = (
+        party.with_party_signals(Voter.objects.filter(pk=entry.voter_id)).select_related("household").get()
+    )
+    voter.likely = party.likely_party(voter)
+    phones = list(callable_phones().filter(voter=voter).order_by("-kind", "pk"))
+    gatherings = list(Gathering.objects.visible_to(request.user).filter(host=request.user).upcoming()[:1])
+    invitations = {
+        invitation.gathering_id: invitation
+        for invitation in Invitation.objects.filter(voter=voter, gathering__in=gatherings)
+    }
+    for gathering in gatherings:
+        gathering.invitation = invitations.get(gathering.pk)
+    queue = [(e.voter_id, e.called) for e in _call_entries(entry.turf, request.user)]
+    order = [pk for pk, _ in queue]
+    here = order.index(voter.pk) if voter.pk in order else len(order)
+    # Next: the first neighbor not yet called after this one, wrapping round to the top.
+    waiting = [pk for pk, called in queue[here + 1 :] + queue[:here] if not called and pk != voter.pk]
+    next_url = reverse("field:call", args=[waiting[0]]) if waiting else reverse("field:calls")
+    context = {
+        "voter": voter,
+        "phones": phones,
+        "gatherings": gatherings,
+        "attempts": ContactAttempt.objects.filter(voter=voter)
+        .select_related("leader")
+        .order_by("-device_time")[:5],
+        "results": [ContactAttempt.Result(result) for result in PHONE_RESULTS if result != "talked"],
+        "ids": ID_CHOICES,
+        "rsvps": Invitation.Rsvp.choices,
+        "client_uuid": uuid.uuid4(),
+        "next_url": next_url,
+        "position": here + 1,
+        "total": len(order),
+    }
+    return render(request, "field/call.html", context)
+
+
+# --- doors ----------------------------------------------------------------------------------------
+
+
+@login_required
+@offline_page
+def doors(request):
+    """The leader's door list by household, in walking order, each door a tap from its knock screen."""
+    if not request.user.is_leader:
+        raise Http404
+    turf = Turf.objects.active_for(request.user).first()
+    door_list = doors_in_walking_order(turf, Entry.List.DOOR) if turf else []
+    ids = [door.household.pk for door in door_list if door.household]
+    knocked = _knocked_households(turf, ids) if turf else set()
+    hostile = _hostile_households(ids)
+    for door in door_list:
+        door.knocked = bool(door.household) and door.household.pk in knocked
+        door.hostile = bool(door.household) and door.household.pk in hostile
+    return render(request, "field/doors.html", {"turf": turf, "doors": door_list})
+
+
+@login_required
+@offline_page
+def knock(request, household_pk):
+    """The knock screen: one household result, or an ID for each person talked to."""
+    turf = Turf.objects.active_for(request.user).first()
+    door_list = doors_in_walking_order(turf, Entry.List.DOOR) if turf else []
+    doors_here = [door for door in door_list if door.household]
+    order = [door.household.pk for door in doors_here]
+    if household_pk not in order:
+        # Visible (a coordinator, staff) but not on this leader's own door list: nothing to knock.
+        if households_visible_to(request.user).filter(pk=household_pk).exists():
+            raise PermissionDenied
+        raise Http404
+    here = order.index(household_pk)
+    door = doors_here[here]
+    following = order[here + 1 :]
+    next_url = reverse("field:knock", args=[following[0]]) if following else reverse("field:doors")
+    attempts = (
+        ContactAttempt.objects.filter(Q(household_id=household_pk) | Q(voter__in=door.voters))
+        .select_related("voter")
+        .order_by("-device_time")[:5]
+    )
+    context = {
+        "door": door,
+        "home": door.household,
+        "hostile": bool(_hostile_households([household_pk])),
+        "attempts": attempts,
+        "results": [
+            ContactAttempt.Result(r) for r in DOOR_RESULTS if r not in ("talked", "moved", "deceased")
+        ],
+        "ids": ID_CHOICES,
+        "client_uuid": uuid.uuid4(),
+        "next_url": next_url,
+        "position": here + 1,
+        "total": len(order),
+    }
+    return render(request, "field/knock.html", context)
+
+
+# --- recording ------------------------------------------------------------------------------------
+
+
+def _sees_all_of(user, item) -> bool:
+    """Whether the user sees every voter and household an attempt names (though not on their lists)."""
+    attempt = item.attempt
+    voters = {person.voter_id for person in attempt.people} | ({attempt.voter_id} - {None})
+    if voters and voters_visible_to(user).filter(pk__in=voters).count() != len(voters):
+        return False
+    return not attempt.household_id or households_visible_to(user).filter(pk=attempt.household_id).exists()
+
+
+@login_required
+@require_POST
+def record(request):
+    """Record one call or knock posted by a page form without JavaScript, then go on to the next."""
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        next_url = reverse("home")
+    try:
+        item = read_posted_attempt(request.POST)
+    except AttemptError as error:
+        messages.error(request, f"Not saved: {error}")
+        return redirect(request.META.get("HTTP_REFERER") or next_url)
+    if scope_errors(request.user, [item]):
+        raise PermissionDenied if _sees_all_of(request.user, item) else Http404
+    (outcome,) = field_record(user=request.user, items=[item])
+    if outcome.status == Recorded.REJECTED:
+        messages.error(request, f"Not saved: {outcome.error}")
+    else:
+        messages.success(request, "Saved.")
+    return redirect(next_url)
+
+
+# --- the sync API ---------------------------------------------------------------------------------
+
+
+def _api_user(request):
+    """Return (user, None) for a bearer token or a session with a valid CSRF token, else (None, response)."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        user = ApiToken.objects.find(header.removeprefix("Bearer ").strip())
+        if user is None:
+            return None, JsonResponse({"error": "The API token is not valid."}, status=401)
+    elif request.user.is_authenticated:
+        user = request.user
+        # A browser session must prove it comes from our pages; a bearer token cannot be sent by a
+        # cross-site form, so only sessions are CSRF-checked.
+        rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+        if rejected is not None:
+            return None, JsonResponse({"error": "CSRF check failed: reload the page."}, status=403)
+    else:
+        return None, JsonResponse({"error": "Sign in first."}, status=401)
+    if not (user.is_leader or user.is_coordinator or user.is_state_staff):
+        return None, JsonResponse({"error": "Your role does not record contacts."}, status=403)
+    return user, None
+
+
+def _bad_batch(message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=400)
+
+
+def _rate_limited(request, user) -> JsonResponse | None:
+    """Count the request against its token (or its session's user); answer 429 once the minute's are spent."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        key = "token:" + ApiToken.digest_of(header.removeprefix("Bearer ").strip())
+    else:
+        key = f"user:{user.pk}"
+    wait = RequestCount.over_limit(key, settings.SYNC_RATE_LIMIT_PER_MINUTE, now=time.time())
+    if not wait:
+        return None
+    response = JsonResponse({"error": f"Too many requests: try again in {wait} seconds."}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+@csrf_exempt
+@never_cache
+@require_POST
+def sync(request):
+    """Record a batch of attempts from the field app's outbox; answer per item, after commit.
+
+    Body: {"user"?: the id of the account that entered them (else 409), "attempts": [{"uuid",
+    "channel", "result", "device_time", "voter"?, "household"?, "phone"?, "note"?, "latitude"?,
+    "longitude"?, "invite"?: {"gathering", "rsvp"}, "people"?: [{"voter", "party_id"?,
+    "know_them"?, "do_not_contact"?, "phone"?, "email"?}]}].
+    Reply: {"results": [{"uuid", "status": "created" | "duplicate" | "rejected", "error"}]}, in order.
+    """
+    user, denied = _api_user(request)
+    if denied is not None:
+        return denied
+    limited = _rate_limited(request, user)
+    if limited is not None:
+        return limited
+    if request.content_type != "application/json":
+        return _bad_batch("Send JSON (Content-Type: application/json).")
+    try:
+        payload = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting raises RecursionError
+        return _bad_batch("The body is not valid JSON.")
+    items = payload.get("attempts") if isinstance(payload, dict) else None
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
+        return _bad_batch(f'Send {{"attempts": [...]}} with 1 to {MAX_BATCH} attempts.')
+    # On a shared phone one account's outbox must never be recorded as another's: the field app
+    # names whose outbox it sends, and a batch entered by someone else is refused whole.
+    owner = payload.get("user")
+    if owner is not None and (type(owner) is not int or owner != user.pk):
+        return JsonResponse(
+            {"error": "These were entered by another account: sign in as them to send them."}, status=409
+        )
+    results: list[dict | None] = [None] * len(items)
+    valid, read = [], []
+    for index, raw in enumerate(items):
+        try:
+            read.append(read_attempt(raw))
+            valid.append(index)
+        except AttemptError as error:
+            raw_uuid = raw.get("uuid") if isinstance(raw, dict) else None
+            results[index] = {"uuid": str(raw_uuid or ""), "status": Recorded.REJECTED, "error": str(error)}
+    scope = scope_errors(user, read)
+    to_record = []
+    for position, index in enumerate(valid):
+        if position in scope:
+            uuid_ = str(read[position].attempt.client_uuid)
+            results[index] = {"uuid": uuid_, "status": Recorded.REJECTED, "error": scope[position]}
+        else:
+            to_record.append((index, read[position]))
+    outcomes = field_record(user=user, items=[item for _, item in to_record])
+    for (index, _), outcome in zip(to_record, outcomes, strict=True):
+        results[index] = {"uuid": str(outcome.client_uuid), "status": outcome.status, "error": outcome.error}
+    return JsonResponse({"results": results})
+
+
+# --- paper ----------------------------------------------------------------------------------------
+
+
+def _editable_turf(user, pk) -> Turf:
+    """Fetch turf the user may change: out of scope is 404, a leader's own (read-only) is 403."""
+    turf = get_turf_for(user, pk)
+    if not turf.can_edit(user):
+        raise PermissionDenied
+    return turf
+
+
+def _qr_data_uri(url: str) -> str:
+    image = qrcode.make(url, image_factory=SvgPathImage, box_size=10, border=1)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
+
+
+def _sheet(request, pk, list_name: str, template: str, results):
+    turf = get_turf_for(request.user, pk)
+    doors = doors_in_walking_order(turf, list_name, phones=list_name == Entry.List.CALL)
+    for door in doors:
+        if door.household is not None:
+            door.qr = _qr_data_uri(
+                request.build_absolute_uri(reverse("turf:household", args=[door.household.pk]))
+            )
+    return render(
+        request,
+        template,
+        {
+            "turf": turf,
+            "doors": doors,
+            "results": [ContactAttempt.Result(result).label for result in results],
+            "ids": ["1", "2", "3", "4", "5", "Refused"],
+            "printed_at": timezone.now(),
+            "voter_count": sum(len(door.voters) for door in doors),
+        },
+    )
+
+
+@login_required
+def call_sheet(request, pk):
+    """The call list on paper: phone numbers (the one page that shows them), tick boxes, QR codes."""
+    return _sheet(request, pk, Entry.List.CALL, "field/call_sheet.html", PHONE_RESULTS)
+
+
+@login_required
+def walk_sheet(request, pk):
+    """The door list on paper, in walking order, with tick boxes and a QR code per door."""
+    return _sheet(request, pk, Entry.List.DOOR, "field/walk_sheet.html", DOOR_RESULTS)
+
+
+@login_required
+def paper(request, pk):
+    """Enter a leader's walk sheet from paper: a row per household, keyboard only, safe to resubmit."""
+    turf = _editable_turf(request.user, pk)
+    door_list = [door for door in doors_in_walking_order(turf, Entry.List.DOOR) if door.household]
+    form = PaperSheetForm(request.POST or None, doors=door_list, leader=turf.leader)
+    if request.method == "POST" and form.is_valid():
+        # The doors are this turf's own, so every voter is in scope; the contacts are the leader's.
+        outcomes = contact_record_many(leader=turf.leader, attempts=form.attempts(), entered_by=request.user)
+        created = sum(outcome.created for outcome in outcomes)
+        again = sum(outcome.status == Recorded.DUPLICATE for outcome in outcomes)
+        refused = [outcome.error for outcome in outcomes if outcome.status == Recorded.REJECTED]
+        messages.success(request, f"Saved {created} result{pluralize(created)} from the sheet"
+                                  + (f"; {again} {'was' if again == 1 else 'were'} saved before." if again else "."))  # fmt: skip
+        for error in refused:
+            messages.error(request, error)
+        return redirect("field:paper", turf.pk)
+    return render(request, "field/paper.html", {"turf": turf, "form": form, "doors": form.door_rows()})
+
+
+# --- offline --------------------------------------------------------------------------------------
+
+
+@require_GET
+def service_worker(request):
+    """Serve the service worker from the site root, so it may control every leader page."""
+    assets = [staticfiles_storage.url(name) for name in FIELD_STATIC]
+    # The cache name changes whenever an asset's hashed URL does, so a deploy replaces the cache.
+    version = uuid.uuid5(uuid.NAMESPACE_URL, "|".join(assets)).hex[:12]
+    body = render_to_string("field/sw.js", {"assets": json.dumps(assets), "version": version})
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
