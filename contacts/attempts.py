@@ -195,6 +195,8 @@ def _rule_error(a: Attempt) -> str | None:
             return "A call can only tell about the voter called."
     elif not a.household_id:
         return "A knock needs the household."
+    elif a.phone_id:
+        return "A number goes with a call, not a knock."
     if result != Result.TALKED and any(person.party_id is not None for person in people):
         return "An ID needs a conversation: the result must be Talked."
     if result in PHONE_SUPPRESSING and not a.phone_id:

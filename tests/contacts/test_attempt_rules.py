@@ -28,6 +28,8 @@ def test_the_writer_records_what_the_rules_allow_and_refuses_each_other_attempt_
         "A knock needs the household.": a_knock(home, household_id=None),
         "A call needs the voter called.": a_knock(home, channel=Channel.PHONE, result=Result.NO_ANSWER),
         "Say who moved or died.": a_knock(home, result=Result.MOVED),
+        # A knock's number would be stored unchecked (no voter to own it), pointing at nothing.
+        "A number goes with a call, not a knock.": a_knock(home, phone_id=987654),
         "device_time: The device's clock is far off: check its date and time.": a_knock(
             home, device_time=now + timedelta(days=3)
         ),

@@ -127,9 +127,9 @@ def test_another_leader_cannot_take_a_sheet_row_s_attempt_id_before_it_is_typed_
     batch = {"attempts": [{"uuid": str(taken), "channel": "door", "result": "not_home",
                            "device_time": timezone.now().isoformat(), "household": bobs_door.pk}]}  # fmt: skip
     response = make_client(bob).post(
-        reverse("events:sync"), json.dumps(batch), content_type="application/json"
+        reverse("field:sync"), json.dumps(batch), content_type="application/json"
     )
     assert response.json()["results"][0]["status"] == "created"
     client = make_client(carol)
-    client.post(reverse("turf:paper", args=[turf.pk]), drawn(client, turf) | {"row-1-result": "not_home"})
+    client.post(reverse("field:paper", args=[turf.pk]), drawn(client, turf) | {"row-1-result": "not_home"})
     assert ContactAttempt.objects.filter(household=homes[1], leader=alice, result="not_home").exists()
