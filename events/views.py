@@ -37,9 +37,9 @@ from events.models import (
 )
 from events.services import field_record
 from leaders import views as leader_views
+from turf.eligibility import callable_phones
 from turf.forms import ID_CHOICES
 from turf.models import Entry, Turf, households_visible_to, voters_visible_to
-from turf.services import callable_phones
 from turf.walking import next_door
 
 MAX_BATCH = 100

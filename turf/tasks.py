@@ -8,7 +8,8 @@ from kombu.exceptions import OperationalError
 
 from leaders.models import User
 from turf.models import Cycle
-from turf.services import TurfError, pool_rebuild, turf_cut_all, turf_cut_for_leader
+from turf.pool import pool_rebuild
+from turf.services import TurfError, turf_cut_all, turf_cut_for_leader
 
 logger = logging.getLogger(__name__)
 
