@@ -62,7 +62,6 @@ INSTALLED_APPS = [
     "leaders",
     "turf",
     "events",
-    "candidates",
     "config",  # its system checks (config/checks.py)
 ]
 

@@ -1,12 +1,18 @@
-"""The code's own shape: no import cycle inside an app, and no lazy import that only hid one."""
+"""The code's own shape: no import cycle in an app, no lazy import hiding one, no dead task, no lost file name."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("contacts", "turf")
+CODE = ("config", "lib", "leaders", "contacts", "turf", "events", "bench", "tests")
+# A path to a file of the repository, a template or a static file: "contacts/voterfile/load.py".
+NAMED_FILE = re.compile(r"(?<![\w/.-])((?:[\w-]+/)+[\w.-]+\.(?:py|html|txt|js|css))\b")
 
 
 def _module_name(path: Path) -> str:
@@ -107,3 +113,54 @@ def test_an_app_imports_its_own_modules_at_the_top_of_the_module(app):
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) == []
+
+
+def _python_files() -> list[Path]:
+    return [
+        path
+        for folder in CODE
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if "migrations" not in path.parts
+    ]
+
+
+def test_every_file_the_code_names_exists():
+    missing = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in _python_files()
+        for name in NAMED_FILE.findall(path.read_text())
+        if not any((base / name).exists() for base in (ROOT, ROOT / "templates", ROOT / "static"))
+    ]
+    assert missing == []
+
+
+def test_every_task_is_queued_or_scheduled():
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    source = "\n".join(path.read_text() for path in _python_files() if "tests" not in path.parts)
+    unused = []
+    for path in sorted(ROOT.glob("*/tasks.py")):
+        module = _module_name(path)
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and any(
+                "shared_task" in ast.unparse(d) for d in node.decorator_list
+            ):
+                queued = re.search(rf"\b{node.name}\.(delay|apply_async|s|si)\(", source)
+                if f"{module}.{node.name}" not in scheduled and not queued:
+                    unused.append(f"{module}.{node.name}")
+    assert unused == []
+
+
+def test_every_app_of_ours_holds_more_than_its_config():
+    empty = []
+    for config in apps.get_app_configs():
+        folder = Path(config.path)
+        if not folder.is_relative_to(ROOT):
+            continue
+        modules = [
+            path
+            for path in folder.rglob("*.py")
+            if path.name not in ("__init__.py", "apps.py") and "migrations" not in path.parts
+        ]
+        if not modules:
+            empty.append(config.name)
+    assert empty == []
