@@ -42,7 +42,7 @@ REFERENCE_RUNS = 3
 
 def _generate(path: Path, edition: int) -> int:
     from contacts.demo import SyntheticVoterFile, write_voter_file
-    from contacts.psr import ELECTION_AUTHORITIES
+    from contacts.voterfile.layout import ELECTION_AUTHORITIES
 
     generator = SyntheticVoterFile(voters=ROWS, counties=ELECTION_AUTHORITIES, edition=edition)
     return write_voter_file(path, generator).voters
@@ -83,9 +83,10 @@ def _import(path: Path) -> tuple[float, dict, float]:
 
 
 def _child(path: str) -> None:
+    from contacts.import_runs import import_data
     from contacts.importing import Progress
-    from contacts.psr import ELECTION_AUTHORITIES, MissingVoters
-    from contacts.services import import_data
+    from contacts.voterfile.layout import ELECTION_AUTHORITIES
+    from contacts.voterfile.unregister import MissingVoters
 
     # As staff who confirmed the newer edition: its missing voters are unregistered, in every county.
     confirmed = MissingVoters(unregister=True, full_editions=frozenset(ELECTION_AUTHORITIES))

@@ -214,7 +214,8 @@ def _fairness(cycle) -> tuple[int, int]:
 def _measure() -> list[tuple[str, str]]:
     from leaders.models import User
     from turf.models import FAIRNESS_RADIUS_M, Cycle, PoolVoter, Turf
-    from turf.services import pool_rebuild, turf_cut_all, turf_cut_for_leader
+    from turf.pool import pool_rebuild
+    from turf.services import turf_cut_all, turf_cut_for_leader
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM contacts_voter WHERE household_id IS NOT NULL")

@@ -63,7 +63,6 @@ INSTALLED_APPS = [
     "turf",
     "events",
     "field",
-    "candidates",
     "config",  # its system checks (config/checks.py)
 ]
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contacts.psr import CURRENT_HEADER, ELECTION_AUTHORITIES
+from contacts.voterfile.layout import CURRENT_HEADER, ELECTION_AUTHORITIES
 
 # The default demo: one urban, one mid-size and one rural election authority.
 DEMO_COUNTIES = ("St. Louis City", "Boone", "Nodaway")

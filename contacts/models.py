@@ -7,7 +7,7 @@ history stays joinable to a voter whatever the next file says.
 import re
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -20,9 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import dateformat, timezone
 
 from contacts.importing import PHASE_DONE, PHASE_READING
-
-if TYPE_CHECKING:
-    from contacts.psr import MissingVoters
+from contacts.voterfile.unregister import MissingVoters
 
 
 class Election(models.Model):
@@ -50,7 +48,7 @@ class Election(models.Model):
 class Household(models.Model):
     """One door: the voters at one normalized residential address, unit included.
 
-    The address key is computed by the importer (contacts/psr.py) and never changes for a door, so
+    The address key is computed by the importer (contacts/voterfile/staging.py) and never changes for a door, so
     contact history recorded against a household stays with it across voter-file editions.
     """
 
@@ -196,7 +194,7 @@ class VoterQuerySet(models.QuerySet):
 class Voter(models.Model):
     """A registered (or formerly registered) Missouri voter, as the PSR file describes them.
 
-    Written only by the importer (contacts/psr.py), set-based; never deleted, so contact history
+    Written only by the importer (contacts/voterfile/), set-based; never deleted, so contact history
     stays joinable to the voter across editions. A voter missing from a newer edition is marked
     no longer registered.
     """
@@ -302,7 +300,7 @@ class Score(models.Model):
 
 
 class VoterWarning(models.Model):
-    """A warning the voter file's line for a voter gave when it was last written (contacts.psr).
+    """A warning the voter file's line for a voter gave when it was last written (contacts.voterfile).
 
     A re-import skips unchanged lines unread, so the report of every import of the same file
     lists these again at the voter's line. No foreign key: the importer replaces them in bulk.
@@ -451,10 +449,8 @@ class ImportRun(models.Model):
             and bool(self.kept_counties)
         )
 
-    def missing_voters(self) -> "MissingVoters":
+    def missing_voters(self) -> MissingVoters:
         """Say what this run's import does with the voters its file leaves out."""
-        from contacts.psr import MissingVoters
-
         seen = self.confirms.preview if self.confirms_id and self.confirms.preview else None
         return MissingVoters(
             partial=self.partial,

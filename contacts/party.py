@@ -6,7 +6,7 @@ PARTY_ID_HALF_LIFE_DAYS, so it slides down the ladder as it ages: for one half-l
 voter file, for two the model score, for three the mark, and after that it still beats nothing.
 
 `decide()` is the rule for one voter; `with_likely_label()` is the same ladder as one SQL CASE, for
-filtering millions of voters in the database. tests/contacts/test_party.py checks they agree.
+filtering millions of voters in the database. tests/turf/test_party.py checks they agree.
 """
 
 from dataclasses import dataclass
@@ -57,10 +57,6 @@ class Likely:
     @property
     def label_display(self) -> str:
         return self.Label(self.label).label
-
-    @property
-    def is_democrat(self) -> bool:
-        return self.label == self.Label.DEM
 
 
 # The ladder, strongest rung first. An ID rung names the most half-lives old the ID may be.
@@ -239,9 +235,3 @@ def needing_id(voters: QuerySet, *, now: datetime | None = None) -> QuerySet:
     now = now or timezone.now()
     recent = _ids(refusals=True).filter(recorded_at__gte=now - half_life())
     return voters.filter(declared_party__regex=r"^\s*$").exclude(Exists(recent))
-
-
-def needs_id(signals: Signals, *, asked_at: datetime | None, now: datetime | None = None) -> bool:
-    """Return whether a voter's preference is still unknown (`asked_at`: newest ID, refusals too)."""
-    now = now or timezone.now()
-    return not signals.declared_party.strip() and (asked_at is None or asked_at < now - half_life())

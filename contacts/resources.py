@@ -1,7 +1,7 @@
 """django-import-export resources for the small tables staff edit in the admin: phones and scores.
 
 The voter file never goes through here: import-export manages 400 to 1,500 rows a second, the
-PSR importer (contacts/psr.py) a hundred times more. Every export is formula-neutralized.
+PSR importer (contacts/voterfile/) a hundred times more. Every export is formula-neutralized.
 """
 
 from import_export import resources

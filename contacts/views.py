@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from contacts import services
+from contacts import import_queue, services
 from contacts.forms import ImportConfirmForm, ImportForm, LiftForm, ReportDecisionForm
+from contacts.import_runs import incoming_directory
 from contacts.importing import import_running
 from contacts.models import ImportRun, Suppression, get_import_run_for, get_report_for, get_suppression_for
 from lib.uploads import CappedDiskUploadHandler
@@ -67,7 +68,7 @@ def imports(request):
     if int(request.META.get("CONTENT_LENGTH") or 0) > cap + CappedDiskUploadHandler.FORM_ROOM:
         return _too_large(request, ImportForm(data={}))  # said up front: not a byte of it is read
     # Streamed into the import directory: the kept file is then a rename, never a 1.7 GB copy.
-    handler = CappedDiskUploadHandler(request, max_bytes=cap, directory=services.incoming_directory())
+    handler = CappedDiskUploadHandler(request, max_bytes=cap, directory=incoming_directory())
     request.upload_handlers = [handler]
     return _upload(request, handler)
 
@@ -79,7 +80,7 @@ def _upload(request, handler: CappedDiskUploadHandler):
         return _too_large(request, form)
     if not form.is_valid():
         return _runs_page(request, form, status=400)
-    run = services.import_upload(
+    run = import_queue.import_upload(
         user=request.user,
         kind=form.cleaned_data["kind"],
         uploaded_file=form.cleaned_data["file"],
@@ -111,7 +112,7 @@ def import_progress(request, pk: int):
 def import_confirm(request, pk: int):
     """Confirm an import's preview: import its file again, unregistering the voters it leaves out."""
     run = get_import_run_for(request.user, pk)
-    if refusal := services.import_confirm_refusal(run):
+    if refusal := import_queue.import_confirm_refusal(run):
         return render(
             request, "contacts/import_detail.html", _progress_context(run, refusal=refusal), status=409
         )
@@ -119,10 +120,10 @@ def import_confirm(request, pk: int):
     if not form.is_valid():
         return render(request, "contacts/import_detail.html", _progress_context(run, form=form), status=400)
     try:
-        confirmation = services.import_confirm(
+        confirmation = import_queue.import_confirm(
             run=run, by=request.user, full_editions=form.cleaned_data.get("full_editions", [])
         )
-    except services.ConfirmRefused as refused:
+    except import_queue.ConfirmRefused as refused:
         return render(
             request, "contacts/import_detail.html", _progress_context(run, refusal=str(refused)), status=409
         )
@@ -140,7 +141,7 @@ def _progress_context(run: ImportRun, *, form: ImportConfirmForm | None = None, 
         "retention_days": settings.IMPORT_RETENTION_DAYS,
     }
     if run.awaiting_confirmation and not refusal:
-        context["refusal"] = services.import_confirm_refusal(run)
+        context["refusal"] = import_queue.import_confirm_refusal(run)
         if not context["refusal"]:
             context["confirm_form"] = form or ImportConfirmForm(run=run)
     return context

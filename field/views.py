@@ -37,8 +37,8 @@ from field.models import RequestCount
 from leaders import views as leader_views
 from leaders.models import ApiToken
 from lib.offline import offline_page
+from turf.eligibility import callable_phones
 from turf.models import Entry, Turf, get_turf_for, households_visible_to, voters_visible_to
-from turf.services import callable_phones
 from turf.walking import Door, doors_in_walking_order
 
 MAX_BATCH = 100

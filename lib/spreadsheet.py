@@ -34,10 +34,6 @@ class SafeWriter:
     def writerow(self, row: Iterable[Any]) -> Any:
         return self._writer.writerow(neutralize_row(row))
 
-    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
-        for row in rows:
-            self.writerow(row)
-
 
 def neutralize_dataset(dataset):
     """Return a copy of a tablib Dataset (the admin's CSV/XLSX/… exports) with every cell neutralized."""

@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from leaders.models import User
 from tests.conftest import make_client, make_user
 
-PROJECT_MODULES = ("config", "lib", "leaders", "contacts", "turf", "events", "field", "candidates")
+PROJECT_MODULES = ("config", "lib", "leaders", "contacts", "turf", "events", "field")
 
 # Who walks the routes. alice owns the objects; the others must not reach them unless allowed.
 PERSONAS = {

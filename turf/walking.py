@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from contacts import party
 from contacts.models import Household, Voter
-from turf import services
+from turf.eligibility import callable_phones
 from turf.models import Entry, Turf
 
 
@@ -53,7 +53,7 @@ def doors_in_walking_order(turf: Turf, list_name: str, *, phones: bool = False) 
         "last_name", "first_name"
     )
     if phones:
-        callable_numbers = services.callable_phones().order_by("-kind", "pk")
+        callable_numbers = callable_phones().order_by("-kind", "pk")
         voters = voters.prefetch_related(
             Prefetch("phones", queryset=callable_numbers, to_attr="callable_phones")
         )

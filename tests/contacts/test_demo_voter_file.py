@@ -8,7 +8,7 @@ from django.db.models import Count
 
 from contacts.demo import SyntheticVoterFile, write_voter_file
 from contacts.models import Household, Phone, Score, Voter
-from contacts.psr import ELECTION_AUTHORITIES
+from contacts.voterfile.layout import ELECTION_AUTHORITIES
 from tests.contacts.voter_files import run
 
 pytestmark = pytest.mark.django_db

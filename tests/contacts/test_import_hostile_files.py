@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError
 
 from contacts.models import Household, ImportRun, Phone, Score, Voter
-from contacts.psr import CURRENT_HEADER
+from contacts.voterfile.layout import CURRENT_HEADER
 from tests.contacts.voter_files import FIXTURES, fixture_copy, report_rows, row, run, write_psr
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,11 @@ import pytest
 from django.core.management import CommandError
 from django.urls import reverse
 
-from contacts.importing import import_running, import_transaction, stopped_as_by_ctrl_c
+from contacts.import_queue import BROKER_DOWN
+from contacts.import_runs import import_from_disk, run_import
+from contacts.importing import import_running, import_transaction
+from contacts.management.import_command import stopped_as_by_ctrl_c
 from contacts.models import ImportRun, Voter
-from contacts.services import BROKER_DOWN, import_from_disk, run_import
 from tests.conftest import make_client
 from tests.contacts.voter_files import FIXTURES, fixture_copy, run
 

@@ -6,10 +6,10 @@ import pytest
 from django.core.management import CommandError
 from django.db import connection
 
+from contacts.import_runs import import_data
 from contacts.importing import Progress
 from contacts.models import ContactAttempt, Election, Household, Voter
-from contacts.psr import CURRENT_HEADER
-from contacts.services import import_data
+from contacts.voterfile.layout import CURRENT_HEADER
 from tests.conftest import make_user
 from tests.contacts.voter_files import fixture_copy, fixture_rows, report_rows, row, run, write_psr
 

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from contacts.psr import CURRENT_HEADER, MissingVoters, import_voter_file
+from contacts.voterfile.layout import CURRENT_HEADER
+from contacts.voterfile.load import import_voter_file
+from contacts.voterfile.unregister import MissingVoters
 from tests.contacts.voter_files import report_rows, row
 
 pytestmark = pytest.mark.django_db

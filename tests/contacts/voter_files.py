@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 
-from contacts.psr import CURRENT_HEADER
+from contacts.voterfile.layout import CURRENT_HEADER
 
 # Samples in the Secretary of State's real format (current and 2023 editions) and the Census
 # geocoder's output for the current one.

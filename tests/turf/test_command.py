@@ -40,27 +40,3 @@ def test_it_cuts_every_active_leader_fairly_and_refreshes_the_pool(neighborhood,
 def test_it_says_so_when_no_cycle_is_active(db):
     with pytest.raises(CommandError, match="No cycle is active"):
         run()
-
-
-def test_approving_a_leader_cuts_their_turf_in_the_background_after_commit(
-    neighborhood, django_capture_on_commit_callbacks
-):
-    from turf.tasks import schedule_cut_for_leader
-
-    alice = make_leader("alice@example.org", MARYVILLE)
-    with django_capture_on_commit_callbacks(execute=True):
-        schedule_cut_for_leader(alice)
-        assert not Turf.objects.exists()
-    assert Turf.objects.get(leader=alice).entries.doors().count() >= 10
-
-
-def test_with_the_broker_down_an_approval_still_commits_and_the_leader_waits(
-    neighborhood, dead_broker, caplog, django_capture_on_commit_callbacks
-):
-    from turf.tasks import schedule_cut_for_leader
-
-    alice = make_leader("alice@example.org", MARYVILLE)
-    with django_capture_on_commit_callbacks(execute=True):
-        schedule_cut_for_leader(alice)
-    assert not Turf.objects.filter(leader=alice).exists()
-    assert "Could not queue the turf cut" in caplog.text

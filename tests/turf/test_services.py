@@ -20,12 +20,12 @@ from tests.turf.conftest import (
     make_voter,
     offset,
 )
-from turf import services
+from turf import pool as free_pool
 from turf.models import Change, Cycle, Entry, PoolVoter, Turf
+from turf.pool import pool_rebuild
 from turf.services import (
     TurfError,
     cycle_start,
-    pool_rebuild,
     turf_add_voters,
     turf_cut_all,
     turf_cut_for_leader,
@@ -451,7 +451,7 @@ def test_a_voter_listed_while_the_pool_is_worked_out_is_not_put_back(cycle, monk
     households = make_neighborhood(MARYVILLE, households=3)
     turf = open_turf(make_leader("alice@example.org", MARYVILLE), cycle)
     taken = households[0].voters.order_by("pk")[0]
-    lock = services._lock
+    lock = free_pool.lock_cycle
 
     def lock_after_a_cut_took_a_voter(locked_cycle):
         # The cut committed after the rebuild read the rules, and before it took the lock.
@@ -460,7 +460,7 @@ def test_a_voter_listed_while_the_pool_is_worked_out_is_not_put_back(cycle, monk
             turf=turf, cycle=cycle, voter=taken, household=taken.household, list=Entry.List.CALL, distance_m=0
         )
 
-    monkeypatch.setattr(services, "_lock", lock_after_a_cut_took_a_voter)
+    monkeypatch.setattr(free_pool, "lock_cycle", lock_after_a_cut_took_a_voter)
     pool_rebuild(cycle=cycle)
     neighbors = {voter.pk for household in households for voter in household.voters.all()}
     assert set(pooled()) == neighbors - {taken.pk}

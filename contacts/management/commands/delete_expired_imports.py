@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from contacts import services
+from contacts.import_runs import import_files_delete_expired
 
 
 class Command(BaseCommand):
@@ -11,6 +11,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        deleted = services.import_files_delete_expired()
+        deleted = import_files_delete_expired()
         days = settings.IMPORT_RETENTION_DAYS
         self.stdout.write(f"Deleted the files of {deleted} import(s) finished more than {days} days ago.")

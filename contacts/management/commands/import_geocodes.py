@@ -1,4 +1,4 @@
-from contacts.importing import ImportCommand
+from contacts.management.import_command import ImportCommand
 from contacts.models import ImportRun
 
 

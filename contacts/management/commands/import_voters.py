@@ -2,9 +2,10 @@ import shlex
 
 from django.core.management.base import CommandError
 
-from contacts.importing import ImportCommand, ImportResult
+from contacts.importing import ImportResult
+from contacts.management.import_command import ImportCommand
 from contacts.models import ImportRun
-from contacts.psr import MissingVoters
+from contacts.voterfile.unregister import MissingVoters
 
 
 class Command(ImportCommand):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from contacts.demo import DEMO_COUNTIES, STATEWIDE_VOTERS, SyntheticVoterFile, write_voter_file
 from contacts.models import Voter
-from contacts.psr import ELECTION_AUTHORITIES
+from contacts.voterfile.layout import ELECTION_AUTHORITIES
 from events.models import Gathering
 from leaders.demo import create_demo_accounts, demo_email
 from leaders.models import User

@@ -2,7 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from leaders.models import User
 from turf.models import Cycle
-from turf.services import TurfError, pool_rebuild, turf_cut_all, turf_cut_for_leader
+from turf.pool import pool_rebuild
+from turf.services import TurfError, turf_cut_all, turf_cut_for_leader
 
 
 class Command(BaseCommand):
