@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from events.models import ApiToken
 from leaders.models import User
-from tests.conftest import make_client, make_user
+from tests.cast import make_client, make_user
 
 
 def test_it_prints_a_token_that_finds_its_owner(alice):

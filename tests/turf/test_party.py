@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 
 from contacts import party
 from contacts.models import Voter
-from tests.conftest import make_user
-from tests.turf.conftest import make_household, make_mark, make_party_id, make_voter
+from tests.cast import make_household, make_mark, make_party_id, make_user, make_voter
 
 NOW = timezone.now()
 Likely = party.Likely

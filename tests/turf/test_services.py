@@ -7,8 +7,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from contacts.models import Suppression
-from tests.conftest import make_user
-from tests.turf.conftest import (
+from tests.cast import (
     KANSAS_CITY,
     MARYVILLE,
     make_cycle,
@@ -17,6 +16,7 @@ from tests.turf.conftest import (
     make_neighborhood,
     make_party_id,
     make_suppression,
+    make_user,
     make_voter,
     offset,
 )
