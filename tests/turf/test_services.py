@@ -1,8 +1,9 @@
 import statistics
 
 import pytest
-from django.db import IntegrityError, connection
-from hypothesis import HealthCheck, given
+from django.db import IntegrityError, connection, transaction
+from django.test import override_settings
+from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -248,27 +249,23 @@ def test_the_database_refuses_one_voter_on_two_lists_in_a_cycle(cycle):
         Entry.objects.create(turf=second, cycle=cycle, voter=voter, list=Entry.List.CALL)
 
 
-@hypothesis_settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(
-    places=st.lists(
-        st.tuples(st.integers(-1500, 1500), st.integers(-1500, 1500), st.booleans()), min_size=2, max_size=7
-    ),
-    late=st.integers(0, 6),
-)
-def test_no_voter_is_ever_on_two_active_lists(django_db_blocker, places, late):
+def test_no_voter_is_ever_on_two_active_lists(django_db_setup, django_db_blocker):
     """Leaders dropped anywhere, cut together then one by one, quitting and rejoining."""
-    with django_db_blocker.unblock():
-        from django.db import connection, transaction
 
+    # One neighborhood for every example (each example's own savepoint rolls back what it cuts).
+    @hypothesis_settings(max_examples=15, deadline=None)
+    @given(
+        places=st.lists(
+            st.tuples(st.integers(-1500, 1500), st.integers(-1500, 1500), st.booleans()),
+            min_size=2,
+            max_size=7,
+        ),
+        late=st.integers(0, 6),
+    )
+    def leaders_anywhere(places, late):
         with transaction.atomic():
-            from django.conf import settings
-
-            settings.TURF_CALL_LIST_SIZE, settings.TURF_DOOR_LIST_SIZE = 6, 12
             Cycle.objects.all().update(is_active=False)
             cycle = make_cycle(f"Property {Cycle.objects.count()}")
-            make_neighborhood(MARYVILLE, households=40, spacing_m=60)
             leaders = [
                 make_leader(
                     f"p{Turf.objects.count()}-{i}-{east}-{north}@example.org", offset(MARYVILLE, east, north)
@@ -295,6 +292,12 @@ def test_no_voter_is_ever_on_two_active_lists(django_db_blocker, places, late):
             )
             assert len(listed) == len(set(listed))
             assert not Entry.objects.filter(cycle=cycle, turf__status=Turf.Status.QUIT).exists()
+            transaction.set_rollback(True)
+
+    with django_db_blocker.unblock(), override_settings(TURF_CALL_LIST_SIZE=6, TURF_DOOR_LIST_SIZE=12):
+        with transaction.atomic():
+            make_neighborhood(MARYVILLE, households=40, spacing_m=60)
+            leaders_anywhere()
             transaction.set_rollback(True)
         # Outside pytest-django's db fixture nobody closes this connection, and an open one stops
         # the test database from being dropped at the end of the run.
