@@ -249,7 +249,8 @@ def test_the_database_refuses_one_voter_on_two_lists_in_a_cycle(cycle):
         Entry.objects.create(turf=second, cycle=cycle, voter=voter, list=Entry.List.CALL)
 
 
-def test_no_voter_is_ever_on_two_active_lists(django_db_setup, django_db_blocker):
+@pytest.mark.django_db
+def test_no_voter_is_ever_on_two_active_lists():
     """Leaders dropped anywhere, cut together then one by one, quitting and rejoining."""
 
     # One neighborhood for every example (each example's own savepoint rolls back what it cuts).
@@ -294,14 +295,9 @@ def test_no_voter_is_ever_on_two_active_lists(django_db_setup, django_db_blocker
             assert not Entry.objects.filter(cycle=cycle, turf__status=Turf.Status.QUIT).exists()
             transaction.set_rollback(True)
 
-    with django_db_blocker.unblock(), override_settings(TURF_CALL_LIST_SIZE=6, TURF_DOOR_LIST_SIZE=12):
-        with transaction.atomic():
-            make_neighborhood(MARYVILLE, households=40, spacing_m=60)
-            leaders_anywhere()
-            transaction.set_rollback(True)
-        # Outside pytest-django's db fixture nobody closes this connection, and an open one stops
-        # the test database from being dropped at the end of the run.
-        connection.close()
+    with override_settings(TURF_CALL_LIST_SIZE=6, TURF_DOOR_LIST_SIZE=12):
+        make_neighborhood(MARYVILLE, households=40, spacing_m=60)
+        leaders_anywhere()
 
 
 def test_neighbors_cut_together_share_the_area_fairly(cycle, settings):
