@@ -39,9 +39,10 @@ test: install ## Run the whole test suite against real PostgreSQL
 bench: install ## Print the benchmark table
 	@$(PY) -m lib.stack bench $(ARGS)
 
-lint: install ## Check code style (ruff)
+lint: install ## Check code style (ruff) and the apps' import ladder (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install ## Fix code style (ruff)
 	$(VENV)/bin/ruff check --fix .

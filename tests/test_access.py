@@ -15,10 +15,16 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from leaders.models import User
-from tests.conftest import make_client, make_user
+from tests.cast import make_client, make_user
+
+# The world is built before the function-scoped settings fixtures run: hash its passwords cheaply too.
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 
 PROJECT_MODULES = ("config", "lib", "leaders", "contacts", "turf", "events", "field")
 
@@ -72,7 +78,7 @@ ROUTES = [
 
 
 def _field_world(world):
-    from tests.events.conftest import make_gathering, make_lists
+    from tests.cast import make_gathering, make_lists
 
     world.lists = make_lists(world.alice, world.bob)
     world.gathering = make_gathering(world.alice)
@@ -133,8 +139,7 @@ ROUTES += [
 
 
 def _turf_world(world):
-    from tests.conftest import make_turf
-    from tests.turf.conftest import MARYVILLE, make_cycle, make_household, make_leader, make_voter, offset
+    from tests.cast import MARYVILLE, make_cycle, make_household, make_leader, make_turf, make_voter, offset
     from turf.models import Cycle, Turf
 
     cycle = Cycle.current() or make_cycle()
@@ -257,7 +262,7 @@ ROUTES += [
 
 def _suppressions_world(world):
     from contacts.models import Suppression
-    from tests.turf.conftest import MARYVILLE, make_household, make_voter, offset
+    from tests.cast import MARYVILLE, make_household, make_voter, offset
 
     # A Nodaway neighbor on nobody's list, so the other routes' lists stay as they are.
     voter = make_voter(make_household(offset(MARYVILLE, -500, 0)))
@@ -322,17 +327,42 @@ def test_every_third_party_route_belongs_to_a_family():
     assert not strays, f"Third-party routes no family covers: {strays}"
 
 
+@pytest.fixture(scope="module")
+def built_world(django_db_setup, django_db_blocker):
+    """Build the world and sign everyone in once for the module, in a transaction rolled back at its end."""
+    outer = transaction.atomic()
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[FAST_HASHER]):
+        outer.__enter__()
+        people = {}
+        for name, spec in PERSONAS.items():
+            if spec is not None:
+                spec = dict(spec)
+                people[name] = make_user(spec.pop("email"), **spec)
+        world = SimpleNamespace(**people)
+        for build in WORLD_BUILDERS:
+            build(world)
+        world.sessions = {
+            name: make_client(user).cookies[django_settings.SESSION_COOKIE_NAME].value
+            for name, user in people.items()
+        }
+    yield world
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def world(db):
-    people = {}
-    for name, spec in PERSONAS.items():
-        if spec is not None:
-            spec = dict(spec)
-            people[name] = make_user(spec.pop("email"), **spec)
-    world = SimpleNamespace(**people)
-    for build in WORLD_BUILDERS:
-        build(world)
-    return world
+def world(built_world, db):
+    """Alice's world; what a test changes in it rolls back with the test's own transaction."""
+    return built_world
+
+
+def signed_in(world, persona: str) -> Client:
+    """A client with the persona's session from when the world was built (anonymous: none)."""
+    client = Client()
+    if persona in world.sessions:
+        client.cookies[django_settings.SESSION_COOKIE_NAME] = world.sessions[persona]
+    return client
 
 
 def _assert_security_headers(response, url):
@@ -357,7 +387,7 @@ def _request(client, route: Route, world):
 def test_each_role_reaches_only_what_is_theirs(route, world):
     outcomes = {}
     for persona in PERSONAS:
-        client = make_client(getattr(world, persona, None))
+        client = signed_in(world, persona)
         url, response = _request(client, route, world)
         _assert_security_headers(response, url)
         location = response.get("Location", "")
@@ -409,10 +439,12 @@ def test_only_staff_with_mfa_reach_the_admin(world):
     names = [name for name in third_party_names() if name.startswith(ADMIN_FAMILY)]
     assert "admin:index" in names and "admin:leaders_user_change" in names
     failures = []
+    # One signed-in client per persona walks every admin page: no admin GET signs anyone out.
+    clients = {persona: signed_in(world, persona) for persona in PERSONAS}
     for name in names:
         url = _admin_url(name, world)
-        for persona in PERSONAS:
-            response = make_client(getattr(world, persona, None)).get(url)
+        for persona, client in clients.items():
+            response = client.get(url)
             _assert_security_headers(response, url)
             status = response.status_code
             if persona == "sam":
@@ -430,6 +462,11 @@ def test_only_staff_with_mfa_reach_the_admin(world):
                     failures.append(f"{name} as {persona}: served the admin's own login form")
             elif status == 200:
                 failures.append(f"{name} as {persona}: 200")
+    signed_out = [persona for persona, client in clients.items()
+                  if persona != "anonymous" and client.session.get("_auth_user_id") != str(getattr(world, persona).pk)]  # fmt: skip
+    assert not signed_out, (
+        f"An admin page signed these people out, so later pages saw them anonymous: {signed_out}"
+    )
     assert not failures, failures
 
 
@@ -441,7 +478,7 @@ def test_account_pages_are_reachable_but_mfa_pages_need_a_login(world):
         kwargs = {key: "x" for key in pattern.pattern.regex.groupindex}
         url = reverse(name, kwargs=kwargs)
         for persona in ("anonymous", "alice", "sam_without_mfa"):
-            response = make_client(getattr(world, persona, None)).get(url)
+            response = signed_in(world, persona).get(url)
             _assert_security_headers(response, url)
             assert response.status_code < 500, f"{name} as {persona}: {response.status_code}"
             if name.startswith("mfa_") and persona == "anonymous":

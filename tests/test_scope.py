@@ -16,14 +16,15 @@ from django.utils import timezone
 
 from contacts.models import ContactAttempt, Suppression
 from events.models import Invitation
-from tests.conftest import make_client, make_turf
-from tests.events.conftest import make_gathering
-from tests.turf.conftest import (
+from tests.cast import (
     COLUMBIA,
     MARYVILLE,
+    make_client,
     make_cycle,
+    make_gathering,
     make_household,
     make_leader,
+    make_turf,
     make_voter,
     offset,
 )

@@ -3,8 +3,8 @@
 import pytest
 
 from contacts.models import ContactAttempt, PartyID
-from tests.conftest import make_turf, sign_in_browser
-from tests.turf.conftest import MARYVILLE, make_cycle, make_household, make_voter, offset
+from tests.cast import MARYVILLE, make_cycle, make_household, make_turf, make_voter, offset
+from tests.sign_in import sign_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,8 +3,8 @@
 import pytest
 
 from contacts.models import ContactAttempt, PartyID
-from tests.conftest import sign_in_browser
-from tests.events.conftest import make_lists
+from tests.cast import make_lists
+from tests.sign_in import sign_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from tests.browser.test_sign_in import sign_in_with_a_code
-from tests.turf.conftest import MARYVILLE, make_cycle, make_household, make_neighborhood, make_voter
+from tests.cast import MARYVILLE, make_cycle, make_household, make_neighborhood, make_voter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

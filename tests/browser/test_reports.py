@@ -4,7 +4,7 @@ import pytest
 
 from contacts.models import Suppression
 from tests.browser.test_sign_in import sign_in_with_a_code
-from tests.turf.conftest import MARYVILLE, make_household, make_voter
+from tests.cast import MARYVILLE, make_household, make_voter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,8 +45,7 @@ def test_a_coordinator_lifts_a_hostile_door_from_a_phone_and_the_household_is_li
 
     from contacts.models import Channel, ContactAttempt
     from contacts.services import contact_record
-    from tests.conftest import make_turf
-    from tests.turf.conftest import make_cycle
+    from tests.cast import make_cycle, make_turf
     from turf.models import Entry
 
     home = make_household(MARYVILLE)

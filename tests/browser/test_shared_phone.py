@@ -5,8 +5,7 @@ import pytest
 from contacts.models import ContactAttempt
 from tests.browser.test_field_doors import go_offline, go_online, make_street
 from tests.browser.test_sign_in import sign_in
-from tests.conftest import make_turf
-from tests.turf.conftest import MARYVILLE, make_household, make_voter, offset
+from tests.cast import MARYVILLE, make_household, make_turf, make_voter, offset
 from turf.models import Cycle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.conftest import PASSWORD, totp_code
+from tests.cast import PASSWORD
+from tests.sign_in import totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -20,8 +20,9 @@ from django.db import connection
 from django.urls import reverse
 
 from leaders.models import User
-from tests.conftest import PASSWORD, totp_code, wait_for_the_server_to_finish_its_requests
-from tests.events.conftest import make_gathering, make_lists
+from tests.cast import PASSWORD, make_gathering, make_lists
+from tests.live_server import wait_for_the_server_to_finish_its_requests
+from tests.sign_in import totp_code
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "smoke-test-Vq8rL2xN5wK0pT7yH3mB9cZ4fJ6dS1gA-production-mode"

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from contacts.models import Channel, ContactAttempt, PartyID
 from contacts.services import Attempt, Person, Recorded, contact_record_many
-from tests.turf.conftest import make_household, make_voter
+from tests.cast import make_household, make_voter
 
 Result = ContactAttempt.Result
 

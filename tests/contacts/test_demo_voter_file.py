@@ -14,11 +14,6 @@ from tests.contacts.voter_files import run
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def import_dir(settings, tmp_path):
-    settings.IMPORT_DIR = tmp_path / "imports"
-
-
 def test_it_makes_an_urban_a_mid_size_and_a_rural_county_with_geocodes_phones_and_scores():
     out = StringIO()
     call_command("make_demo_data", "--force", "--voters", "900", stdout=out, stderr=StringIO())

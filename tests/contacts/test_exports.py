@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from contacts.admin import PhoneAdmin
 from contacts.models import Phone, Score
 from contacts.resources import PhoneResource, ScoreResource
-from tests.conftest import make_client
+from tests.cast import make_client
 from tests.contacts.voter_files import row, run, write_psr
 
 pytestmark = pytest.mark.django_db

@@ -14,16 +14,10 @@ from contacts.import_runs import import_from_disk, run_import
 from contacts.importing import import_running, import_transaction
 from contacts.management.import_command import stopped_as_by_ctrl_c
 from contacts.models import ImportRun, Voter
-from tests.conftest import make_client
+from tests.cast import make_client
 from tests.contacts.voter_files import FIXTURES, fixture_copy, run
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def import_dir(settings, tmp_path):
-    settings.IMPORT_DIR = tmp_path / "imports"
-    return settings.IMPORT_DIR
 
 
 def _upload(client, name="psr_sample.txt", **data):
@@ -336,8 +330,7 @@ def _confirm(client, imported, callbacks, **data):
 def test_a_one_row_county_upload_unregisters_nobody_and_shows_what_confirming_would(
     sam, alice, import_dir, tmp_path, django_capture_on_commit_callbacks
 ):
-    from tests.conftest import make_turf
-    from tests.turf.conftest import make_cycle
+    from tests.cast import make_cycle, make_turf
 
     nodaway, _ = _registered_voters(tmp_path)
     alice.voter = Voter.objects.get(pk=1000)  # her home is the one row the file keeps

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from contacts import tasks
 from contacts.models import ImportRun, Voter
-from tests.conftest import make_client
+from tests.cast import make_client
 from tests.contacts.voter_files import FIXTURES, report_rows, row, run, write_psr
 
 pytestmark = pytest.mark.django_db

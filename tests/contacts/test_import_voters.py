@@ -10,7 +10,7 @@ from contacts.import_runs import import_data
 from contacts.importing import Progress
 from contacts.models import ContactAttempt, Election, Household, Voter
 from contacts.voterfile.layout import CURRENT_HEADER
-from tests.conftest import make_user
+from tests.cast import make_user
 from tests.contacts.voter_files import fixture_copy, fixture_rows, report_rows, row, run, write_psr
 
 pytestmark = pytest.mark.django_db
@@ -582,8 +582,7 @@ def test_a_dry_run_previews_the_same_voters_and_changes_nothing(tmp_path):
 
 
 def test_a_voter_who_comes_back_is_registered_again_and_back_on_their_leaders_list(tmp_path, alice):
-    from tests.conftest import make_turf
-    from tests.turf.conftest import make_cycle
+    from tests.cast import make_cycle, make_turf
     from turf.models import Entry
 
     nodaway, boone = _nodaway_and_boone(tmp_path)

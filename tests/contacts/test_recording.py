@@ -12,8 +12,7 @@ from django.utils import timezone
 from contacts.models import Channel, ContactAttempt, LeaderMark, PartyID, Phone, Suppression
 from contacts.services import Attempt, ContactError, Person, contact_record, contact_record_many
 from leaders.models import User
-from tests.conftest import make_user
-from tests.turf.conftest import make_household, make_voter
+from tests.cast import make_household, make_user, make_voter
 
 Result = ContactAttempt.Result
 

@@ -24,8 +24,16 @@ from contacts.services import (
     suppression_undo,
 )
 from leaders.models import User
-from tests.conftest import make_client, make_turf, make_user
-from tests.turf.conftest import KANSAS_CITY, MARYVILLE, make_cycle, make_household, make_voter
+from tests.cast import (
+    KANSAS_CITY,
+    MARYVILLE,
+    make_client,
+    make_cycle,
+    make_household,
+    make_turf,
+    make_user,
+    make_voter,
+)
 from turf.models import Entry
 
 Result = ContactAttempt.Result
@@ -405,10 +413,9 @@ def test_the_page_costs_the_same_queries_for_three_reports_or_twenty(alice, caro
 
 
 @pytest.fixture
-def sam(sam):
-    """Staff who may look at suppressions in the admin (Django's view permission)."""
+def sam_may_view_suppressions(sam):
+    """Let staff look at suppressions in the admin (Django's view permission)."""
     sam.user_permissions.add(Permission.objects.get(codename="view_suppression"))
-    return sam
 
 
 def admin_reopen(user, *suppressions):
@@ -417,6 +424,7 @@ def admin_reopen(user, *suppressions):
     return make_client(user).post(url, data, follow=True)
 
 
+@pytest.mark.usefixtures("sam_may_view_suppressions")
 def test_staff_reopen_an_old_decision_in_the_admin_and_it_is_logged(alice, carol, sam, listed_pat):
     suppression = report(alice, listed_pat)
     confirm(carol, suppression)
@@ -432,6 +440,7 @@ def test_staff_reopen_an_old_decision_in_the_admin_and_it_is_logged(alice, carol
     )
 
 
+@pytest.mark.usefixtures("sam_may_view_suppressions")
 def test_the_admin_leaves_a_report_that_waits_or_was_reported_again_as_it_is(alice, bob, sam, pat):
     waiting = report(alice, pat)
     dismissed = report(alice, make_voter(make_household(MARYVILLE), first="Lee", last="Gone"))
@@ -450,6 +459,7 @@ def test_the_admin_leaves_a_report_that_waits_or_was_reported_again_as_it_is(ali
         )
 
 
+@pytest.mark.usefixtures("sam_may_view_suppressions")
 def test_the_admin_lists_suppressions_without_phone_numbers(alice, sam, pat):
     phone = Phone.objects.create(voter=pat, number="6605550199", kind=Phone.Kind.CELL)
     wrong = Suppression.objects.create(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from events.models import Gathering
 from leaders.demo import demo_email
 from leaders.models import User
-from tests.conftest import make_client
+from tests.cast import make_client
 from turf.models import Cycle, Turf
 
 

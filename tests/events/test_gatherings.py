@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from contacts.models import ContactAttempt
 from events.models import Gathering, Invitation
-from tests.conftest import make_client
-from tests.events.conftest import make_gathering
+from tests.cast import make_client, make_gathering
 
 
 def test_a_leader_plans_a_gathering(alice):

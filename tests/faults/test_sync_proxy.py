@@ -22,8 +22,7 @@ from django.utils import timezone
 
 from contacts.models import ContactAttempt
 from leaders.models import ApiToken
-from tests.conftest import make_turf
-from tests.turf.conftest import MARYVILLE, make_cycle, make_household, make_voter, offset
+from tests.cast import MARYVILLE, make_cycle, make_household, make_turf, make_voter, offset
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

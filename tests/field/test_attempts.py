@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from field.attempts import AttemptError, read_attempt, read_posted_attempt
-from tests.events.conftest import a_call, a_knock
+from tests.cast import a_call, a_knock
 from turf.models import Entry, listed_targets
 
 

@@ -6,9 +6,7 @@ from django.urls import reverse
 
 from contacts.models import ContactAttempt, PartyID, Suppression
 from events.models import Invitation
-from tests.conftest import make_client
-from tests.events.conftest import make_gathering
-from tests.turf.conftest import make_suppression
+from tests.cast import make_client, make_gathering, make_suppression
 
 
 def test_it_lists_the_leaders_neighbors_to_call_without_their_numbers(alice, lists):

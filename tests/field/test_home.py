@@ -3,10 +3,8 @@
 from django.urls import reverse
 
 from contacts.models import Voter
-from tests.conftest import make_client, make_turf
-from tests.events.conftest import a_knock
+from tests.cast import MARYVILLE, a_knock, make_client, make_household, make_turf, make_voter, offset
 from tests.field.test_sync import post
-from tests.turf.conftest import MARYVILLE, make_household, make_voter, offset
 from turf.models import Entry
 
 

@@ -3,8 +3,16 @@
 from django.urls import reverse
 
 from contacts.models import PartyID, Suppression
-from tests.conftest import make_client, make_turf
-from tests.turf.conftest import MARYVILLE, make_cycle, make_household, make_suppression, make_voter, offset
+from tests.cast import (
+    MARYVILLE,
+    make_client,
+    make_cycle,
+    make_household,
+    make_suppression,
+    make_turf,
+    make_voter,
+    offset,
+)
 
 
 def make_doors(alice):

@@ -8,8 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import ContactAttempt, PartyID, Suppression
-from tests.conftest import make_client, make_turf
-from tests.turf.conftest import MARYVILLE, make_cycle, make_household, make_voter, offset
+from tests.cast import MARYVILLE, make_client, make_cycle, make_household, make_turf, make_voter, offset
 
 
 def make_sheet(alice):

@@ -9,8 +9,7 @@ from django.urls import reverse
 from contacts.models import ContactAttempt, PartyID, Phone, Suppression
 from events.models import Invitation, LearnedEmail
 from leaders.models import ApiToken
-from tests.conftest import make_client
-from tests.events.conftest import a_call, a_knock, make_gathering
+from tests.cast import a_call, a_knock, make_client, make_gathering
 
 URL = reverse("field:sync")
 

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leaders.models import User
-from tests.conftest import PASSWORD, make_client, make_user, totp_code, totp_code_for
+from tests.cast import PASSWORD, make_client, make_user
+from tests.sign_in import totp_code, totp_code_for
 
 
 def login(client: Client, email: str, password: str = PASSWORD, **extra):

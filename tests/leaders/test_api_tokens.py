@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leaders.models import ApiToken, User
-from tests.conftest import make_client, make_user
+from tests.cast import make_client, make_user
 
 
 def test_it_prints_a_token_that_finds_its_owner(alice):

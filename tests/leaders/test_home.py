@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from tests.conftest import make_client
+from tests.cast import make_client
 
 
 def test_it_welcomes_anonymous_visitors_with_a_sign_in_link(client):

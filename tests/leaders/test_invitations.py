@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leaders.models import Invitation, User
-from tests.conftest import make_client
-from tests.turf.conftest import MARYVILLE, make_household, make_voter
+from tests.cast import MARYVILLE, make_client, make_household, make_voter
 
 NEW_PASSWORD = "a long volunteer passphrase 2028"
 

@@ -6,8 +6,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.conftest import make_user, sign_in_browser
-from tests.turf.conftest import MARYVILLE, make_cycle, make_leader, make_neighborhood
+from tests.cast import MARYVILLE, make_cycle, make_leader, make_neighborhood, make_user
+from tests.sign_in import sign_in_browser
 from turf.services import turf_cut_for_leader
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

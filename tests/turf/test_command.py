@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.turf.conftest import MARYVILLE, make_leader, make_neighborhood, offset
+from tests.cast import MARYVILLE, make_leader, make_neighborhood, offset
 from turf.models import Entry, PoolVoter, Turf
 
 

@@ -2,15 +2,16 @@
 
 from datetime import timedelta
 
+import pytest
+from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given
+from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from contacts import party
 from contacts.models import Voter
-from tests.conftest import make_user
-from tests.turf.conftest import make_household, make_mark, make_party_id, make_voter
+from tests.cast import make_household, make_mark, make_party_id, make_user, make_voter
 
 NOW = timezone.now()
 Likely = party.Likely
@@ -68,14 +69,12 @@ ladder_signals = st.fixed_dictionaries(
 )
 
 
-@hypothesis_settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(cases=st.lists(ladder_signals, min_size=1, max_size=8))
-def test_the_sql_ladder_agrees_with_the_python_one(django_db_blocker, cases):
-    with django_db_blocker.unblock():
-        from django.db import transaction
-
+@pytest.mark.django_db
+def test_the_sql_ladder_agrees_with_the_python_one():
+    # Each example in its own savepoint inside the test's transaction, so examples never meet.
+    @hypothesis_settings(max_examples=40, deadline=None)
+    @given(cases=st.lists(ladder_signals, min_size=1, max_size=8))
+    def voters_with(cases):
         with transaction.atomic():
             marker = make_user(f"marker{Voter.objects.count()}@example.org")
             voters = []
@@ -93,3 +92,5 @@ def test_the_sql_ladder_agrees_with_the_python_one(django_db_blocker, cases):
             for voter in rows:
                 assert voter.likely_label == party.likely_party(voter, now=now).label, voter.pk
             transaction.set_rollback(True)
+
+    voters_with()

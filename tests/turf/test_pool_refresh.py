@@ -2,16 +2,8 @@
 
 import logging
 
-import pytest
-
 from tests.contacts.voter_files import row, run, write_psr
-from tests.turf.conftest import make_cycle
 from turf.models import Cycle
-
-
-@pytest.fixture
-def cycle(db):
-    return make_cycle()
 
 
 def test_a_committed_import_rebuilds_the_free_pool(cycle, tmp_path, django_capture_on_commit_callbacks):

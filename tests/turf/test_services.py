@@ -1,14 +1,14 @@
 import statistics
 
 import pytest
-from django.db import IntegrityError, connection
-from hypothesis import HealthCheck, given
+from django.db import IntegrityError, connection, transaction
+from django.test import override_settings
+from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from contacts.models import Suppression
-from tests.conftest import make_user
-from tests.turf.conftest import (
+from tests.cast import (
     KANSAS_CITY,
     MARYVILLE,
     make_cycle,
@@ -17,6 +17,7 @@ from tests.turf.conftest import (
     make_neighborhood,
     make_party_id,
     make_suppression,
+    make_user,
     make_voter,
     offset,
 )
@@ -248,27 +249,24 @@ def test_the_database_refuses_one_voter_on_two_lists_in_a_cycle(cycle):
         Entry.objects.create(turf=second, cycle=cycle, voter=voter, list=Entry.List.CALL)
 
 
-@hypothesis_settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(
-    places=st.lists(
-        st.tuples(st.integers(-1500, 1500), st.integers(-1500, 1500), st.booleans()), min_size=2, max_size=7
-    ),
-    late=st.integers(0, 6),
-)
-def test_no_voter_is_ever_on_two_active_lists(django_db_blocker, places, late):
+@pytest.mark.django_db
+def test_no_voter_is_ever_on_two_active_lists():
     """Leaders dropped anywhere, cut together then one by one, quitting and rejoining."""
-    with django_db_blocker.unblock():
-        from django.db import connection, transaction
 
+    # One neighborhood for every example (each example's own savepoint rolls back what it cuts).
+    @hypothesis_settings(max_examples=15, deadline=None)
+    @given(
+        places=st.lists(
+            st.tuples(st.integers(-1500, 1500), st.integers(-1500, 1500), st.booleans()),
+            min_size=2,
+            max_size=7,
+        ),
+        late=st.integers(0, 6),
+    )
+    def leaders_anywhere(places, late):
         with transaction.atomic():
-            from django.conf import settings
-
-            settings.TURF_CALL_LIST_SIZE, settings.TURF_DOOR_LIST_SIZE = 6, 12
             Cycle.objects.all().update(is_active=False)
             cycle = make_cycle(f"Property {Cycle.objects.count()}")
-            make_neighborhood(MARYVILLE, households=40, spacing_m=60)
             leaders = [
                 make_leader(
                     f"p{Turf.objects.count()}-{i}-{east}-{north}@example.org", offset(MARYVILLE, east, north)
@@ -296,9 +294,10 @@ def test_no_voter_is_ever_on_two_active_lists(django_db_blocker, places, late):
             assert len(listed) == len(set(listed))
             assert not Entry.objects.filter(cycle=cycle, turf__status=Turf.Status.QUIT).exists()
             transaction.set_rollback(True)
-        # Outside pytest-django's db fixture nobody closes this connection, and an open one stops
-        # the test database from being dropped at the end of the run.
-        connection.close()
+
+    with override_settings(TURF_CALL_LIST_SIZE=6, TURF_DOOR_LIST_SIZE=12):
+        make_neighborhood(MARYVILLE, households=40, spacing_m=60)
+        leaders_anywhere()
 
 
 def test_neighbors_cut_together_share_the_area_fairly(cycle, settings):

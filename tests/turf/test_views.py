@@ -9,13 +9,15 @@ from django.urls import reverse
 
 from contacts.models import ContactAttempt
 from leaders.models import User
-from tests.conftest import make_client, make_user
-from tests.turf.conftest import (
+from tests.cast import (
     MARYVILLE,
+    make_client,
+    make_home,
     make_household,
     make_leader,
     make_neighborhood,
     make_party_id,
+    make_user,
     make_voter,
 )
 from turf.models import Change, Entry, Turf
@@ -29,14 +31,9 @@ def small_lists(settings):
 
 
 @pytest.fixture
-def alices_turf(cycle, small_lists):
+def alices_turf(alice, cycle, small_lists):
     make_neighborhood(MARYVILLE, households=30)
-    return turf_cut_for_leader(leader=make_leader("alice@example.org", MARYVILLE))
-
-
-@pytest.fixture
-def alice(alices_turf):
-    return alices_turf.leader
+    return turf_cut_for_leader(leader=make_home(alice, MARYVILLE))
 
 
 def phone_numbers(turf) -> list[str]:
@@ -385,7 +382,7 @@ def test_staff_link_a_leader_to_their_voter_record(db):
 
 
 def test_the_turf_table_flags_a_leader_left_with_doors_far_beyond_a_neighbors(cycle, settings):
-    from tests.turf.conftest import offset
+    from tests.cast import offset
 
     leaders = [make_leader(f"n{i}@example.org", offset(MARYVILLE, 150 * i, 0)) for i in range(2)]
     far = make_leader("far@example.org", offset(MARYVILLE, 5000, 0))
