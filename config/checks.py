@@ -1,8 +1,13 @@
-"""Refuse a PostgreSQL server older than the app's SQL runs on: in `check`/`migrate` and at start."""
+"""Refuse a server too old for the app's SQL, or a database migrated before the squash: in `check`/`migrate`."""
 
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.loader import MigrationLoader
 
 # Django 6.1's own minimum, and the oldest server the suite is run on (README, "PostgreSQL").
 # Django refuses older ones too, but only as a NotSupportedError inside the first request.
@@ -47,3 +52,40 @@ def refuse_an_unsupported_server() -> None:
     problem = version_problem(version) if version else None
     if problem:
         raise ImproperlyConfigured(problem)
+
+
+def stale_migrations(alias: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Return the project's migrations the database records as applied that are no longer on disk."""
+    loader = MigrationLoader(connections[alias], ignore_no_migrations=True)
+    # The apps next to manage.py; installed packages (even in a .venv inside the repo) are not ours.
+    ours = {
+        config.label for config in apps.get_app_configs() if Path(config.path).parent == settings.BASE_DIR
+    }
+    known = set(loader.disk_migrations)
+    known.update(replaced for migration in loader.disk_migrations.values() for replaced in migration.replaces)
+    return sorted(
+        f"{app}.{name}" for app, name in loader.applied_migrations if app in ours and (app, name) not in known
+    )
+
+
+@checks.register(checks.Tags.database)
+def check_migrations_on_disk(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
+    """Fail `check --database` and `migrate` on a database built by the migrations before the squash."""
+    errors = []
+    for alias in databases or []:
+        version = server_version(alias)
+        if not version or version_problem(version):
+            continue  # unreachable, or too old, which the check above reports
+        stale = stale_migrations(alias)
+        if stale:
+            # Django would skip them silently and fail later on a table that already exists.
+            errors.append(
+                checks.Error(
+                    f"The database was built by migrations this version no longer has ({', '.join(stale)}):"
+                    " each app's migrations were replaced by one initial migration.",
+                    hint="Nothing was deployed with the old ones: start from an empty database"
+                    " (`make clean` deletes .venv and var/, the embedded database, with all its data).",
+                    id="nl.E002",
+                )
+            )
+    return errors

@@ -1,0 +1,92 @@
+"""Migrations read as the models: one initial migration per app, and a fresh `migrate` builds it all."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+# contacts needs two: its attempts point at leaders' User, whose home points at contacts' Voter.
+INITIAL = {
+    "contacts": ["0001_initial", "0002_initial"],
+    "leaders": ["0001_initial"],
+    "turf": ["0001_initial"],
+    "events": ["0001_initial"],
+    "field": ["0001_initial"],
+}
+
+
+def test_each_app_starts_from_its_initial_migration():
+    found = {
+        app: sorted(path.stem for path in (ROOT / app / "migrations").glob("0*.py"))
+        for app in sorted({path.parent.parent.name for path in ROOT.glob("*/migrations/__init__.py")})
+    }
+    assert found == INITIAL
+
+
+def test_the_models_need_no_new_migration(db):
+    out = io.StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+def _one(sql: str, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _all(sql: str):
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchall()
+
+
+def test_a_fresh_database_has_what_the_models_cannot_declare(db):
+    # The cutter's nearest-neighbour searches: earthdistance over cube, and GiST indexes on ll_to_earth().
+    assert _one("SELECT count(*) FROM pg_extension WHERE extname IN ('cube', 'earthdistance')") == (2,)
+    for index, table in (
+        ("turf_household_earth", "contacts_household"),
+        ("turf_poolvoter_earth", "turf_poolvoter"),
+    ):
+        definition = _one("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [index])[0]
+        assert f"ON public.{table} USING gist (ll_to_earth(latitude, longitude))" in definition
+    assert (
+        "WHERE ((latitude IS NOT NULL) AND (longitude IS NOT NULL))"
+        in _one("SELECT indexdef FROM pg_indexes WHERE indexname = 'turf_household_earth'")[0]
+    )
+    # The sync API's rate-limit counts skip the write-ahead log.
+    assert _one("SELECT relpersistence FROM pg_class WHERE relname = 'field_requestcount'") == ("u",)
+    # Keys and codes sort byte by byte.
+    collations = {
+        (table, column): collation
+        for table, column, collation in _all(
+            "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+            "WHERE table_name IN ('contacts_household', 'contacts_voter') AND collation_name IS NOT NULL"
+        )
+    }
+    assert collations == {
+        ("contacts_household", "address_key"): "C",
+        ("contacts_household", "street_name"): "C",
+        ("contacts_household", "county"): "C",
+        ("contacts_household", "precinct"): "C",
+        ("contacts_voter", "county"): "C",
+        ("contacts_voter", "precinct"): "C",
+    }
+
+
+def test_migrate_refuses_a_database_made_by_the_migrations_before_the_squash(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO django_migrations (app, name, applied) VALUES ('contacts', '0003_voter_file', now())"
+        )
+    with pytest.raises(SystemCheckError, match=r"(?s)contacts\.0003_voter_file.*make clean"):
+        call_command("migrate", "--noinput", skip_checks=False, stdout=io.StringIO())
+
+
+def test_migrate_accepts_this_database(db):
+    call_command("migrate", "--noinput", skip_checks=False, stdout=io.StringIO())
+    call_command("check", databases=["default"], stdout=io.StringIO())
