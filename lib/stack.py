@@ -251,7 +251,9 @@ class Stack:
                     self.postgres.stop()
 
     def manage(self, *args: str) -> None:
-        subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True)
+        # The command has said what went wrong (an old var/, a server too old): no traceback after it.
+        if subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env).returncode != 0:
+            sys.exit(f"[stack] manage.py {args[0]} failed: see its message above.")
 
     def spawn(self, *args: str, extra_env: dict | None = None) -> subprocess.Popen:
         child = subprocess.Popen(

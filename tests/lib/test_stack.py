@@ -2,6 +2,8 @@
 
 import subprocess
 
+import pytest
+
 from lib import stack
 
 
@@ -32,3 +34,9 @@ def test_it_starts_an_existing_cluster_with_the_bulk_loading_settings(tmp_path, 
         "listen_addresses=127.0.0.1",
     ):
         assert f"-c {setting}" in options
+
+
+def test_a_failed_management_command_stops_with_its_name_not_a_traceback():
+    with pytest.raises(SystemExit) as stop:
+        stack.Stack(broker=False).manage("no_such_command")
+    assert "manage.py no_such_command" in str(stop.value.code)
