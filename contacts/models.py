@@ -14,7 +14,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import dateformat, timezone
@@ -43,6 +43,16 @@ class Election(models.Model):
     @property
     def label(self) -> str:
         return f"{self.date:%m/%d/%Y} {self.name}"
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Keep the doors the user sees: those of the voters they see (turf's rule, see household_scope)."""
+        return self.filter(household_scope(user))
+
+    def hostile(self):
+        """Keep the doors where someone met a leader with hostility: every leader is warned before knocking."""
+        return self.filter(Exists(Suppression.objects.hostile().filter(voter__household=OuterRef("pk"))))
 
 
 class Household(models.Model):
@@ -78,6 +88,8 @@ class Household(models.Model):
     street_side = models.CharField(max_length=1, blank=True, help_text="L or R, from the geocoder.")
     tiger_line_id = models.CharField(max_length=20, blank=True)
 
+    objects = HouseholdQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["county", "precinct", "street_name", "house_number"])]
         # A constraint rather than unique=True: the latter adds a pattern-matching index nobody uses.
@@ -108,6 +120,10 @@ class Household(models.Model):
     @property
     def is_geocoded(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    def is_hostile(self) -> bool:
+        """Return whether someone at this door met a leader with hostility (see HouseholdQuerySet.hostile)."""
+        return Household.objects.filter(pk=self.pk).hostile().exists()
 
     def is_on_street(self, typed: str) -> bool:
         """Return whether a street as a person writes it ("N Juniper St.") names this door's street.
@@ -179,6 +195,10 @@ def _words(text: str) -> list[str]:
 
 
 class VoterQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Keep the voters the user sees: turf's rule (see voter_scope), as lists decide it."""
+        return self.filter(voter_scope(user))
+
     def registered(self):
         return self.filter(is_registered=True)
 
@@ -261,6 +281,36 @@ class Voter(models.Model):
         return election.pk in self.elections
 
 
+def get_voter_for(user, pk) -> Voter:
+    """Fetch a voter the user may see, or 404 as if they did not exist."""
+    return get_object_or_404(Voter.objects.visible_to(user), pk=pk)
+
+
+def get_voters_for(user, pks) -> list[Voter]:
+    """Fetch the voters among these ids that the user may see; the caller says what became of the others."""
+    return list(Voter.objects.visible_to(user).filter(pk__in=list(pks)).select_related("household"))
+
+
+def get_household_for(user, pk) -> Household:
+    """Fetch a door the user may see, or 404 as if it did not exist."""
+    return get_object_or_404(Household.objects.visible_to(user), pk=pk)
+
+
+def get_households_for(user, pks) -> list[Household]:
+    """Fetch the doors among these ids that the user may see; the caller says what became of the others."""
+    return list(Household.objects.visible_to(user).filter(pk__in=list(pks)))
+
+
+class PhoneQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Keep the numbers of the voters the user sees."""
+        return self.filter(voter_scope(user, "voter__"))
+
+    def callable(self):
+        """Keep the numbers nobody has reported wrong, disconnected or off limits."""
+        return self.exclude(Exists(Suppression.objects.in_force().filter(phone=OuterRef("pk"))))
+
+
 class Phone(models.Model):
     """A phone number for a voter, from an import or from a leader."""
 
@@ -274,6 +324,8 @@ class Phone(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.UNKNOWN)
     source = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PhoneQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["voter", "number"], name="phone_unique_per_voter")]
@@ -480,6 +532,30 @@ class Channel(models.TextChoices):
     PAPER = "paper", "Paper sheet"
 
 
+class ContactAttemptQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Keep the attempts on a voter or a door the user sees, and the user's own."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_state_staff:
+            return self
+        return self.filter(
+            Q(leader=user) | voter_scope(user, "voter__") | household_scope(user, "household__")
+        )
+
+    def called(self):
+        """Keep the calls: attempts by phone."""
+        return self.filter(channel=Channel.PHONE)
+
+    def knocked(self):
+        """Keep the knocks: attempts at the door, in the field app or reported from a walk sheet."""
+        return self.filter(channel__in=[Channel.DOOR, Channel.PAPER])
+
+    def reached(self):
+        """Keep the attempts where the leader talked with someone."""
+        return self.filter(result=ContactAttempt.Result.TALKED)
+
+
 class ContactAttempt(models.Model):
     """One call or knock, as the leader entered it; never deleted, never rewritten."""
 
@@ -535,6 +611,8 @@ class ContactAttempt(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
 
+    objects = ContactAttemptQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -545,6 +623,12 @@ class ContactAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()}: {self.get_result_display()}"
+
+
+class PartyIDQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Keep the IDs of the voters the user sees."""
+        return self.filter(voter_scope(user, "voter__"))
 
 
 class PartyID(models.Model):
@@ -576,6 +660,8 @@ class PartyID(models.Model):
     source = models.CharField(max_length=60, blank=True, help_text="Field app, paper sheet, import…")
     recorded_at = models.DateTimeField()
 
+    objects = PartyIDQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["voter", "-recorded_at"])]
 
@@ -597,22 +683,30 @@ class LeaderMark(models.Model):
         return "Known Democrat (leader's mark)"
 
 
-# Which voters a user sees depends on leaders' lists, which turf owns and contacts may not import
-# (DESIGN.md section 3): turf registers its rule here when it is ready (turf/apps.py).
-_voter_scope: Callable[[Any, str], Q] | None = None
+# Which voters and doors a user sees depends on leaders' lists, which turf owns and contacts may not
+# import (DESIGN.md section 3): turf registers its rules here when it is ready (turf/apps.py).
+_scopes: dict[str, Callable[[Any, str], Q]] = {}
 
 
-def register_voter_scope(rule: Callable[[Any, str], Q]) -> None:
-    """Set the rule (user, path to a voter) -> condition that says which voters a user sees."""
-    global _voter_scope
-    _voter_scope = rule
+def register_scopes(*, voters: Callable[[Any, str], Q], households: Callable[[Any, str], Q]) -> None:
+    """Set the rules (user, path to a voter or a door) -> condition that say which ones a user sees."""
+    _scopes.update(voters=voters, households=households)
+
+
+def _scope(kind: str) -> Callable[[Any, str], Q]:
+    if kind not in _scopes:
+        raise ImproperlyConfigured(f"No {kind} scope registered: is the turf app installed?")
+    return _scopes[kind]
 
 
 def voter_scope(user, to_voter: str = "") -> Q:
     """The voters the user sees, as a condition on the path to a voter: turf's rule."""
-    if _voter_scope is None:
-        raise ImproperlyConfigured("No voter scope registered: is the turf app installed?")
-    return _voter_scope(user, to_voter)
+    return _scope("voters")(user, to_voter)
+
+
+def household_scope(user, to_household: str = "") -> Q:
+    """The doors the user sees, as a condition on the path to a household: turf's rule."""
+    return _scope("households")(user, to_household)
 
 
 class SuppressionQuerySet(models.QuerySet):
@@ -628,6 +722,10 @@ class SuppressionQuerySet(models.QuerySet):
         return self.filter(dismissed_at__isnull=True).filter(
             Q(confirmed_at__isnull=False) | ~Q(reason__in=Suppression.NEEDS_CONFIRMATION)
         )
+
+    def hostile(self):
+        """Keep the hostile reports in force: their voters' doors are hostile doors."""
+        return self.in_force().filter(reason=Suppression.Reason.HOSTILE)
 
     def liftable(self):
         """Keep the suppressions in force at once on a leader's word, which coordinators review and lift."""
