@@ -7,6 +7,7 @@ history stays joinable to a voter whatever the next file says.
 import re
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import dateformat, timezone
@@ -209,6 +210,57 @@ class VoterQuerySet(models.QuerySet):
     def in_district(self, code: str):
         """Keep voters in a district code of any map ("20 LE 155", "25 CN 5"), GIN-indexed."""
         return self.filter(districts__contains=[code])
+
+    def with_likely_label(self, *, now: datetime | None = None):
+        """Annotate `likely_label`, the ladder of `contacts.party.decide()` as one CASE the database evaluates."""
+        now = now or timezone.now()
+        # One CASE, rungs in ladder order: a row stops at its first rung, so it probes the ID index a
+        # few times at most, and the newest ID is read only for voters an ID decides.
+        declared = Case(
+            When(declared_party__istartswith="dem", then=Value(LikelyLabel.DEM)),
+            When(declared_party__istartswith="rep", then=Value(LikelyLabel.REP)),
+            default=Value(LikelyLabel.SWING),
+        )
+        score = Case(
+            When(score__value__gte=settings.PARTY_SCORE_DEM_MIN, then=Value(LikelyLabel.DEM)),
+            When(score__value__lte=settings.PARTY_SCORE_REP_MAX, then=Value(LikelyLabel.REP)),
+            default=Value(LikelyLabel.SWING),
+        )
+        rungs = []
+        for basis, half_lives in LADDER:
+            if basis == LikelyBasis.ID:
+                recent = (
+                    party_ids_of_outer_voter()
+                    if half_lives is None
+                    else party_ids_of_outer_voter().filter(
+                        recorded_at__gte=now - half_lives * party_id_half_life()
+                    )
+                )
+                rungs.append(When(Exists(recent), then=_label_from_id_sql()))
+            elif basis == LikelyBasis.DECLARED:
+                rungs.append(When(~Q(declared_party__regex=r"^\s*$"), then=declared))
+            elif basis == LikelyBasis.SCORE:
+                rungs.append(When(score__value__isnull=False, then=score))
+            else:
+                rungs.append(
+                    When(Exists(LeaderMark.objects.filter(voter=OuterRef("pk"))), then=Value(LikelyLabel.DEM))
+                )
+        return self.annotate(
+            likely_label=Case(*rungs, default=Value(LikelyLabel.UNKNOWN), output_field=models.CharField())
+        )
+
+    def likely_democrats(self, *, now: datetime | None = None):
+        """Keep the voters whose likely party is Democratic."""
+        return self.with_likely_label(now=now).filter(likely_label=LikelyLabel.DEM)
+
+    def needing_id(self, *, now: datetime | None = None):
+        """Keep the voters whose preference is not known: no declared party, no ID within a half-life.
+
+        A refusal counts as asked: the door was knocked and the answer was no.
+        """
+        now = now or timezone.now()
+        recent = party_ids_of_outer_voter(refusals=True).filter(recorded_at__gte=now - party_id_half_life())
+        return self.filter(declared_party__regex=r"^\s*$").exclude(Exists(recent))
 
 
 class Voter(models.Model):
@@ -681,6 +733,63 @@ class LeaderMark(models.Model):
 
     def __str__(self) -> str:
         return "Known Democrat (leader's mark)"
+
+
+# --- Likely party (DESIGN.md section 5): the ladder both `contacts.party.decide()` (one voter) and
+# VoterQuerySet.with_likely_label() (millions, in SQL) climb; tests/turf/test_party.py checks they agree.
+
+
+class LikelyLabel(models.TextChoices):
+    DEM = "dem", "Likely Democrat"
+    SWING = "swing", "Undecided or other party"
+    REP = "rep", "Likely Republican"
+    UNKNOWN = "unknown", "Not known yet"
+
+
+class LikelyBasis(models.TextChoices):
+    ID = "id", "ID from this program"
+    DECLARED = "declared", "Voter file"
+    SCORE = "score", "Model score"
+    MARK = "mark", "A leader knows them"
+    NONE = "none", "Nothing yet"
+
+
+# The ladder, strongest rung first. An ID rung names the most half-lives old the ID may be.
+LADDER: list[tuple[str, int | None]] = [
+    (LikelyBasis.ID, 1),
+    (LikelyBasis.DECLARED, None),
+    (LikelyBasis.ID, 2),
+    (LikelyBasis.SCORE, None),
+    (LikelyBasis.ID, 3),
+    (LikelyBasis.MARK, None),
+    (LikelyBasis.ID, None),
+]
+
+DEM_IDS = (PartyID.Value.STRONG_DEM, PartyID.Value.LEAN_DEM)
+SWING_IDS = (PartyID.Value.UNDECIDED,)
+
+
+def party_id_half_life() -> timedelta:
+    return timedelta(days=settings.PARTY_ID_HALF_LIFE_DAYS)
+
+
+def party_ids_of_outer_voter(*, refusals: bool = False) -> models.QuerySet:
+    """The IDs of the voter a subquery is about (`OuterRef("pk")`), refusals left out unless asked for."""
+    ids = PartyID.objects.filter(voter=OuterRef("pk"))
+    return ids if refusals else ids.exclude(value=PartyID.Value.REFUSED)
+
+
+def _label_from_id_sql() -> Subquery:
+    newest = party_ids_of_outer_voter().order_by("-recorded_at", "-pk")
+    return Subquery(
+        newest.annotate(
+            label=Case(
+                When(value__in=DEM_IDS, then=Value(LikelyLabel.DEM)),
+                When(value__in=SWING_IDS, then=Value(LikelyLabel.SWING)),
+                default=Value(LikelyLabel.REP),
+            )
+        ).values("label")[:1]
+    )
 
 
 # Which voters and doors a user sees depends on leaders' lists, which turf owns and contacts may not

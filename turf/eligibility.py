@@ -2,7 +2,6 @@
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from contacts import party
 from contacts.models import Phone, Suppression, Voter
 from turf.models import Cycle, Entry
 
@@ -22,9 +21,9 @@ def free_voters(cycle: Cycle) -> QuerySet:
 def call_pool(cycle: Cycle) -> QuerySet:
     """Free likely Democrats with a number to call."""
     with_phone = free_voters(cycle).filter(Exists(Phone.objects.callable().filter(voter=OuterRef("pk"))))
-    return party.likely_democrats(with_phone)
+    return with_phone.likely_democrats()
 
 
 def door_pool(cycle: Cycle) -> QuerySet:
     """Free voters whose preference nobody knows yet."""
-    return party.needing_id(free_voters(cycle))
+    return free_voters(cycle).needing_id()
