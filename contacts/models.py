@@ -7,6 +7,7 @@ history stays joinable to a voter whatever the next file says.
 import re
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import dateformat, timezone
@@ -43,6 +44,16 @@ class Election(models.Model):
     @property
     def label(self) -> str:
         return f"{self.date:%m/%d/%Y} {self.name}"
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Keep the doors the user sees: those of the voters they see (turf's rule, see household_scope)."""
+        return self.filter(household_scope(user))
+
+    def hostile(self):
+        """Keep the doors where someone met a leader with hostility: every leader is warned before knocking."""
+        return self.filter(Exists(Suppression.objects.hostile().filter(voter__household=OuterRef("pk"))))
 
 
 class Household(models.Model):
@@ -78,6 +89,8 @@ class Household(models.Model):
     street_side = models.CharField(max_length=1, blank=True, help_text="L or R, from the geocoder.")
     tiger_line_id = models.CharField(max_length=20, blank=True)
 
+    objects = HouseholdQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["county", "precinct", "street_name", "house_number"])]
         # A constraint rather than unique=True: the latter adds a pattern-matching index nobody uses.
@@ -108,6 +121,10 @@ class Household(models.Model):
     @property
     def is_geocoded(self) -> bool:
         return self.latitude is not None and self.longitude is not None
+
+    def is_hostile(self) -> bool:
+        """Return whether someone at this door met a leader with hostility (see HouseholdQuerySet.hostile)."""
+        return Household.objects.filter(pk=self.pk).hostile().exists()
 
     def is_on_street(self, typed: str) -> bool:
         """Return whether a street as a person writes it ("N Juniper St.") names this door's street.
@@ -179,6 +196,10 @@ def _words(text: str) -> list[str]:
 
 
 class VoterQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Keep the voters the user sees: turf's rule (see voter_scope), as lists decide it."""
+        return self.filter(voter_scope(user))
+
     def registered(self):
         return self.filter(is_registered=True)
 
@@ -189,6 +210,57 @@ class VoterQuerySet(models.QuerySet):
     def in_district(self, code: str):
         """Keep voters in a district code of any map ("20 LE 155", "25 CN 5"), GIN-indexed."""
         return self.filter(districts__contains=[code])
+
+    def with_likely_label(self, *, now: datetime | None = None):
+        """Annotate `likely_label`, the ladder of `contacts.party.decide()` as one CASE the database evaluates."""
+        now = now or timezone.now()
+        # One CASE, rungs in ladder order: a row stops at its first rung, so it probes the ID index a
+        # few times at most, and the newest ID is read only for voters an ID decides.
+        declared = Case(
+            When(declared_party__istartswith="dem", then=Value(LikelyLabel.DEM)),
+            When(declared_party__istartswith="rep", then=Value(LikelyLabel.REP)),
+            default=Value(LikelyLabel.SWING),
+        )
+        score = Case(
+            When(score__value__gte=settings.PARTY_SCORE_DEM_MIN, then=Value(LikelyLabel.DEM)),
+            When(score__value__lte=settings.PARTY_SCORE_REP_MAX, then=Value(LikelyLabel.REP)),
+            default=Value(LikelyLabel.SWING),
+        )
+        rungs = []
+        for basis, half_lives in LADDER:
+            if basis == LikelyBasis.ID:
+                recent = (
+                    party_ids_of_outer_voter()
+                    if half_lives is None
+                    else party_ids_of_outer_voter().filter(
+                        recorded_at__gte=now - half_lives * party_id_half_life()
+                    )
+                )
+                rungs.append(When(Exists(recent), then=_label_from_id_sql()))
+            elif basis == LikelyBasis.DECLARED:
+                rungs.append(When(~Q(declared_party__regex=r"^\s*$"), then=declared))
+            elif basis == LikelyBasis.SCORE:
+                rungs.append(When(score__value__isnull=False, then=score))
+            else:
+                rungs.append(
+                    When(Exists(LeaderMark.objects.filter(voter=OuterRef("pk"))), then=Value(LikelyLabel.DEM))
+                )
+        return self.annotate(
+            likely_label=Case(*rungs, default=Value(LikelyLabel.UNKNOWN), output_field=models.CharField())
+        )
+
+    def likely_democrats(self, *, now: datetime | None = None):
+        """Keep the voters whose likely party is Democratic."""
+        return self.with_likely_label(now=now).filter(likely_label=LikelyLabel.DEM)
+
+    def needing_id(self, *, now: datetime | None = None):
+        """Keep the voters whose preference is not known: no declared party, no ID within a half-life.
+
+        A refusal counts as asked: the door was knocked and the answer was no.
+        """
+        now = now or timezone.now()
+        recent = party_ids_of_outer_voter(refusals=True).filter(recorded_at__gte=now - party_id_half_life())
+        return self.filter(declared_party__regex=r"^\s*$").exclude(Exists(recent))
 
 
 class Voter(models.Model):
@@ -261,6 +333,36 @@ class Voter(models.Model):
         return election.pk in self.elections
 
 
+def get_voter_for(user, pk) -> Voter:
+    """Fetch a voter the user may see, or 404 as if they did not exist."""
+    return get_object_or_404(Voter.objects.visible_to(user), pk=pk)
+
+
+def get_voters_for(user, pks) -> list[Voter]:
+    """Fetch the voters among these ids that the user may see; the caller says what became of the others."""
+    return list(Voter.objects.visible_to(user).filter(pk__in=list(pks)).select_related("household"))
+
+
+def get_household_for(user, pk) -> Household:
+    """Fetch a door the user may see, or 404 as if it did not exist."""
+    return get_object_or_404(Household.objects.visible_to(user), pk=pk)
+
+
+def get_households_for(user, pks) -> list[Household]:
+    """Fetch the doors among these ids that the user may see; the caller says what became of the others."""
+    return list(Household.objects.visible_to(user).filter(pk__in=list(pks)))
+
+
+class PhoneQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Keep the numbers of the voters the user sees."""
+        return self.filter(voter_scope(user, "voter__"))
+
+    def callable(self):
+        """Keep the numbers nobody has reported wrong, disconnected or off limits."""
+        return self.exclude(Exists(Suppression.objects.in_force().filter(phone=OuterRef("pk"))))
+
+
 class Phone(models.Model):
     """A phone number for a voter, from an import or from a leader."""
 
@@ -274,6 +376,8 @@ class Phone(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.UNKNOWN)
     source = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PhoneQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["voter", "number"], name="phone_unique_per_voter")]
@@ -480,6 +584,30 @@ class Channel(models.TextChoices):
     PAPER = "paper", "Paper sheet"
 
 
+class ContactAttemptQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Keep the attempts on a voter or a door the user sees, and the user's own."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_state_staff:
+            return self
+        return self.filter(
+            Q(leader=user) | voter_scope(user, "voter__") | household_scope(user, "household__")
+        )
+
+    def called(self):
+        """Keep the calls: attempts by phone."""
+        return self.filter(channel=Channel.PHONE)
+
+    def knocked(self):
+        """Keep the knocks: attempts at the door, in the field app or reported from a walk sheet."""
+        return self.filter(channel__in=[Channel.DOOR, Channel.PAPER])
+
+    def reached(self):
+        """Keep the attempts where the leader talked with someone."""
+        return self.filter(result=ContactAttempt.Result.TALKED)
+
+
 class ContactAttempt(models.Model):
     """One call or knock, as the leader entered it; never deleted, never rewritten."""
 
@@ -535,6 +663,8 @@ class ContactAttempt(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
 
+    objects = ContactAttemptQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -545,6 +675,12 @@ class ContactAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()}: {self.get_result_display()}"
+
+
+class PartyIDQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Keep the IDs of the voters the user sees."""
+        return self.filter(voter_scope(user, "voter__"))
 
 
 class PartyID(models.Model):
@@ -576,6 +712,8 @@ class PartyID(models.Model):
     source = models.CharField(max_length=60, blank=True, help_text="Field app, paper sheet, import…")
     recorded_at = models.DateTimeField()
 
+    objects = PartyIDQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["voter", "-recorded_at"])]
 
@@ -597,22 +735,87 @@ class LeaderMark(models.Model):
         return "Known Democrat (leader's mark)"
 
 
-# Which voters a user sees depends on leaders' lists, which turf owns and contacts may not import
-# (DESIGN.md section 3): turf registers its rule here when it is ready (turf/apps.py).
-_voter_scope: Callable[[Any, str], Q] | None = None
+# --- Likely party (DESIGN.md section 5): the ladder both `contacts.party.decide()` (one voter) and
+# VoterQuerySet.with_likely_label() (millions, in SQL) climb; tests/turf/test_party.py checks they agree.
 
 
-def register_voter_scope(rule: Callable[[Any, str], Q]) -> None:
-    """Set the rule (user, path to a voter) -> condition that says which voters a user sees."""
-    global _voter_scope
-    _voter_scope = rule
+class LikelyLabel(models.TextChoices):
+    DEM = "dem", "Likely Democrat"
+    SWING = "swing", "Undecided or other party"
+    REP = "rep", "Likely Republican"
+    UNKNOWN = "unknown", "Not known yet"
+
+
+class LikelyBasis(models.TextChoices):
+    ID = "id", "ID from this program"
+    DECLARED = "declared", "Voter file"
+    SCORE = "score", "Model score"
+    MARK = "mark", "A leader knows them"
+    NONE = "none", "Nothing yet"
+
+
+# The ladder, strongest rung first. An ID rung names the most half-lives old the ID may be.
+LADDER: list[tuple[str, int | None]] = [
+    (LikelyBasis.ID, 1),
+    (LikelyBasis.DECLARED, None),
+    (LikelyBasis.ID, 2),
+    (LikelyBasis.SCORE, None),
+    (LikelyBasis.ID, 3),
+    (LikelyBasis.MARK, None),
+    (LikelyBasis.ID, None),
+]
+
+DEM_IDS = (PartyID.Value.STRONG_DEM, PartyID.Value.LEAN_DEM)
+SWING_IDS = (PartyID.Value.UNDECIDED,)
+
+
+def party_id_half_life() -> timedelta:
+    return timedelta(days=settings.PARTY_ID_HALF_LIFE_DAYS)
+
+
+def party_ids_of_outer_voter(*, refusals: bool = False) -> models.QuerySet:
+    """The IDs of the voter a subquery is about (`OuterRef("pk")`), refusals left out unless asked for."""
+    ids = PartyID.objects.filter(voter=OuterRef("pk"))
+    return ids if refusals else ids.exclude(value=PartyID.Value.REFUSED)
+
+
+def _label_from_id_sql() -> Subquery:
+    newest = party_ids_of_outer_voter().order_by("-recorded_at", "-pk")
+    return Subquery(
+        newest.annotate(
+            label=Case(
+                When(value__in=DEM_IDS, then=Value(LikelyLabel.DEM)),
+                When(value__in=SWING_IDS, then=Value(LikelyLabel.SWING)),
+                default=Value(LikelyLabel.REP),
+            )
+        ).values("label")[:1]
+    )
+
+
+# Which voters and doors a user sees depends on leaders' lists, which turf owns and contacts may not
+# import (DESIGN.md section 3): turf registers its rules here when it is ready (turf/apps.py).
+_scopes: dict[str, Callable[[Any, str], Q]] = {}
+
+
+def register_scopes(*, voters: Callable[[Any, str], Q], households: Callable[[Any, str], Q]) -> None:
+    """Set the rules (user, path to a voter or a door) -> condition that say which ones a user sees."""
+    _scopes.update(voters=voters, households=households)
+
+
+def _scope(kind: str) -> Callable[[Any, str], Q]:
+    if kind not in _scopes:
+        raise ImproperlyConfigured(f"No {kind} scope registered: is the turf app installed?")
+    return _scopes[kind]
 
 
 def voter_scope(user, to_voter: str = "") -> Q:
     """The voters the user sees, as a condition on the path to a voter: turf's rule."""
-    if _voter_scope is None:
-        raise ImproperlyConfigured("No voter scope registered: is the turf app installed?")
-    return _voter_scope(user, to_voter)
+    return _scope("voters")(user, to_voter)
+
+
+def household_scope(user, to_household: str = "") -> Q:
+    """The doors the user sees, as a condition on the path to a household: turf's rule."""
+    return _scope("households")(user, to_household)
 
 
 class SuppressionQuerySet(models.QuerySet):
@@ -628,6 +831,10 @@ class SuppressionQuerySet(models.QuerySet):
         return self.filter(dismissed_at__isnull=True).filter(
             Q(confirmed_at__isnull=False) | ~Q(reason__in=Suppression.NEEDS_CONFIRMATION)
         )
+
+    def hostile(self):
+        """Keep the hostile reports in force: their voters' doors are hostile doors."""
+        return self.in_force().filter(reason=Suppression.Reason.HOSTILE)
 
     def liftable(self):
         """Keep the suppressions in force at once on a leader's word, which coordinators review and lift."""

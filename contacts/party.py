@@ -5,20 +5,30 @@ vendor's model score, and a leader's "I know them" mark. An ID's weight halves e
 PARTY_ID_HALF_LIFE_DAYS, so it slides down the ladder as it ages: for one half-life it outranks the
 voter file, for two the model score, for three the mark, and after that it still beats nothing.
 
-`decide()` is the rule for one voter; `with_likely_label()` is the same ladder as one SQL CASE, for
-filtering millions of voters in the database. tests/turf/test_party.py checks they agree.
+`decide()` is the rule for one voter; `Voter.objects.with_likely_label()` (and `likely_democrats()`,
+`needing_id()`) the same ladder as one SQL CASE, for filtering millions of voters in the database.
+The ladder itself is `contacts.models.LADDER`. tests/turf/test_party.py checks they agree.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from contacts.models import LeaderMark, PartyID
+from contacts.models import (
+    DEM_IDS,
+    LADDER,
+    SWING_IDS,
+    LeaderMark,
+    LikelyBasis,
+    LikelyLabel,
+    PartyID,
+    party_id_half_life,
+    party_ids_of_outer_voter,
+)
 
 
 @dataclass(frozen=True)
@@ -37,18 +47,8 @@ class Signals:
 class Likely:
     """A voter's likely party, with the signal that decided it and a sentence saying so."""
 
-    class Label(models.TextChoices):
-        DEM = "dem", "Likely Democrat"
-        SWING = "swing", "Undecided or other party"
-        REP = "rep", "Likely Republican"
-        UNKNOWN = "unknown", "Not known yet"
-
-    class Basis(models.TextChoices):
-        ID = "id", "ID from this program"
-        DECLARED = "declared", "Voter file"
-        SCORE = "score", "Model score"
-        MARK = "mark", "A leader knows them"
-        NONE = "none", "Nothing yet"
+    Label = LikelyLabel
+    Basis = LikelyBasis
 
     label: str
     basis: str
@@ -57,25 +57,6 @@ class Likely:
     @property
     def label_display(self) -> str:
         return self.Label(self.label).label
-
-
-# The ladder, strongest rung first. An ID rung names the most half-lives old the ID may be.
-LADDER: list[tuple[str, int | None]] = [
-    (Likely.Basis.ID, 1),
-    (Likely.Basis.DECLARED, None),
-    (Likely.Basis.ID, 2),
-    (Likely.Basis.SCORE, None),
-    (Likely.Basis.ID, 3),
-    (Likely.Basis.MARK, None),
-    (Likely.Basis.ID, None),
-]
-
-DEM_IDS = (PartyID.Value.STRONG_DEM, PartyID.Value.LEAN_DEM)
-SWING_IDS = (PartyID.Value.UNDECIDED,)
-
-
-def half_life() -> timedelta:
-    return timedelta(days=settings.PARTY_ID_HALF_LIFE_DAYS)
 
 
 def _id_label(value: int) -> str:
@@ -107,7 +88,7 @@ def _stands_on(signals: Signals, basis: str, half_lives: int | None, now: dateti
     if basis == Likely.Basis.ID:
         if signals.id_value is None:
             return False
-        return half_lives is None or signals.id_at >= now - half_lives * half_life()
+        return half_lives is None or signals.id_at >= now - half_lives * party_id_half_life()
     if basis == Likely.Basis.DECLARED:
         return bool(signals.declared_party.strip())
     if basis == Likely.Basis.SCORE:
@@ -126,7 +107,7 @@ def decide(signals: Signals, *, now: datetime | None = None) -> Likely:
             channel = dict(PartyID._meta.get_field("channel").choices).get(signals.id_channel, "")
             when = date_format(timezone.localtime(signals.id_at), "j M Y")
             reason = f"Said {value.label}{f' ({channel.lower()})' if channel else ''} on {when}"
-            if signals.id_at < now - half_life():
+            if signals.id_at < now - party_id_half_life():
                 reason += ": an older ID, so it counts for less"
             return Likely(_id_label(value), basis, reason)
         if basis == Likely.Basis.DECLARED:
@@ -138,14 +119,9 @@ def decide(signals: Signals, *, now: datetime | None = None) -> Likely:
     return Likely(Likely.Label.UNKNOWN, Likely.Basis.NONE, "Nothing known yet")
 
 
-def _ids(*, refusals: bool = False) -> QuerySet:
-    ids = PartyID.objects.filter(voter=OuterRef("pk"))
-    return ids if refusals else ids.exclude(value=PartyID.Value.REFUSED)
-
-
 def with_party_signals(voters: QuerySet) -> QuerySet:
     """Annotate each voter with the signals `signals_of()` reads; for pages, not for millions."""
-    newest = _ids().order_by("-recorded_at", "-pk")
+    newest = party_ids_of_outer_voter().order_by("-recorded_at", "-pk")
     return voters.annotate(
         party_id_value=Subquery(newest.values("value")[:1]),
         party_id_at=Subquery(newest.values("recorded_at")[:1]),
@@ -170,68 +146,3 @@ def signals_of(voter) -> Signals:
 def likely_party(voter, *, now: datetime | None = None) -> Likely:
     """Return the likely party of a voter annotated by `with_party_signals()`."""
     return decide(signals_of(voter), now=now)
-
-
-def _label_from_id_sql() -> Subquery:
-    newest = _ids().order_by("-recorded_at", "-pk")
-    return Subquery(
-        newest.annotate(
-            label=Case(
-                When(value__in=DEM_IDS, then=Value(Likely.Label.DEM)),
-                When(value__in=SWING_IDS, then=Value(Likely.Label.SWING)),
-                default=Value(Likely.Label.REP),
-            )
-        ).values("label")[:1]
-    )
-
-
-def with_likely_label(voters: QuerySet, *, now: datetime | None = None) -> QuerySet:
-    """Annotate `likely_label`, the ladder of `decide()` as one CASE the database evaluates."""
-    now = now or timezone.now()
-    # One CASE, rungs in ladder order: a row stops at its first rung, so it probes the ID index a
-    # few times at most, and the newest ID is read only for voters an ID decides.
-    declared = Case(
-        When(declared_party__istartswith="dem", then=Value(Likely.Label.DEM)),
-        When(declared_party__istartswith="rep", then=Value(Likely.Label.REP)),
-        default=Value(Likely.Label.SWING),
-    )
-    score = Case(
-        When(score__value__gte=settings.PARTY_SCORE_DEM_MIN, then=Value(Likely.Label.DEM)),
-        When(score__value__lte=settings.PARTY_SCORE_REP_MAX, then=Value(Likely.Label.REP)),
-        default=Value(Likely.Label.SWING),
-    )
-    rungs = []
-    for basis, half_lives in LADDER:
-        if basis == Likely.Basis.ID:
-            recent = (
-                _ids()
-                if half_lives is None
-                else _ids().filter(recorded_at__gte=now - half_lives * half_life())
-            )
-            rungs.append(When(Exists(recent), then=_label_from_id_sql()))
-        elif basis == Likely.Basis.DECLARED:
-            rungs.append(When(~Q(declared_party__regex=r"^\s*$"), then=declared))
-        elif basis == Likely.Basis.SCORE:
-            rungs.append(When(score__value__isnull=False, then=score))
-        else:
-            rungs.append(
-                When(Exists(LeaderMark.objects.filter(voter=OuterRef("pk"))), then=Value(Likely.Label.DEM))
-            )
-    return voters.annotate(
-        likely_label=Case(*rungs, default=Value(Likely.Label.UNKNOWN), output_field=models.CharField())
-    )
-
-
-def likely_democrats(voters: QuerySet, *, now: datetime | None = None) -> QuerySet:
-    """Keep the voters whose likely party is Democratic."""
-    return with_likely_label(voters, now=now).filter(likely_label=Likely.Label.DEM)
-
-
-def needing_id(voters: QuerySet, *, now: datetime | None = None) -> QuerySet:
-    """Keep the voters whose preference is not known: no declared party, no ID within a half-life.
-
-    A refusal counts as asked: the door was knocked and the answer was no.
-    """
-    now = now or timezone.now()
-    recent = _ids(refusals=True).filter(recorded_at__gte=now - half_life())
-    return voters.filter(declared_party__regex=r"^\s*$").exclude(Exists(recent))

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from contacts.models import ContactAttempt, Voter
-from turf.models import leader_scope
+from leaders.models import leader_scope
 
 
 class GatheringQuerySet(models.QuerySet):

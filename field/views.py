@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
@@ -27,7 +27,7 @@ from qrcode.image.svg import SvgPathImage
 
 from contacts import party
 from contacts.attempts import DOOR_RESULTS, PHONE_RESULTS
-from contacts.models import Channel, ContactAttempt, Suppression, Voter
+from contacts.models import ContactAttempt, Household, Phone, Voter, get_households_for, get_voters_for
 from contacts.services import Recorded, contact_record_many
 from events.models import Gathering, Invitation
 from events.services import field_record
@@ -37,9 +37,8 @@ from field.models import RequestCount
 from leaders import views as leader_views
 from leaders.models import ApiToken
 from lib.offline import offline_page
-from turf.eligibility import callable_phones
-from turf.models import Entry, Turf, get_turf_for, households_visible_to, voters_visible_to
-from turf.walking import Door, doors_in_walking_order
+from turf.models import Entry, Turf, get_call_entry_for, get_turf_for
+from turf.walking import Door, doors_in_walking_order, get_door_for
 
 MAX_BATCH = 100
 # The app shell the service worker keeps: every asset a field page loads.
@@ -49,61 +48,22 @@ FIELD_STATIC = [
 ]  # fmt: skip
 
 
-def _called(user):
-    """Call-list entries the leader has called since the voter was put on their list."""
-    return Exists(
-        ContactAttempt.objects.filter(
-            voter=OuterRef("voter"), leader=user, channel=Channel.PHONE, device_time__gte=OuterRef("added_at")
-        )
-    )
-
-
-def _knocked(user):
-    """Door-list entries whose door the leader has knocked (or reported on paper) since listing."""
-    return Exists(
-        ContactAttempt.objects.filter(
-            household=OuterRef("household"), leader=user, channel__in=[Channel.DOOR, Channel.PAPER],
-            device_time__gte=OuterRef("added_at"),
-        )
-    )  # fmt: skip
-
-
-def _call_entries(turf: Turf, user):
+def _call_entries(turf: Turf):
     return (
         Entry.objects.filter(turf=turf)
         .calls()
         .listed()
-        .annotate(called=_called(user))
+        .with_called()
         .select_related("voter")
         .order_by("distance_m", "voter__last_name", "voter__first_name", "voter_id")
     )
 
 
-def _knocked_households(turf: Turf, household_ids) -> set[int]:
-    """The households among these that the turf's leader has knocked (or reported on paper) this turf."""
-    return set(
-        ContactAttempt.objects.filter(
-            household_id__in=household_ids, leader_id=turf.leader_id, channel__in=[Channel.DOOR, Channel.PAPER],
-            device_time__gte=turf.created_at,
-        ).values_list("household_id", flat=True)
-    )  # fmt: skip
-
-
 def _next_door(turf: Turf) -> Door | None:
     """The first door in walking order that the leader has not knocked yet."""
     door_list = [door for door in doors_in_walking_order(turf, Entry.List.DOOR) if door.household]
-    knocked = _knocked_households(turf, [door.household.pk for door in door_list])
+    knocked = turf.knocked_doors(door.household.pk for door in door_list)
     return next((door for door in door_list if door.household.pk not in knocked), None)
-
-
-def _hostile_households(household_ids) -> set[int]:
-    """Households where someone met a leader with hostility: every leader is warned before knocking."""
-    return set(
-        Suppression.objects.in_force()
-        .filter(reason=Suppression.Reason.HOSTILE, voter__household_id__in=household_ids)
-        .values_list("voter__household_id", flat=True)
-        .distinct()
-    )
 
 
 # --- home -----------------------------------------------------------------------------------------
@@ -126,14 +86,14 @@ def _field_home(request):
     }
     if turf is not None:
         entries = Entry.objects.filter(turf=turf).listed()
-        calls = entries.calls().annotate(done=_called(user))
-        doors = entries.doors().annotate(done=_knocked(user))
+        calls = entries.calls().with_called()
+        doors = entries.doors().with_knocked()
         context |= {
             "calls_total": calls.count(),
-            "calls_done": calls.filter(done=True).count(),
+            "calls_done": calls.filter(called=True).count(),
             "doors_total": doors.count(),
-            "doors_done": doors.filter(done=True).count(),
-            "next_call": _call_entries(turf, user).filter(called=False).first(),
+            "doors_done": doors.filter(knocked=True).count(),
+            "next_call": _call_entries(turf).filter(called=False).first(),
             "next_door": _next_door(turf),
         }
         if not context["calls_total"] and not context["doors_total"]:
@@ -152,40 +112,20 @@ def calls(request):
     if not request.user.is_leader:
         raise Http404
     turf = Turf.objects.active_for(request.user).first()
-    entries = list(_call_entries(turf, request.user)) if turf else []
+    entries = list(_call_entries(turf)) if turf else []
     return render(request, "field/calls.html", {"turf": turf, "entries": entries})
-
-
-def _call_entry_for(user, voter_id) -> Entry:
-    """The call-list entry of a voter: 404 when out of scope, 403 when visible but not the user's to call."""
-    entry = (
-        Entry.objects.visible_to(user)
-        .calls()
-        .listed()
-        .filter(cycle__is_active=True, voter_id=voter_id)
-        .select_related("turf", "voter__household")
-        .first()
-    )
-    if entry is None:
-        # A voter the user sees but nobody they look after calls: visible, not theirs to call.
-        if voters_visible_to(user).filter(pk=voter_id).exists():
-            raise PermissionDenied
-        raise Http404
-    if entry.turf.leader_id != user.pk:
-        raise PermissionDenied
-    return entry
 
 
 @login_required
 @offline_page
 def call(request, voter_id):
     """The call screen: dial by hand, then log the result, the ID, an invitation and a note."""
-    entry = _call_entry_for(request.user, voter_id)
+    entry = get_call_entry_for(request.user, voter_id)
     voter = (
         party.with_party_signals(Voter.objects.filter(pk=entry.voter_id)).select_related("household").get()
     )
     voter.likely = party.likely_party(voter)
-    phones = list(callable_phones().filter(voter=voter).order_by("-kind", "pk"))
+    phones = list(Phone.objects.callable().filter(voter=voter).order_by("-kind", "pk"))
     gatherings = list(Gathering.objects.visible_to(request.user).filter(host=request.user).upcoming()[:1])
     invitations = {
         invitation.gathering_id: invitation
@@ -193,7 +133,7 @@ def call(request, voter_id):
     }
     for gathering in gatherings:
         gathering.invitation = invitations.get(gathering.pk)
-    queue = [(e.voter_id, e.called) for e in _call_entries(entry.turf, request.user)]
+    queue = [(e.voter_id, e.called) for e in _call_entries(entry.turf)]
     order = [pk for pk, _ in queue]
     here = order.index(voter.pk) if voter.pk in order else len(order)
     # Next: the first neighbor not yet called after this one, wrapping round to the top.
@@ -203,7 +143,8 @@ def call(request, voter_id):
         "voter": voter,
         "phones": phones,
         "gatherings": gatherings,
-        "attempts": ContactAttempt.objects.filter(voter=voter)
+        "attempts": ContactAttempt.objects.visible_to(request.user)
+        .filter(voter=voter)
         .select_related("leader")
         .order_by("-device_time")[:5],
         "results": [ContactAttempt.Result(result) for result in PHONE_RESULTS if result != "talked"],
@@ -229,8 +170,8 @@ def doors(request):
     turf = Turf.objects.active_for(request.user).first()
     door_list = doors_in_walking_order(turf, Entry.List.DOOR) if turf else []
     ids = [door.household.pk for door in door_list if door.household]
-    knocked = _knocked_households(turf, ids) if turf else set()
-    hostile = _hostile_households(ids)
+    knocked = turf.knocked_doors(ids) if turf else set()
+    hostile = set(Household.objects.filter(pk__in=ids).hostile().values_list("pk", flat=True))
     for door in door_list:
         door.knocked = bool(door.household) and door.household.pk in knocked
         door.hostile = bool(door.household) and door.household.pk in hostile
@@ -241,28 +182,22 @@ def doors(request):
 @offline_page
 def knock(request, household_pk):
     """The knock screen: one household result, or an ID for each person talked to."""
-    turf = Turf.objects.active_for(request.user).first()
-    door_list = doors_in_walking_order(turf, Entry.List.DOOR) if turf else []
-    doors_here = [door for door in door_list if door.household]
-    order = [door.household.pk for door in doors_here]
-    if household_pk not in order:
-        # Visible (a coordinator, staff) but not on this leader's own door list: nothing to knock.
-        if households_visible_to(request.user).filter(pk=household_pk).exists():
-            raise PermissionDenied
-        raise Http404
-    here = order.index(household_pk)
+    doors_here, here = get_door_for(request.user, household_pk)
     door = doors_here[here]
-    following = order[here + 1 :]
-    next_url = reverse("field:knock", args=[following[0]]) if following else reverse("field:doors")
+    following = doors_here[here + 1 :]
+    next_url = (
+        reverse("field:knock", args=[following[0].household.pk]) if following else reverse("field:doors")
+    )
     attempts = (
-        ContactAttempt.objects.filter(Q(household_id=household_pk) | Q(voter__in=door.voters))
+        ContactAttempt.objects.visible_to(request.user)
+        .filter(Q(household=door.household) | Q(voter__in=door.voters))
         .select_related("voter")
         .order_by("-device_time")[:5]
     )
     context = {
         "door": door,
         "home": door.household,
-        "hostile": bool(_hostile_households([household_pk])),
+        "hostile": door.household.is_hostile(),
         "attempts": attempts,
         "results": [
             ContactAttempt.Result(r) for r in DOOR_RESULTS if r not in ("talked", "moved", "deceased")
@@ -271,7 +206,7 @@ def knock(request, household_pk):
         "client_uuid": uuid.uuid4(),
         "next_url": next_url,
         "position": here + 1,
-        "total": len(order),
+        "total": len(doors_here),
     }
     return render(request, "field/knock.html", context)
 
@@ -283,9 +218,9 @@ def _sees_all_of(user, item) -> bool:
     """Whether the user sees every voter and household an attempt names (though not on their lists)."""
     attempt = item.attempt
     voters = {person.voter_id for person in attempt.people} | ({attempt.voter_id} - {None})
-    if voters and voters_visible_to(user).filter(pk__in=voters).count() != len(voters):
+    if len(get_voters_for(user, voters)) != len(voters):
         return False
-    return not attempt.household_id or households_visible_to(user).filter(pk=attempt.household_id).exists()
+    return not attempt.household_id or bool(get_households_for(user, [attempt.household_id]))
 
 
 @login_required

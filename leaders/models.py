@@ -8,11 +8,44 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 
-class UserManager(DjangoUserManager):
+def _nothing(path: str) -> Q:
+    return Q(**{f"{path}pk__in": []})
+
+
+def leader_scope(user, to_leader: str = "") -> Q:
+    """The leaders whose rows the user sees, as a condition on the path to a leader ("host__", "leader__").
+
+    Staff see everyone; a coordinator the people whose home (their own voter record, as the voter
+    file has it now) is in their counties; a leader themselves; anyone else nobody (DESIGN.md
+    section 8). Turf, gatherings and tokens filter through it instead of restating it.
+    """
+    if not user.is_authenticated:
+        return _nothing(to_leader)
+    if user.is_state_staff:
+        return Q()
+    if user.is_coordinator:
+        return Q(**{f"{to_leader}voter__county__in": list(user.counties)})
+    if user.is_leader:
+        return Q(**{f"{to_leader}pk": user.pk})
+    return _nothing(to_leader)
+
+
+class UserQuerySet(models.QuerySet):
+    def leaders(self):
+        """Keep the active leaders."""
+        return self.filter(role=User.Role.LEADER, is_active=True)
+
+    def visible_to(self, user):
+        """Keep the people whose rows the user sees (see leader_scope)."""
+        return self.filter(leader_scope(user))
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
     """Create users by email; there are no usernames."""
 
     def _create_user(self, email, password, **extra_fields):
@@ -124,6 +157,13 @@ class User(AbstractUser):
         return self.authenticator_set.filter(type=Authenticator.Type.TOTP).exists()
 
 
+def get_leader_for(user, pk) -> "User":
+    """Fetch an active leader staff or a coordinator look after, or 404 as if they did not exist."""
+    if not (user.is_authenticated and (user.is_state_staff or user.is_coordinator)):
+        raise Http404
+    return get_object_or_404(User.objects.leaders().visible_to(user), pk=pk)
+
+
 # Where the invitation a visitor opened waits in their session until they sign up.
 INVITATION_SESSION_KEY = "leaders_invitation"
 
@@ -222,11 +262,8 @@ def token_holders_visible_to(user) -> models.QuerySet:
     if user.is_state_staff:
         return User.objects.all()
     if user.is_coordinator:
-        # A coordinator looks after the active leaders whose home is in their counties (the rule of
-        # turf.models.leader_scope, which leaders cannot import).
-        leaders = User.objects.filter(
-            role=User.Role.LEADER, is_active=True, voter__county__in=list(user.counties)
-        )
+        # A coordinator looks after the active leaders whose home is in their counties.
+        leaders = User.objects.leaders().visible_to(user)
         return User.objects.filter(Q(pk=user.pk) | Q(pk__in=leaders.values("pk")))
     return User.objects.filter(pk=user.pk)
 

@@ -1,8 +1,7 @@
-"""Who may go on a list this cycle, as QuerySets: free voters, callable phones, the call and door pools."""
+"""Who may go on a list this cycle, as QuerySets: free voters, the call and door pools."""
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from contacts import party
 from contacts.models import Phone, Suppression, Voter
 from turf.models import Cycle, Entry
 
@@ -19,17 +18,12 @@ def free_voters(cycle: Cycle) -> QuerySet:
     )
 
 
-def callable_phones() -> QuerySet:
-    """Phone numbers nobody has reported wrong, disconnected or off limits."""
-    return Phone.objects.exclude(Exists(Suppression.objects.in_force().filter(phone=OuterRef("pk"))))
-
-
 def call_pool(cycle: Cycle) -> QuerySet:
     """Free likely Democrats with a number to call."""
-    with_phone = free_voters(cycle).filter(Exists(callable_phones().filter(voter=OuterRef("pk"))))
-    return party.likely_democrats(with_phone)
+    with_phone = free_voters(cycle).filter(Exists(Phone.objects.callable().filter(voter=OuterRef("pk"))))
+    return with_phone.likely_democrats()
 
 
 def door_pool(cycle: Cycle) -> QuerySet:
     """Free voters whose preference nobody knows yet."""
-    return party.needing_id(free_voters(cycle))
+    return free_voters(cycle).needing_id()

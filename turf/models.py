@@ -6,15 +6,16 @@ so a race between two cuts fails loudly instead of handing one neighbor to two l
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import connection, models
 from django.db.models import Count, Exists, F, Func, Lookup, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from contacts.models import Household, Suppression, Voter
+from contacts.models import ContactAttempt, Household, Suppression, Voter
 from contacts.signals import ListTouch
-from leaders.models import User
+from leaders.models import User, leader_scope
 
 
 class CycleQuerySet(models.QuerySet):
@@ -153,6 +154,11 @@ class Turf(models.Model):
         ratio = self.door_median_m / neighbor
         return ratio if ratio > settings.TURF_FAIRNESS_FACTOR else None
 
+    def knocked_doors(self, household_ids) -> set[int]:
+        """Return the households among these that the turf's leader has knocked this cycle (see `knocks`)."""
+        at_door = knocks(self.leader_id, self.created_at).filter(household_id__in=list(household_ids))
+        return set(at_door.values_list("household_id", flat=True))
+
     def can_edit(self, user) -> bool:
         """Return whether the user may change these lists (leaders only read their own)."""
         if user.is_state_staff:
@@ -179,6 +185,28 @@ class EntryQuerySet(models.QuerySet):
 
     def doors(self):
         return self.filter(list=Entry.List.DOOR)
+
+    def with_called(self):
+        """Annotate `called`: the turf's leader has called the voter since the voter was put on the list."""
+        calls = ContactAttempt.objects.called().filter(
+            voter=OuterRef("voter"), leader=OuterRef("turf__leader"), device_time__gte=OuterRef("added_at")
+        )
+        return self.annotate(called=Exists(calls))
+
+    def with_knocked(self):
+        """Annotate `knocked`: the turf's leader has knocked the entry's door this cycle (see `knocks`)."""
+        at_door = knocks(OuterRef("turf__leader"), OuterRef("turf__created_at"))
+        return self.annotate(knocked=Exists(at_door.filter(household=OuterRef("household"))))
+
+
+def knocks(leader, turf_created_at):
+    """The knocks that tick a door on a leader's door list: theirs since their turf of this cycle began.
+
+    One cut-off for the door list, the knock screen's "next door" and the home screen's count. It is
+    the turf's start, not the entry's: a door moved onto the list from a neighbor's, or listed
+    again after a recut, that this leader knocked earlier in the cycle stays knocked.
+    """
+    return ContactAttempt.objects.knocked().filter(leader=leader, device_time__gte=turf_created_at)
 
 
 class Entry(models.Model):
@@ -215,6 +243,26 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voter_id} on {self.turf}"
+
+
+def get_call_entry_for(user, voter_id) -> Entry:
+    """Fetch a voter's entry on the user's own call list: 404 out of scope, 403 visible but not theirs to call."""
+    entry = (
+        Entry.objects.visible_to(user)
+        .calls()
+        .listed()
+        .filter(cycle__is_active=True, voter_id=voter_id)
+        .select_related("turf", "voter__household")
+        .first()
+    )
+    if entry is None:
+        # A voter the user sees but nobody they look after calls: visible, not theirs to call.
+        if Voter.objects.visible_to(user).filter(pk=voter_id).exists():
+            raise PermissionDenied
+        raise Http404
+    if entry.turf.leader_id != user.pk:
+        raise PermissionDenied
+    return entry
 
 
 class AnyOf(Lookup):
@@ -352,27 +400,16 @@ class Change(models.Model):
 #     counties, those leaders' turf in every cycle with every entry on it, and their gatherings;
 #   - the voters and households of their counties, and every voter and household on those leaders'
 #     lists, wherever they live (a list may cross a county line);
-#   - the suppressions of the voters they see (contacts asks voter_scope, registered in turf/apps.py).
+#   - the suppressions, numbers, IDs and attempts of the voters and doors they see (contacts asks
+#     voter_scope and household_scope, registered in turf/apps.py).
 # Anyone else sees none of it. Turf's own `county` is where it was cut from, never who looks after it.
-# The rules are conditions on a path to a leader or voter, so other models (and other apps: contacts
-# and events) filter through them instead of restating them.
+# The rules are conditions on a path to a leader, voter or door, so other models (and other apps:
+# contacts through its registry, events through leader_scope, which leaders owns) filter through
+# them instead of restating them: Voter.objects.visible_to(user), Household.objects.visible_to(user).
 
 
 def _nothing(path: str) -> Q:
     return Q(**{f"{path}pk__in": []})
-
-
-def leader_scope(user, to_leader: str = "") -> Q:
-    """The leaders whose rows the user sees, as a condition on the path to a leader ("host__", "leader__")."""
-    if not user.is_authenticated:
-        return _nothing(to_leader)
-    if user.is_state_staff:
-        return Q()
-    if user.is_coordinator:
-        return Q(**{f"{to_leader}voter__county__in": list(user.counties)})
-    if user.is_leader:
-        return Q(**{f"{to_leader}pk": user.pk})
-    return _nothing(to_leader)
 
 
 def _on_coordinated_lists(user, field: str, outer: str) -> Exists:
@@ -400,39 +437,18 @@ def voter_scope(user, to_voter: str = "") -> Q:
     return _nothing(to_voter)
 
 
-def household_scope(user) -> Q:
-    """The households the user sees (doors of the voters above), as a condition on Household."""
+def household_scope(user, to_household: str = "") -> Q:
+    """The households the user sees (doors of the voters above), as a condition on the path to one."""
     if not user.is_authenticated:
-        return _nothing("")
+        return _nothing(to_household)
     if user.is_state_staff:
         return Q()
     if user.is_coordinator:
-        return Q(county__in=list(user.counties)) | Q(_on_coordinated_lists(user, "household", "pk"))
+        in_counties = Q(**{f"{to_household}county__in": list(user.counties)})
+        return in_counties | Q(_on_coordinated_lists(user, "household", f"{to_household}pk"))
     if user.is_leader:
-        return Q(pk__in=_on_own_lists(user, "household_id"))
-    return _nothing("")
-
-
-# Scoping for rows other apps own but whose visibility depends on turf (contacts and leaders cannot
-# import turf). Every view reads voters, households and leaders through these three.
-
-
-def voters_visible_to(user) -> models.QuerySet:
-    """Return the voters the user may see (see voter_scope)."""
-    return Voter.objects.filter(voter_scope(user))
-
-
-def households_visible_to(user) -> models.QuerySet:
-    """Return the households the user may see (see household_scope)."""
-    return Household.objects.filter(household_scope(user))
-
-
-def leaders_visible_to(user) -> models.QuerySet:
-    """Return the active leaders staff or a coordinator look after (see leader_scope); others none."""
-    leaders = User.objects.filter(role=User.Role.LEADER, is_active=True)
-    if user.is_authenticated and (user.is_state_staff or user.is_coordinator):
-        return leaders.filter(leader_scope(user))
-    return leaders.none()
+        return Q(**{f"{to_household}pk__in": _on_own_lists(user, "household_id")})
+    return _nothing(to_household)
 
 
 def list_touches(voters_sql: str, params) -> list[ListTouch]:

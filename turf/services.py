@@ -12,11 +12,11 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from contacts.models import Household, Voter
+from contacts.models import Household, Phone, Voter
 from leaders.models import User
 from lib.batch import without_request_timeout
 from turf.cutting import haversine_m
-from turf.eligibility import callable_phones, free_voters
+from turf.eligibility import free_voters
 from turf.filling import (
     TurfError,
     anchor_of,
@@ -166,7 +166,7 @@ def turf_add_voters(*, turf: Turf, voters: list[Voter], list_name: str, actor: U
     ids = [voter.pk for voter in voters]
     eligible = free_voters(turf.cycle).filter(pk__in=ids)
     if list_name == Entry.List.CALL:
-        eligible = eligible.filter(Exists(callable_phones().filter(voter=OuterRef("pk"))))
+        eligible = eligible.filter(Exists(Phone.objects.callable().filter(voter=OuterRef("pk"))))
     eligible_ids = set(eligible.values_list("pk", flat=True))
     refused = [voter for voter in voters if voter.pk not in eligible_ids]
     if refused:

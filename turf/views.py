@@ -8,13 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from contacts import party
-from contacts.models import ContactAttempt, Voter
+from contacts.models import ContactAttempt, Voter, get_household_for, get_voters_for
+from leaders.models import User, get_leader_for
 from turf import services
 from turf.forms import (
     AddVotersForm,
@@ -25,16 +26,7 @@ from turf.forms import (
     LockForm,
     MoveVotersForm,
 )
-from turf.models import (
-    Change,
-    Cycle,
-    Entry,
-    Turf,
-    get_turf_for,
-    households_visible_to,
-    leaders_visible_to,
-    voters_visible_to,
-)
+from turf.models import Change, Cycle, Entry, Turf, get_turf_for
 from turf.walking import Door, doors_in_walking_order
 
 
@@ -133,7 +125,8 @@ def index(request):
     for turf in page:
         (turf.calls, turf.doors), turf.neighbor_door_median_m = sizes[turf.pk], neighbors[turf.pk]
     waiting = (
-        leaders_visible_to(user)
+        User.objects.leaders()
+        .visible_to(user)
         .filter(voter__isnull=False)
         .exclude(turfs__cycle=cycle)
         .select_related("voter__household", "invited_by", "home_verified_by")
@@ -207,7 +200,7 @@ def add_voters(request, pk):
         messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
         return _back(turf)
     ids = form.cleaned_data["voter_ids"]
-    voters = list(voters_visible_to(request.user).filter(pk__in=ids).select_related("household"))
+    voters = get_voters_for(request.user, ids)
     missing = sorted(set(ids) - {voter.pk for voter in voters})
     if missing:
         messages.error(request, f"No voter you may list has the ID {', '.join(map(str, missing[:5]))}.")
@@ -300,7 +293,7 @@ def quit(request, pk):
 def start(request, user_pk):
     """Approve a leader's claim to their voter record and cut their turf, or reject the claim."""
     _staff_or_coordinator(request.user)
-    leader = get_object_or_404(leaders_visible_to(request.user), pk=user_pk)
+    leader = get_leader_for(request.user, user_pk)
     form = ClaimDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose whether to approve or reject.")
@@ -324,10 +317,10 @@ def start(request, user_pk):
 def link_home(request, user_pk):
     """Link a leader to their own voter record by its Voter ID (staff, or coordinators for their counties)."""
     _staff_or_coordinator(request.user)
-    leader = get_object_or_404(leaders_visible_to(request.user), pk=user_pk)
+    leader = get_leader_for(request.user, user_pk)
     form = LinkHomeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        voter = voters_visible_to(request.user).filter(pk=form.cleaned_data["voter_id"]).first()
+        voter = next(iter(get_voters_for(request.user, [form.cleaned_data["voter_id"]])), None)
         if voter is None:
             form.add_error("voter_id", "No voter you may see has that ID.")
         else:
@@ -414,9 +407,9 @@ def find_me(request):
 @login_required
 def household(request, pk):
     """One door's log page: its voters (those the user may see), their likely party, attempts so far."""
-    home = get_object_or_404(households_visible_to(request.user), pk=pk)
+    home = get_household_for(request.user, pk)
     voters = list(
-        party.with_party_signals(voters_visible_to(request.user).filter(household=home)).order_by(
+        party.with_party_signals(Voter.objects.visible_to(request.user).filter(household=home)).order_by(
             "last_name", "first_name"
         )
     )
@@ -424,7 +417,8 @@ def household(request, pk):
     for voter in voters:
         voter.likely = party.likely_party(voter, now=now)
     attempts = (
-        ContactAttempt.objects.filter(Q(household=home) | Q(voter__in=[voter.pk for voter in voters]))
+        ContactAttempt.objects.visible_to(request.user)
+        .filter(Q(household=home) | Q(voter__in=[voter.pk for voter in voters]))
         .select_related("voter", "leader", "entered_by")
         .order_by("-device_time")[:50]
     )

@@ -6,12 +6,13 @@ the same way.
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import Http404
 from django.utils import timezone
 
 from contacts import party
-from contacts.models import Household, Voter
-from turf.eligibility import callable_phones
+from contacts.models import Household, Phone, Voter
 from turf.models import Entry, Turf
 
 
@@ -53,7 +54,7 @@ def doors_in_walking_order(turf: Turf, list_name: str, *, phones: bool = False) 
         "last_name", "first_name"
     )
     if phones:
-        callable_numbers = callable_phones().order_by("-kind", "pk")
+        callable_numbers = Phone.objects.callable().order_by("-kind", "pk")
         voters = voters.prefetch_related(
             Prefetch("phones", queryset=callable_numbers, to_attr="callable_phones")
         )
@@ -72,3 +73,19 @@ def doors_in_walking_order(turf: Turf, list_name: str, *, phones: bool = False) 
         nearest[street] = min(nearest.get(street, float("inf")), distance)
     rank = {street: index for index, street in enumerate(sorted(nearest, key=lambda s: (nearest[s], s)))}
     return sorted(doors.values(), key=lambda door: door.walk_key(rank))
+
+
+def get_door_for(user, household_pk) -> tuple[list[Door], int]:
+    """Fetch the doors of the user's own door list and where this household is among them.
+
+    Out of scope is 404; a door the user sees (a coordinator, staff) but that is not on their own
+    door list is 403: there is nothing for them to knock.
+    """
+    turf = Turf.objects.active_for(user).first()
+    doors = [door for door in doors_in_walking_order(turf, Entry.List.DOOR) if door.household] if turf else []
+    order = [door.household.pk for door in doors]
+    if household_pk in order:
+        return doors, order.index(household_pk)
+    if Household.objects.visible_to(user).filter(pk=household_pk).exists():
+        raise PermissionDenied
+    raise Http404

@@ -1,6 +1,9 @@
 """The leader's home screen: progress on both lists, and the next call and door to take."""
 
+from datetime import timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 
 from contacts.models import Voter
 from tests.cast import MARYVILLE, a_knock, make_client, make_household, make_turf, make_voter, offset
@@ -42,3 +45,18 @@ def test_it_says_so_when_the_lists_were_empty_from_the_start(alice, lists):
 
     assert "Nobody near you was free to call or knock" in home.text
     assert "Nobody is left on your lists" not in home.text
+
+
+def test_it_counts_a_door_as_knocked_exactly_when_the_door_list_ticks_it(alice, lists):
+    client = make_client(alice)
+    post(client, [a_knock(lists.homes[0])])
+    # The door came onto her list after she knocked it (moved over from a neighbor's this cycle):
+    # the knock still counts, on the home screen as on the door list.
+    Entry.objects.filter(household=lists.homes[0]).update(added_at=timezone.now() + timedelta(minutes=5))
+
+    doors = client.get(reverse("field:doors")).context["doors"]
+    home = client.get(reverse("home")).context
+
+    assert [door.knocked for door in doors] == [True, False]
+    assert home["doors_done"] == sum(len(door.voters) for door in doors if door.knocked) == 2
+    assert home["next_door"].household == lists.homes[1]

@@ -56,7 +56,7 @@ def test_a_refusal_says_nothing_about_party_but_counts_as_asked(cycle):
     make_party_id(voter, 9, days_ago=5)
     annotated = party.with_party_signals(Voter.objects.filter(pk=voter.pk)).get()
     assert party.likely_party(annotated).basis == Likely.Basis.SCORE
-    assert not party.needing_id(Voter.objects.filter(pk=voter.pk)).exists()
+    assert not Voter.objects.filter(pk=voter.pk).needing_id().exists()
 
 
 ladder_signals = st.fixed_dictionaries(
@@ -86,9 +86,7 @@ def test_the_sql_ladder_agrees_with_the_python_one():
                     make_mark(voter, marker)
                 voters.append(voter.pk)
             now = timezone.now()
-            rows = party.with_likely_label(
-                party.with_party_signals(Voter.objects.filter(pk__in=voters)), now=now
-            )
+            rows = party.with_party_signals(Voter.objects.filter(pk__in=voters)).with_likely_label(now=now)
             for voter in rows:
                 assert voter.likely_label == party.likely_party(voter, now=now).label, voter.pk
             transaction.set_rollback(True)
