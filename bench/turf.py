@@ -153,8 +153,8 @@ def _generate() -> None:
         )
         cursor.execute(
             """
-            INSERT INTO contacts_suppression (voter_id, reason, created_at)
-            SELECT id, 'hostile', now() FROM contacts_voter WHERE random() < 0.005
+            INSERT INTO contacts_suppression (voter_id, reason, created_at, decision_note)
+            SELECT id, 'hostile', now(), '' FROM contacts_voter WHERE random() < 0.005
             """
         )
         cursor.execute("ANALYZE")
