@@ -1,6 +1,5 @@
 """The leader's phone app: home, calls, doors, the knock screen, paper entry and sheets, the sync API."""
 
-import base64
 import json
 import time
 import uuid
@@ -19,11 +18,11 @@ from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from qrcode.image.svg import SvgPathImage
 
 from contacts import party
 from contacts.attempts import DOOR_RESULTS, PHONE_RESULTS
@@ -32,7 +31,7 @@ from contacts.services import Recorded, contact_record_many
 from events.models import Gathering, Invitation
 from events.services import field_record
 from field.attempts import AttemptError, read_attempt, read_posted_attempt, scope_errors
-from field.forms import ID_CHOICES, PaperSheetForm
+from field.forms import ID_CHOICES, PAPER_RESULTS, PaperSheetForm
 from field.models import RequestCount
 from leaders import views as leader_views
 from leaders.models import ApiToken
@@ -356,27 +355,51 @@ def _editable_turf(user, pk) -> Turf:
     return turf
 
 
-def _qr_data_uri(url: str) -> str:
-    image = qrcode.make(url, image_factory=SvgPathImage, box_size=10, border=1)
-    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
+def _qr_svg(url: str) -> str:
+    """Draw a QR code as one small inline SVG path: a stroke per run of dark modules in a row.
+
+    A hundred of them go on one sheet, so every byte counts: qrcode's own SVG paths, base64 data URIs
+    and PNGs all came to several kB a door.
+    """
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_L, border=0)
+    code.add_data(url)
+    code.make(fit=True)
+    rows = code.get_matrix()
+    runs = []
+    for y, row in enumerate(rows):
+        x, end = 0, None  # `end`: where the pen stopped on this row; a relative move from it is shorter
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                runs.append(f"M{start} {y}.5h{x - start}" if end is None else f"m{start - end} 0h{x - start}")
+                end = x
+            x += 1
+    size = len(rows)
+    return format_html(
+        '<svg class="qr" viewBox="0 0 {} {}" role="img" aria-label="Code for this door">'
+        '<path d="{}" stroke="#000" stroke-width="1" shape-rendering="crispEdges"/></svg>',
+        size, size, "".join(runs),
+    )  # fmt: skip
 
 
-def _sheet(request, pk, list_name: str, template: str, results):
+def _sheet(request, pk, list_name: str, template: str, results: list[str]):
     turf = get_turf_for(request.user, pk)
     doors = doors_in_walking_order(turf, list_name, phones=list_name == Entry.List.CALL)
-    for door in doors:
-        if door.household is not None:
-            door.qr = _qr_data_uri(
-                request.build_absolute_uri(reverse("turf:household", args=[door.household.pk]))
-            )
+    # Numbered as the paper entry page numbers its rows: the doors with an address, in walking order.
+    numbered = (door for door in doors if door.household is not None)
+    for number, door in enumerate(numbered, start=1):
+        door.number = number
+        door.qr = _qr_svg(request.build_absolute_uri(reverse("turf:household", args=[door.household.pk])))
     return render(
         request,
         template,
         {
             "turf": turf,
             "doors": doors,
-            "results": [ContactAttempt.Result(result).label for result in results],
-            "ids": ["1", "2", "3", "4", "5", "Refused"],
+            "results": results,
+            "ids": ["1", "2", "3", "4", "5", "R"],
             "printed_at": timezone.now(),
             "voter_count": sum(len(door.voters) for door in doors),
         },
@@ -386,13 +409,17 @@ def _sheet(request, pk, list_name: str, template: str, results):
 @login_required
 def call_sheet(request, pk):
     """The call list on paper: phone numbers (the one page that shows them), tick boxes, QR codes."""
-    return _sheet(request, pk, Entry.List.CALL, "field/call_sheet.html", PHONE_RESULTS)
+    results = [ContactAttempt.Result(result).label for result in PHONE_RESULTS]
+    return _sheet(request, pk, Entry.List.CALL, "field/call_sheet.html", results)
 
 
 @login_required
 def walk_sheet(request, pk):
     """The door list on paper, in walking order, with tick boxes and a QR code per door."""
-    return _sheet(request, pk, Entry.List.DOOR, "field/walk_sheet.html", DOOR_RESULTS)
+    # The door's result is ticked once; who moved or died is ticked by their name, as paper entry reads it.
+    return _sheet(
+        request, pk, Entry.List.DOOR, "field/walk_sheet.html", [label for _, label in PAPER_RESULTS]
+    )
 
 
 @login_required

@@ -74,5 +74,5 @@ def test_the_walk_and_call_sheets_print_as_clean_pages(page, live_server, turf):
     call_pages = _pdf_pages(page, reverse("field:call_sheet", args=[turf.pk]), "call_sheet")
     assert 1 <= call_pages <= 12
     assert page.locator(".phones").first.is_visible()
-    assert page.locator("img.qr").count() == turf.entries.calls().values("household").distinct().count()
+    assert page.locator("svg.qr").count() == turf.entries.calls().values("household").distinct().count()
     assert violations == []
