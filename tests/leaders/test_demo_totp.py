@@ -23,7 +23,8 @@ def test_it_prints_a_code_that_signs_the_demo_staff_account_in(db):
     assert code.isdigit() and len(code) == 6
 
     client = Client()
-    assert client.post(reverse("account_login"), {"login": "sam@example.org", "password": DEMO_PASSWORD}).status_code == 302
+    signed_in = client.post(reverse("account_login"), {"login": "sam@example.org", "password": DEMO_PASSWORD})
+    assert signed_in.status_code == 302
     assert client.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
     assert client.get(reverse("home")).context["user"].email == "sam@example.org"
 
