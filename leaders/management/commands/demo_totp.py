@@ -1,3 +1,6 @@
+import time
+
+from allauth.mfa import app_settings
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
@@ -25,6 +28,10 @@ class Command(BaseCommand):
         if totp is None:
             raise CommandError(f"{email} has no TOTP second factor: a password alone signs them in.")
         secret = get_mfa_adapter().decrypt(totp.data["secret"])
+        # A code printed in the last seconds of its period would expire before anyone typed it.
+        left = app_settings.TOTP_PERIOD - time.time() % app_settings.TOTP_PERIOD
+        if left < 5:
+            time.sleep(left + 0.05)
         # The middle counter of allauth's tolerance window is the current period's.
         counters = list(yield_hotp_counters_from_time())
         self.stdout.write(format_hotp_value(hotp_value(secret, counters[len(counters) // 2])))
