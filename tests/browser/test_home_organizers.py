@@ -35,7 +35,7 @@ def test_staff_open_the_admin_from_their_home_page_without_being_superusers(page
     page.goto("/")
     assert page_width(page) <= 360
 
-    page.locator("main").get_by_role("link", name="admin").click()
+    page.locator("main").get_by_role("link", name="people, roles and accounts").click()
 
     page.get_by_role("link", name="Users").first.wait_for()
     assert "permission to view or edit anything" not in page.content()
