@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from lib.env import env_bool, env_float, env_int, env_list, env_str
+from lib.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("NL_VAR_DIR", str(BASE_DIR / "var")))
@@ -43,6 +43,8 @@ ALLOWED_HOSTS = [*env_list("DJANGO_ALLOWED_HOSTS", []), "127.0.0.1", "localhost"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 PARTY_NAME = env_str("PARTY_NAME", "Missouri Democratic Party")
+# Missourians give distances in feet and miles; a party elsewhere may want metres and kilometres.
+DISTANCE_UNITS = env_choice("DISTANCE_UNITS", "imperial", ("imperial", "metric"))
 SITE_NAME = "Neighborhood Leader"
 
 INSTALLED_APPS = [
@@ -168,6 +170,8 @@ AUTH_USER_MODEL = "leaders.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    # Admin permissions follow the role, as is_staff does: no superuser flag needed for staff.
+    "leaders.backends.StaffRoleBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -329,8 +329,50 @@ class Voter(models.Model):
         parts = [self.first_name, self.middle_name[:1], self.last_name, self.suffix]
         return " ".join(part for part in parts if part)
 
+    @property
+    def display_name(self) -> str:
+        """Return the full name in name case for screens; the file's spelling stays in the data."""
+        parts = [self.first_name, self.middle_name[:1], self.last_name, self.suffix]
+        return " ".join(name_case(part) for part in parts if part)
+
     def voted_in(self, election: Election) -> bool:
         return election.pk in self.elections
+
+
+_ROMAN_SUFFIXES = {"II", "III", "IV", "V", "VI"}
+# Names that start with "Mac" without being Mac-names; the list is short, a Machado shown as
+# MacHado would be worse than a Macdonald shown as such.
+_NOT_MAC = {
+    "Macari",
+    "Macario",
+    "Macedo",
+    "Machado",
+    "Machin",
+    "Macias",
+    "Mackey",
+    "Mackie",
+    "Macomb",
+    "Macon",
+}
+
+
+def _name_case_word(word: str) -> str:
+    if word in _ROMAN_SUFFIXES:
+        return word
+    word = word.capitalize()
+    # McDonald, MacDonald; "Mack" and "Mace" are names of their own, so Mac needs a longer rest.
+    if word.startswith("Mc") and len(word) > 3:
+        return "Mc" + word[2:].capitalize()
+    if word.startswith("Mac") and len(word) > 5 and word not in _NOT_MAC:
+        return "Mac" + word[3:].capitalize()
+    return word
+
+
+def name_case(name: str) -> str:
+    """Turn a name the voter file wrote in capitals into name case (O'Brien, Smith-Jones, McDonald)."""
+    if name != name.upper():
+        return name  # someone already chose its case (deMarco): keep it
+    return re.sub(r"[^\W\d_]+", lambda m: _name_case_word(m.group(0)), name)
 
 
 def get_voter_for(user, pk) -> Voter:
@@ -692,7 +734,7 @@ class PartyID(models.Model):
         UNDECIDED = 3, "3 Undecided/Independent"
         LEAN_REP = 4, "4 Lean Rep"
         STRONG_REP = 5, "5 Strong Rep"
-        REFUSED = 9, "Refused"
+        REFUSED = 9, "Won't say"
 
     # No database constraints on the keys the sync API fills: see ContactAttempt.
     # Indexed by (voter, -recorded_at) below.

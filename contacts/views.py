@@ -199,7 +199,7 @@ def _decide(request, pk: int, decide):
     report = get_report_for(request.user, pk)
     already = report.confirmed_at is not None or report.dismissed_at is not None
     report = decide(suppression=report, by=request.user)
-    name, reason = report.voter.full_name, report.get_reason_display().lower()
+    name, reason = report.voter.display_name, report.get_reason_display().lower()
     if report.dismissed_at is not None:
         said = f"{name}: {reason} dismissed by {report.dismissed_by}; they stay on the lists."
     else:
@@ -228,7 +228,7 @@ def report_undo(request, pk: int):
     """Take back one's own decision on a reported move or death, made minutes ago: it waits again."""
     report = get_report_for(request.user, pk)
     report, refused = services.suppression_undo(suppression=report, by=request.user)
-    name, reason = report.voter.full_name, report.get_reason_display().lower()
+    name, reason = report.voter.display_name, report.get_reason_display().lower()
     if refused:
         messages.error(request, f"{name}: nothing changed. {refused}")
     else:
@@ -267,7 +267,7 @@ def suppression_lift(request, pk: int):
     page = form.cleaned_data["page"] if form.is_valid() else None
     url = reverse("contacts:suppressions")
     back = redirect(f"{url}?page={page}" if page and page > 1 else url)
-    name, reason = suppression.voter.full_name, suppression.get_reason_display().lower()
+    name, reason = suppression.voter.display_name, suppression.get_reason_display().lower()
     if not form.is_valid():
         messages.error(request, f"{name}: nothing changed. Say why you lift the {reason}.")
         return back

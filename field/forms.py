@@ -67,7 +67,7 @@ class PaperSheetForm(forms.Form):
             )
             for voter in door.voters:
                 self.fields[f"row-{i}-code-{voter.pk}"] = forms.CharField(
-                    required=False, max_length=1, label=f"{voter.full_name}: ID 1-5, R, M or D",
+                    required=False, max_length=1, label=f"{voter.display_name}: ID 1-5, R, M or D",
                     widget=forms.TextInput(attrs={"class": "id-input", "autocomplete": "off", "size": 1}),
                 )  # fmt: skip
 

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
@@ -26,7 +26,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from contacts import party
 from contacts.attempts import DOOR_RESULTS, PHONE_RESULTS
-from contacts.models import ContactAttempt, Household, Phone, Voter, get_households_for, get_voters_for
+from contacts.models import (
+    ContactAttempt,
+    Household,
+    Phone,
+    Suppression,
+    Voter,
+    get_households_for,
+    get_voters_for,
+)
 from contacts.services import Recorded, contact_record_many
 from events.models import Gathering, Invitation
 from events.services import field_record
@@ -34,7 +42,7 @@ from field.attempts import AttemptError, read_attempt, read_posted_attempt, scop
 from field.forms import ID_CHOICES, PAPER_RESULTS, PaperSheetForm
 from field.models import RequestCount
 from leaders import views as leader_views
-from leaders.models import ApiToken
+from leaders.models import ApiToken, User
 from lib.offline import offline_page
 from turf.models import Entry, Turf, get_call_entry_for, get_turf_for
 from turf.walking import Door, doors_in_walking_order, get_door_for
@@ -70,9 +78,32 @@ def _next_door(turf: Turf) -> Door | None:
 
 def home(request):
     """Leaders get their field home screen; everyone else the page their role starts from."""
-    if not (request.user.is_authenticated and request.user.is_leader):
+    user = request.user
+    if user.is_authenticated and (user.is_coordinator or user.is_state_staff):
+        return _organizer_home(request)
+    if not (user.is_authenticated and user.is_leader):
         return leader_views.home(request)
     return _field_home(request)
+
+
+def _organizer_home(request):
+    """Show a coordinator (or staff) their leaders and what needs them today."""
+    user = request.user
+    leaders = User.objects.leaders().visible_to(user)
+    turf = Turf.objects.visible_to(user).current().active()
+    context = {
+        "role": user.get_role_display(),
+        "leaders": leaders.select_related("voter").order_by("last_name", "first_name", "pk")[:50],
+        "leader_count": leaders.count(),
+        # A claim to a voter record waits on the turf page until someone in scope approves it.
+        "claims": leaders.filter(voter__isnull=False, home_verified_at__isnull=True).order_by(
+            "date_joined", "pk"
+        )[:20],
+        "silent": turf.silent().select_related("leader").order_by("created_at", "pk")[:20],
+        "turf_count": turf.count(),
+        "pending_reports": Suppression.objects.visible_to(user).pending().count(),
+    }
+    return render(request, "field/organizer_home.html", context)
 
 
 @offline_page
@@ -87,11 +118,18 @@ def _field_home(request):
         entries = Entry.objects.filter(turf=turf).listed()
         calls = entries.calls().with_called()
         doors = entries.doors().with_knocked()
+        # A door is a household, as on the door list; its voters are the detail.
+        door_counts = doors.aggregate(
+            total=Count("household", distinct=True),
+            done=Count("household", distinct=True, filter=Q(knocked=True)),
+            voters=Count("pk"),
+        )
         context |= {
             "calls_total": calls.count(),
             "calls_done": calls.filter(called=True).count(),
-            "doors_total": doors.count(),
-            "doors_done": doors.filter(knocked=True).count(),
+            "doors_total": door_counts["total"],
+            "doors_done": door_counts["done"],
+            "door_voters": door_counts["voters"],
             "next_call": _call_entries(turf).filter(called=False).first(),
             "next_door": _next_door(turf),
         }
@@ -174,7 +212,8 @@ def doors(request):
     for door in door_list:
         door.knocked = bool(door.household) and door.household.pk in knocked
         door.hostile = bool(door.household) and door.household.pk in hostile
-    return render(request, "field/doors.html", {"turf": turf, "doors": door_list})
+    door_voters = sum(len(door.voters) for door in door_list)
+    return render(request, "field/doors.html", {"turf": turf, "doors": door_list, "door_voters": door_voters})
 
 
 @login_required

@@ -24,6 +24,14 @@ def env_str(name: str, default: str | None = None) -> str:
     return value
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """Return a variable that must be one of `choices`, or raise naming them."""
+    value = env_str(name, default).strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
 def env_bool(name: str, default: bool) -> bool:
     """Return a boolean variable (1/0, true/false, yes/no, on/off)."""
     value = _get(name)

@@ -255,10 +255,32 @@ class Stack:
         if subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env).returncode != 0:
             sys.exit(f"[stack] manage.py {args[0]} failed: see its message above.")
 
-    def spawn(self, *args: str, extra_env: dict | None = None) -> subprocess.Popen:
-        child = subprocess.Popen(
-            list(args), cwd=ROOT, env={**self.env, **(extra_env or {})}, start_new_session=True
+    def output(self, *args: str) -> str:
+        """Run a management command and return what it printed, to print it where it belongs."""
+        result = subprocess.run(
+            [PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True
         )
+        if result.returncode != 0:
+            sys.exit(f"[stack] manage.py {args[0]} failed:\n{result.stdout}{result.stderr}")
+        return result.stdout
+
+    def spawn(self, *args: str, log: Path | None = None, extra_env: dict | None = None) -> subprocess.Popen:
+        """Start a child in its own session; with `log`, its output goes to that file, not the terminal."""
+        if log is None:
+            child = subprocess.Popen(
+                list(args), cwd=ROOT, env={**self.env, **(extra_env or {})}, start_new_session=True
+            )
+        else:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("ab") as sink:
+                child = subprocess.Popen(
+                    list(args),
+                    cwd=ROOT,
+                    env={**self.env, **(extra_env or {})},
+                    start_new_session=True,
+                    stdout=sink,
+                    stderr=subprocess.STDOUT,
+                )
         self.children.append(child)
         return child
 
@@ -270,6 +292,57 @@ class Stack:
             return 130
 
 
+def log_size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def wait_until_up(
+    web: subprocess.Popen, worker_log: Path, *, since: int = 0, seconds: float = 60
+) -> list[str]:
+    """Wait for the web port and the worker's "ready" past byte `since` of its log; return what is not up."""
+    port = int(WEB_ADDRESS.rsplit(":", 1)[1])
+    deadline = time.monotonic() + seconds
+    web_up = worker_up = False
+    while time.monotonic() < deadline and web.poll() is None:
+        web_up = web_up or port_is_open(port)
+        worker_up = worker_up or _logged_since(worker_log, since, b" ready.")
+        if web_up and worker_up:
+            break
+        time.sleep(0.5)
+    return [name for name, up in (("the web server", web_up), ("the Celery worker", worker_up)) if not up]
+
+
+def _logged_since(path: Path, offset: int, text: bytes) -> bool:
+    # The log is appended to across runs: an earlier run's "ready" must not count.
+    if not path.exists():
+        return False
+    with path.open("rb") as log:
+        log.seek(offset)
+        return text in log.read()
+
+
+def ready_block(*, logins: str, database_url: str, logs: dict[str, Path], late: list[str]) -> str:
+    """Say everything a new installer needs, in one block, after everything else `make run` printed."""
+    rule = "=" * 78
+    lines = [
+        "",
+        rule,
+        f"  Neighborhood Leader is running at http://{WEB_ADDRESS}/  (Ctrl-C stops it)",
+        "",
+        *(f"  {line}" if line.strip() else "" for line in logins.strip("\n").splitlines()),
+        "",
+        "  The second factor for sam, carol and cathy, without an authenticator app:",
+        "    .venv/bin/python manage.py demo_totp sam    (prints the code valid right now)",
+        "",
+        *(f"  {what} log: {path}" for what, path in logs.items()),
+        f"  For manage.py commands meanwhile: DATABASE_URL={database_url}",
+    ]
+    if late:
+        lines.append(f"  Still starting: {' and '.join(late)} (see its log above).")
+    lines.append(rule)
+    return "\n".join(lines) + "\n"
+
+
 def run() -> int:
     """Migrate, load demo data when empty, and serve the app with a worker and beat."""
     os.environ.setdefault("DJANGO_DEBUG", "true")
@@ -277,17 +350,29 @@ def run() -> int:
         stack.manage("migrate", "--noinput")
         stack.manage("createcachetable")
         stack.manage("make_demo_data", "--if-empty")
+        logins = stack.output("demo_logins")
+        # Celery's banners and task lines would scroll the logins away: they go to files.
+        logs = {
+            "Celery worker": VAR / "log" / "celery-worker.log",
+            "Celery beat": VAR / "log" / "celery-beat.log",
+        }
+        worker_log_start = log_size(logs["Celery worker"])
         celery = [PYTHON, "-m", "celery", "-A", "config"]
-        stack.spawn(*celery, "worker", "--loglevel=INFO", "--concurrency=2")
-        stack.spawn(*celery, "beat", "--loglevel=INFO", "--schedule", str(VAR / "celerybeat-schedule"))
+        stack.spawn(*celery, "worker", "--loglevel=INFO", "--concurrency=2", log=logs["Celery worker"])
+        stack.spawn(
+            *celery, "beat", "--loglevel=INFO", "--schedule", str(VAR / "celerybeat-schedule"),
+            log=logs["Celery beat"],
+        )  # fmt: skip
+        # The web server's requests and tracebacks stay on the terminal, where a developer looks.
         web = stack.spawn(PYTHON, "manage.py", "runserver", WEB_ADDRESS, "--noreload")
-        time.sleep(2)
-        stack.manage("demo_logins")
         try:
-            print(f"\n  Neighborhood Leader is running at http://{WEB_ADDRESS}/  (Ctrl-C stops it)")
-            print(
-                f"  For manage.py commands meanwhile: DATABASE_URL={stack.env['DATABASE_URL']}\n", flush=True
-            )
+            late = wait_until_up(web, logs["Celery worker"], since=worker_log_start)
+            with contextlib.suppress(OSError):
+                print(
+                    ready_block(logins=logins, database_url=stack.env["DATABASE_URL"], logs=logs, late=late),
+                    end="",
+                    flush=True,
+                )
             while all(child.poll() is None for child in stack.children):
                 time.sleep(0.5)
             say("a process stopped; shutting everything down")

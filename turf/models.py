@@ -73,6 +73,13 @@ class TurfQuerySet(models.QuerySet):
             return self.none()
         return self.filter(leader=user).current().active()
 
+    def silent(self):
+        """Keep the turf whose leader has reported no call or knock since it was cut (not active yet)."""
+        reported = ContactAttempt.objects.filter(
+            leader=OuterRef("leader"), device_time__gte=OuterRef("created_at")
+        )
+        return self.exclude(Exists(reported))
+
     def with_neighbor_door_median(self):
         """Annotate `neighbor_door_median_m`: the best door-list median among the other active
         leaders whose lists start within FAIRNESS_RADIUS_M of this one's (None if there are none).

@@ -329,7 +329,9 @@ def link_home(request, user_pk):
             except services.TurfError as error:
                 form.add_error("voter_id", str(error))
             else:
-                messages.success(request, f"Linked {leader} to {voter.full_name}, {voter.household or ''}.")
+                messages.success(
+                    request, f"Linked {leader} to {voter.display_name}, {voter.household or ''}."
+                )
                 return redirect("turf:index")
     return render(request, "turf/link_home.html", {"leader": leader, "form": form})
 

@@ -111,7 +111,7 @@ class Migration(migrations.Migration):
             name='PartyID',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.SmallIntegerField(choices=[(1, '1 Strong Dem'), (2, '2 Lean Dem'), (3, '3 Undecided/Independent'), (4, '4 Lean Rep'), (5, '5 Strong Rep'), (9, 'Refused')])),
+                ('value', models.SmallIntegerField(choices=[(1, '1 Strong Dem'), (2, '2 Lean Dem'), (3, '3 Undecided/Independent'), (4, '4 Lean Rep'), (5, '5 Strong Rep'), (9, "Won't say")])),
                 ('channel', models.CharField(choices=[('door', 'Door'), ('phone', 'Phone'), ('paper', 'Paper sheet')], max_length=10)),
                 ('source', models.CharField(blank=True, help_text='Field app, paper sheet, import…', max_length=60)),
                 ('recorded_at', models.DateTimeField()),

@@ -44,6 +44,7 @@ def test_it_passes_the_deploy_check_with_production_settings():
         ("REDIS_URL", "amqp://guest@localhost//", "must be a Redis URL"),
         ("DJANGO_SECRET_KEY", "short", "at least 40 characters"),
         ("TURF_FAIRNESS_FACTOR", "fair", "is not a number"),
+        ("DISTANCE_UNITS", "furlongs", "DISTANCE_UNITS must be one of imperial, metric"),
         ("MFA_ENCRYPTION_KEY", "not-a-fernet-key", "MFA_ENCRYPTION_KEY is not a Fernet key"),
         ("MFA_ENCRYPTION_KEY_FALLBACKS", "old-key", "MFA_ENCRYPTION_KEY_FALLBACKS is not a Fernet key"),
     ],

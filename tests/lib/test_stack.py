@@ -40,3 +40,103 @@ def test_a_failed_management_command_stops_with_its_name_not_a_traceback():
     with pytest.raises(SystemExit) as stop:
         stack.Stack(broker=False).manage("no_such_command")
     assert "manage.py no_such_command" in str(stop.value.code)
+
+
+# --- `make run`: the demo logins come last, in one block, once everything is up; Celery logs go to var/log.
+
+LOGINS = "Demo logins (password for all: neighbors-2026)\n  State staff          sam@example.org\n"
+
+
+class FakeProcess:
+    """A child that is up at once and stops when the loop first looks again."""
+
+    def __init__(self, args, stdout):
+        self.args, self.stdout, self.pid, self.returncode = args, stdout, 0, None
+        self.polls = 0
+
+    def poll(self):
+        self.polls += 1
+        if self.polls > 2:
+            self.returncode = 0
+        return self.returncode
+
+
+def fake_run(monkeypatch, tmp_path):
+    spawned = []
+    monkeypatch.setattr(stack, "VAR", tmp_path)
+    monkeypatch.setattr(
+        stack.Stack, "__enter__", lambda self: (self.env.update(DATABASE_URL="postgres://x/y"), self)[1]
+    )
+    monkeypatch.setattr(stack.Stack, "__exit__", lambda self, *exc: None)
+    monkeypatch.setattr(stack.Stack, "manage", lambda self, *args: None)
+    monkeypatch.setattr(stack.Stack, "output", lambda self, *args: LOGINS)
+    monkeypatch.setattr(stack, "port_is_open", lambda port: True)
+    monkeypatch.setattr(stack.time, "sleep", lambda seconds: None)
+
+    def spawn(self, *args, log=None, extra_env=None):
+        if log is not None and "worker" in args:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("a") as appended:
+                appended.write("[tasks]\n  . contacts.tasks.rollup_ids\n\ncelery@here ready.\n")
+        child = FakeProcess(args, log)
+        spawned.append(child)
+        self.children.append(child)
+        return child
+
+    monkeypatch.setattr(stack.Stack, "spawn", spawn)
+    return spawned
+
+
+def test_it_prints_the_logins_last_in_one_block_once_everything_is_up(monkeypatch, tmp_path, capsys):
+    spawned = fake_run(monkeypatch, tmp_path)
+
+    stack.run()
+
+    out = capsys.readouterr().out
+    block = out[out.index("Neighborhood Leader is running") :]
+    assert "http://127.0.0.1:8000/" in block
+    for line in LOGINS.strip().splitlines():
+        assert line.strip() in block
+    assert "manage.py demo_totp sam" in block  # a TOTP code without any extra tool
+    assert "oathtool" not in out
+    assert str(tmp_path / "log" / "celery-worker.log") in block
+    assert str(tmp_path / "log" / "celery-beat.log") in block
+    # Nothing after the block but the fake servers' stopping, which ends the run.
+    assert out.rstrip().endswith("=" * 78 + "\n[stack] a process stopped; shutting everything down")
+    assert "Still starting" not in block
+    assert len(spawned) == 3
+
+
+def test_it_says_which_server_is_still_starting_when_the_worker_never_said_ready(
+    monkeypatch, tmp_path, capsys
+):
+    fake_run(monkeypatch, tmp_path)
+    (tmp_path / "log").mkdir()
+    (tmp_path / "log" / "celery-worker.log").write_text("celery@here ready.\n")  # an earlier run's
+    monkeypatch.setattr(stack.Stack, "spawn", lambda self, *args, log=None, extra_env=None: (
+        self.children.append(child := FakeProcess(args, log)), child)[1])  # fmt: skip
+    monkeypatch.setattr(stack.time, "monotonic", iter(range(0, 10_000, 30)).__next__)
+
+    stack.run()
+
+    assert "Still starting: the Celery worker" in capsys.readouterr().out
+
+
+def test_it_sends_the_worker_and_beat_logs_to_var_log(monkeypatch, tmp_path):
+    spawned = fake_run(monkeypatch, tmp_path)
+
+    stack.run()
+
+    worker, beat, web = spawned
+    assert "worker" in worker.args and worker.stdout == tmp_path / "log" / "celery-worker.log"
+    assert "beat" in beat.args and beat.stdout == tmp_path / "log" / "celery-beat.log"
+    assert "runserver" in web.args and web.stdout is None  # request logs and errors stay on the terminal
+
+
+def test_spawn_writes_a_childs_output_to_its_log_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://x/y")
+    log = tmp_path / "log" / "child.log"
+    with_stack = stack.Stack(broker=False)
+    child = with_stack.spawn("sh", "-c", "echo out; echo err >&2", log=log)
+    assert child.wait(10) == 0
+    assert log.read_text().split() == ["out", "err"]
