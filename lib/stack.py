@@ -324,6 +324,8 @@ def _logged_since(path: Path, offset: int, text: bytes) -> bool:
 def ready_block(*, logins: str, database_url: str, logs: dict[str, Path], late: list[str]) -> str:
     """Say everything a new installer needs, in one block, after everything else `make run` printed."""
     rule = "=" * 78
+    # Another terminal has neither make run's DEBUG (so no secret key) nor, maybe, its port.
+    manage = f"DJANGO_DEBUG=true DATABASE_URL={database_url} .venv/bin/python manage.py"
     lines = [
         "",
         rule,
@@ -331,11 +333,12 @@ def ready_block(*, logins: str, database_url: str, logs: dict[str, Path], late: 
         "",
         *(f"  {line}" if line.strip() else "" for line in logins.strip("\n").splitlines()),
         "",
-        "  The second factor for sam, carol and cathy, without an authenticator app:",
-        "    .venv/bin/python manage.py demo_totp sam    (prints the code valid right now)",
+        "  The second factor for sam, carol and cathy, without an authenticator app (in another",
+        "  terminal; it prints the code valid right now):",
+        f"    {manage} demo_totp sam",
         "",
         *(f"  {what} log: {path}" for what, path in logs.items()),
-        f"  For manage.py commands meanwhile: DATABASE_URL={database_url}",
+        f"  Other management commands meanwhile: {manage} …",
     ]
     if late:
         lines.append(f"  Still starting: {' and '.join(late)} (see its log above).")
