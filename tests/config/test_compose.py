@@ -36,6 +36,15 @@ def test_it_points_the_app_at_the_compose_database_and_broker():
         assert COMPOSE["services"][name]["depends_on"]["db"]["condition"] == "service_healthy"
 
 
+def test_the_database_password_comes_from_env_and_compose_refuses_to_start_without_one():
+    # A password written in the file is the same for every party that deploys it.
+    password = COMPOSE["services"]["db"]["environment"]["POSTGRES_PASSWORD"]
+    assert password.startswith("${POSTGRES_PASSWORD:?")
+    assert "${POSTGRES_PASSWORD}@db:5432/" in COMPOSE["services"]["web"]["environment"]["DATABASE_URL"]
+    example = (ROOT / ".env.example").read_text()
+    assert "\nPOSTGRES_PASSWORD=\n" in example or "\nPOSTGRES_PASSWORD= " in example
+
+
 def test_it_serves_the_web_app_with_gunicorn_after_migrating():
     command = COMPOSE["services"]["web"]["command"]
     assert "migrate" in command and "gunicorn config.wsgi" in command
