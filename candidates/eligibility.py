@@ -42,7 +42,9 @@ def decide(
     primary, general = _day(primary_date), _day(general_date)
     until = f"exports are open until the general election on {general}."
     if not approved:
-        return Eligibility(False, "State staff have not approved your account yet; exports open once they do.")
+        return Eligibility(
+            False, "State staff have not approved your account yet; exports open once they do."
+        )
     if today > general_date:
         return Eligibility(False, f"The general election on {general} is over: access ended with it.")
     if status == Candidacy.Status.WITHDRAWN:

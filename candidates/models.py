@@ -155,9 +155,7 @@ class Candidacy(models.Model):
 
 def get_candidacy_for(user, pk) -> Candidacy:
     """Fetch a candidacy the user sees, or 404 as if it did not exist."""
-    return get_object_or_404(
-        Candidacy.objects.visible_to(user).select_related("race", "candidate"), pk=pk
-    )
+    return get_object_or_404(Candidacy.objects.visible_to(user).select_related("race", "candidate"), pk=pk)
 
 
 class Approval(models.Model):
