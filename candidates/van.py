@@ -110,5 +110,5 @@ def van_rows(start: date, end: date, *, chunk_size: int = 2000) -> Iterator[list
                 SURVEY_QUESTION if party in SURVEY_RESPONSES else "",
                 SURVEY_RESPONSES.get(party, ""),
                 device_time.astimezone(zone).strftime("%m/%d/%Y"),
-                f"{first} {last}".strip(),
+                " ".join(name for name in (first, last) if name),
             ]
