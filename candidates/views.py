@@ -109,7 +109,9 @@ def race_edit(request, pk: int):
 def candidacy_new(request, race_pk: int):
     """Add a candidacy to a race: the party's candidate with their account, or an opponent by name."""
     race = get_race_for(request.user, race_pk)
-    form = CandidacyForm(request.POST if request.method == "POST" else None, race=race, instance=Candidacy(race=race))
+    form = CandidacyForm(
+        request.POST if request.method == "POST" else None, race=race, instance=Candidacy(race=race)
+    )
     if request.method == "POST" and form.is_valid():
         candidacy = services.candidacy_create(actor=request.user, race=race, **form.cleaned_data)
         messages.success(request, f"Added {candidacy.name}.")
@@ -123,7 +125,9 @@ def candidacy_new(request, race_pk: int):
 def candidacy_edit(request, pk: int):
     """Change a candidacy: the primary's result, a withdrawal, incumbency."""
     candidacy = get_candidacy_for(request.user, pk)
-    form = CandidacyForm(request.POST if request.method == "POST" else None, race=candidacy.race, instance=candidacy)
+    form = CandidacyForm(
+        request.POST if request.method == "POST" else None, race=candidacy.race, instance=candidacy
+    )
     if request.method == "POST" and form.is_valid():
         services.candidacy_update(actor=request.user, candidacy=candidacy, **form.cleaned_data)
         messages.success(request, "Saved.")

@@ -3,6 +3,7 @@ writes nothing, and a candidate sees only their own candidacy."""
 
 from django.urls import reverse
 
+from candidates.eligibility import eligibility
 from candidates.models import Approval, Candidacy, Change, Race
 from tests.candidates.races import make_candidacy, make_race
 from tests.cast import make_client, make_user
@@ -114,3 +115,25 @@ def test_a_candidate_never_sees_another_candidates_candidacy(sam, cathy):
     assert client.get(reverse("candidates:candidacy", args=[theirs.pk])).status_code == 404
     assert "Chris Other" not in client.get(reverse("candidates:mine")).text
     assert client.get(reverse("candidates:race", args=[race.pk])).status_code == 404
+
+
+def test_the_demo_has_an_incumbent_a_contested_and_an_uncontested_race_and_cathys_candidacy(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from leaders.demo import demo_email
+
+    call_command("make_demo_data", "--force", "--no-voters", stdout=StringIO())
+    call_command("make_demo_data", "--force", "--no-voters", stdout=StringIO())  # twice: nothing doubled
+    assert Race.objects.count() == 3
+    cathy = Candidacy.objects.get(candidate__email=demo_email("cathy"))
+    page = make_client(cathy.candidate).get(reverse("candidates:mine"))
+    assert "No other Democrat contests the primary on Aug 1, 2028" in page.text
+    reasons = {
+        candidacy.name: eligibility(candidacy, today=candidacy.race.primary_date).eligible
+        for candidacy in Candidacy.objects.select_related("race")
+    }
+    assert Candidacy.objects.filter(is_incumbent=True).count() == 1
+    assert Candidacy.objects.filter(race__district_code="20 CN 1", is_democrat=True).count() == 2
+    assert reasons[cathy.name] is True
