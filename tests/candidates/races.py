@@ -15,6 +15,8 @@ def make_race(actor, *, code: str = "20 LE 001", primary: date = PRIMARY, genera
     )  # fmt: skip
 
 
-def make_candidacy(actor, race: Race, *, name: str = "Cathy Candidate", candidate=None, **fields) -> Candidacy:
+def make_candidacy(
+    actor, race: Race, *, name: str = "Cathy Candidate", candidate=None, **fields
+) -> Candidacy:
     values = {"is_democrat": True, "is_incumbent": False, "status": Candidacy.Status.FILED} | fields
     return services.candidacy_create(actor=actor, race=race, name=name, candidate=candidate, **values)

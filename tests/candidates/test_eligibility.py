@@ -86,7 +86,9 @@ def test_it_says_plainly_why_a_contested_primary_closes_exports():
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     others=st.lists(st.tuples(st.booleans(), st.sampled_from(list(Candidacy.Status))), max_size=3),
-    status=st.sampled_from([Candidacy.Status.FILED, Candidacy.Status.WON_PRIMARY, Candidacy.Status.WITHDRAWN]),
+    status=st.sampled_from(
+        [Candidacy.Status.FILED, Candidacy.Status.WON_PRIMARY, Candidacy.Status.WITHDRAWN]
+    ),
     incumbent=st.booleans(),
     approved=st.booleans(),
     offset=st.integers(-30, 130),

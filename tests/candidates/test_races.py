@@ -82,7 +82,10 @@ def test_approval_is_an_explicit_dated_logged_step(sam, cathy):
     client.post(reverse("candidates:account_revoke", args=[cathy.pk]))
     approval.refresh_from_db()
     assert not approval.is_in_force and approval.revoked_by == sam
-    assert list(Change.objects.order_by("at", "pk").values_list("action", flat=True)) == ["approved", "revoked"]
+    assert list(Change.objects.order_by("at", "pk").values_list("action", flat=True)) == [
+        "approved",
+        "revoked",
+    ]
     log = client.get(reverse("candidates:changes"))
     assert "Approved" in log.text and "Revoked" in log.text
 
@@ -102,7 +105,10 @@ def test_the_candidate_sees_each_candidacy_with_its_reason(sam, cathy):
     assert "State staff have not approved your account yet" in page.text
     Approval.objects.create(candidate=cathy, approved_at=race.created_at, approved_by=sam)
     page = make_client(cathy).get(reverse("candidates:mine"))
-    assert "The primary on Aug 1, 2028 is contested by another Democrat; exports open if you win it." in page.text
+    assert (
+        "The primary on Aug 1, 2028 is contested by another Democrat; exports open if you win it."
+        in page.text
+    )
 
 
 def test_a_candidate_never_sees_another_candidates_candidacy(sam, cathy):
