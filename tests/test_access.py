@@ -281,31 +281,11 @@ ROUTES += [
 
 
 def _candidates_world(world):
-    from datetime import date
-
-    from candidates import services
     from candidates.models import Export
+    from tests.candidates.races import make_candidacy, make_race
 
-    race = services.race_create(
-        actor=world.sam,
-        office="state_house",
-        title="",
-        district_type="legislative",
-        district_code="20 LE 001",
-        election_year=2028,
-        primary_date=date(2028, 8, 1),
-        general_date=date(2028, 11, 7),
-    )
-    world.race = race
-    world.cathy_candidacy = services.candidacy_create(
-        actor=world.sam,
-        race=race,
-        name="Cathy Candidate",
-        candidate=world.cathy,
-        is_democrat=True,
-        is_incumbent=False,
-        status="filed",
-    )
+    world.race = make_race(world.sam)
+    world.cathy_candidacy = make_candidacy(world.sam, world.race, candidate=world.cathy)
     world.export = Export.objects.create(user=world.sam, kind="van", file_name="van.csv", filters={})
 
 
