@@ -15,7 +15,8 @@ responses by their names.
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import CharField, F, Func, OuterRef, Subquery, Value
+from django.db.models.functions import NullIf
 from django.utils import timezone
 
 from contacts.models import Channel, ContactAttempt, PartyID
@@ -79,7 +80,21 @@ def _party_id(voter_path: str) -> Subquery:
     return Subquery(ids.values("value")[:1])
 
 
-FIELDS = ("channel", "result", "device_time", "leader__first_name", "leader__last_name")
+def _local_day() -> Func:
+    """The attempt's day by the device's clock in the party's time zone, as VAN writes dates.
+
+    Formatted in SQL: converting and formatting each row's time in Python was a quarter of the export's time.
+    """
+    local = Func(Value(timezone.get_current_timezone_name()), F("device_time"), function="timezone")
+    return Func(local, Value("MM/DD/YYYY"), function="to_char", output_field=CharField())
+
+
+def _canvasser() -> Func:
+    names = [NullIf(F(f"leader__{part}_name"), Value("")) for part in ("first", "last")]
+    return Func(Value(" "), *names, function="concat_ws", output_field=CharField())
+
+
+FIELDS = ("channel", "result", "day", "canvasser", "party")
 
 
 def van_rows(start: date, end: date, *, chunk_size: int = 2000) -> Iterator[list]:
@@ -88,27 +103,24 @@ def van_rows(start: date, end: date, *, chunk_size: int = 2000) -> Iterator[list
     attempts = ContactAttempt.objects.filter(device_time__gte=since, device_time__lt=until)
     by_voter = (
         attempts.filter(voter__isnull=False)
-        .annotate(party=_party_id("voter_id"))
+        .annotate(party=_party_id("voter_id"), day=_local_day(), canvasser=_canvasser())
         .order_by("device_time", "pk")
-        .values_list("voter_id", *FIELDS, "party")
+        .values_list("voter_id", *FIELDS)
     )
     by_door = (
         attempts.filter(voter__isnull=True, household__voters__isnull=False)
-        .annotate(party=_party_id("household__voters__id"))
+        .annotate(party=_party_id("household__voters__id"), day=_local_day(), canvasser=_canvasser())
         .order_by("device_time", "pk", "household__voters__id")
-        .values_list("household__voters__id", *FIELDS, "party")
+        .values_list("household__voters__id", *FIELDS)
     )
-    zone = timezone.get_current_timezone()
     for rows in (by_voter, by_door):
-        for voter_id, channel, result, device_time, first, last, party in rows.iterator(
-            chunk_size=chunk_size
-        ):
+        for voter_id, channel, result, day, canvasser, party in rows.iterator(chunk_size=chunk_size):
             yield [
                 voter_id,
                 CONTACT_TYPES[channel],
                 VAN_RESULTS[result],
                 SURVEY_QUESTION if party in SURVEY_RESPONSES else "",
                 SURVEY_RESPONSES.get(party, ""),
-                device_time.astimezone(zone).strftime("%m/%d/%Y"),
-                " ".join(name for name in (first, last) if name),
+                day,
+                canvasser,
             ]
