@@ -23,7 +23,8 @@ class Eligibility:
         return self.eligible
 
 
-def _day(value: date) -> str:
+def long_date(value: date) -> str:
+    """Write a date as the pages say it: "Aug 4, 2026"."""
     return f"{value:%b} {value.day}, {value.year}"
 
 
@@ -39,7 +40,7 @@ def decide(
     today: date,
 ) -> Eligibility:
     """Decide from the facts alone; `other_democrats` counts the race's other Democrats not withdrawn."""
-    primary, general = _day(primary_date), _day(general_date)
+    primary, general = long_date(primary_date), long_date(general_date)
     until = f"exports are open until the general election on {general}."
     if not approved:
         return Eligibility(

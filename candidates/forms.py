@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from candidates.eligibility import long_date
 from candidates.models import Candidacy, Race
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -60,7 +61,7 @@ class CandidacyForm(forms.ModelForm):
         decided = {Candidacy.Status.WON_PRIMARY, Candidacy.Status.LOST}
         if status in decided and timezone.localdate() <= self.race.primary_date:
             self.add_error(
-                "status", f"The primary on {self.race.primary_date:%b %-d, %Y} has not happened yet."
+                "status", f"The primary on {long_date(self.race.primary_date)} has not happened yet."
             )
         if data.get("candidate") and not data.get("is_democrat"):
             self.add_error("candidate", "Only Democratic candidates get an account here.")
