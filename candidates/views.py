@@ -153,6 +153,7 @@ def accounts(request):
 
 @staff_only
 @require_POST
+@reauthentication_required  # it opens voter data to someone: the password again first, as for exports
 def account_approve(request, pk: int):
     """Approve a candidate account, as of now."""
     person = get_candidate_account_for(request.user, pk)

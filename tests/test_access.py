@@ -304,7 +304,7 @@ ROUTES += [
     Route("candidates:candidacy", allowed=RACE_STAFF | {"cathy"}, args=lambda w: [w.cathy_candidacy.pk]),
     Route("candidates:mine", allowed=frozenset({"cathy"})),
     Route("candidates:accounts", allowed=RACE_STAFF),
-    # Approving or revoking again changes nothing: staff get the redirect each time.
+    # Approving asks staff for their password first; revoking again changes nothing: a redirect each time.
     Route("candidates:account_approve", method="post", allowed=RACE_STAFF, ok=(302,), args=lambda w: [w.cathy.pk]),
     Route("candidates:account_revoke", method="post", allowed=RACE_STAFF, ok=(302,), args=lambda w: [w.cathy.pk]),
     Route("candidates:changes", allowed=RACE_STAFF),

@@ -6,7 +6,7 @@ from django.urls import reverse
 from candidates.eligibility import eligibility
 from candidates.models import Approval, Candidacy, Change, Race
 from tests.candidates.races import make_candidacy, make_race
-from tests.cast import make_client, make_user
+from tests.cast import PASSWORD, make_client, make_user
 
 RACE_FORM = {
     "office": "state_house", "title": "", "district_type": "legislative", "district_code": " 20 LE 003 ",
@@ -72,9 +72,13 @@ def test_staff_record_a_candidacy_and_its_primary_result_audited(sam, cathy):
     assert change.fields == {"is incumbent": ["no", "yes"]} and change.actor == sam
 
 
-def test_approval_is_an_explicit_dated_logged_step(sam, cathy):
+def test_approval_is_an_explicit_dated_logged_step_after_the_password_again(sam, cathy):
     client = make_client(sam)
     assert client.get(reverse("candidates:accounts")).status_code == 200
+    asked = client.post(reverse("candidates:account_approve", args=[cathy.pk]))
+    assert asked["Location"].startswith(reverse("account_reauthenticate"))
+    assert not Approval.objects.exists()
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     client.post(reverse("candidates:account_approve", args=[cathy.pk]))
     approval = Approval.objects.get(candidate=cathy)
     assert approval.approved_by == sam and approval.approved_at is not None and approval.is_in_force
@@ -91,7 +95,9 @@ def test_approval_is_an_explicit_dated_logged_step(sam, cathy):
 
 
 def test_only_candidate_accounts_can_be_approved(sam, alice):
-    response = make_client(sam).post(reverse("candidates:account_approve", args=[alice.pk]))
+    client = make_client(sam)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    response = client.post(reverse("candidates:account_approve", args=[alice.pk]))
     assert response.status_code == 404
     assert not Approval.objects.exists()
 
