@@ -1,6 +1,8 @@
 """Staff's race, candidacy and approval pages: every change audited (who, when, old -> new), bad input
 writes nothing, and a candidate sees only their own candidacy."""
 
+import pytest
+from django.http import Http404
 from django.urls import reverse
 
 from candidates.eligibility import eligibility
@@ -149,3 +151,16 @@ def test_the_demo_has_an_incumbent_a_contested_and_an_uncontested_race_and_cathy
     assert Candidacy.objects.filter(is_incumbent=True).count() == 1
     assert Candidacy.objects.filter(race__district_code="20 CN 1", is_democrat=True).count() == 2
     assert reasons[cathy.name] is True
+
+
+def test_export_audit_rows_are_staffs_to_read_and_each_persons_own_otherwise(sam, cathy):
+    from candidates.models import Export, get_export_for
+
+    other = make_user("chris@example.org", role="candidate")
+    mine = Export.objects.create(user=cathy, kind="mail", file_name="mail.csv")
+    theirs = Export.objects.create(user=other, kind="mail", file_name="mail.csv")
+    assert list(Export.objects.visible_to(cathy)) == [mine]
+    assert set(Export.objects.visible_to(sam)) == {mine, theirs}
+    assert get_export_for(cathy, mine.pk) == mine
+    with pytest.raises(Http404):
+        get_export_for(cathy, theirs.pk)
