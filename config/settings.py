@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "leaders",
     "turf",
     "events",
+    "candidates",
     "field",
     "config",  # its system checks (config/checks.py)
 ]

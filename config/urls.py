@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("voters/", include("contacts.urls")),
+    path("races/", include("candidates.urls")),
     # Before turf's: the field app keeps the door list, knock screen, paper entry and sheets at turf/….
     path("", include("field.urls")),
     path("turf/", include("turf.urls")),

@@ -26,7 +26,7 @@ from tests.cast import make_client, make_user
 # The world is built before the function-scoped settings fixtures run: hash its passwords cheaply too.
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 
-PROJECT_MODULES = ("config", "lib", "leaders", "contacts", "turf", "events", "field")
+PROJECT_MODULES = ("config", "lib", "leaders", "contacts", "turf", "events", "candidates", "field")
 
 # Who walks the routes. alice owns the objects; the others must not reach them unless allowed.
 PERSONAS = {
@@ -275,6 +275,45 @@ ROUTES += [
     # Lifting what is lifted already is harmless: carol lifts it, then sam gets the redirect too.
     Route("contacts:suppression_lift", method="post", allowed=TURF_STAFF, ok=(302,),
           args=lambda w: [w.hostile.pk], data=lambda w: {"why": "Checked with the family."}),
+]  # fmt: skip
+
+# --- races, candidacies, approvals and the export audit: staff; a candidate their own candidacy ------
+
+
+def _candidates_world(world):
+    from candidates.models import Export
+    from tests.candidates.races import make_candidacy, make_race
+
+    world.race = make_race(world.sam)
+    world.cathy_candidacy = make_candidacy(world.sam, world.race, candidate=world.cathy)
+    world.export = Export.objects.create(user=world.sam, kind="van", file_name="van.csv", filters={})
+
+
+WORLD_BUILDERS.append(_candidates_world)
+RACE_STAFF = frozenset({"sam"})
+ROUTES += [
+    Route("candidates:races", allowed=RACE_STAFF),
+    Route("candidates:race_new", allowed=RACE_STAFF),
+    # An empty form: staff get it back with its errors, nothing written.
+    Route("candidates:race_new", method="post", allowed=RACE_STAFF, ok=(400,)),
+    Route("candidates:race", allowed=RACE_STAFF, args=lambda w: [w.race.pk]),
+    Route("candidates:race_edit", allowed=RACE_STAFF, args=lambda w: [w.race.pk]),
+    Route("candidates:candidacy_new", allowed=RACE_STAFF, args=lambda w: [w.race.pk]),
+    Route("candidates:candidacy_edit", allowed=RACE_STAFF, args=lambda w: [w.cathy_candidacy.pk]),
+    # Her own candidacy for cathy; cathy_without_mfa (another candidate) is sent to MFA set-up first.
+    Route("candidates:candidacy", allowed=RACE_STAFF | {"cathy"}, args=lambda w: [w.cathy_candidacy.pk]),
+    Route("candidates:mine", allowed=frozenset({"cathy"})),
+    Route("candidates:accounts", allowed=RACE_STAFF),
+    # Approving asks staff for their password first; revoking again changes nothing: a redirect each time.
+    Route("candidates:account_approve", method="post", allowed=RACE_STAFF, ok=(302,), args=lambda w: [w.cathy.pk]),
+    Route("candidates:account_revoke", method="post", allowed=RACE_STAFF, ok=(302,), args=lambda w: [w.cathy.pk]),
+    Route("candidates:changes", allowed=RACE_STAFF),
+    Route("candidates:exports", allowed=RACE_STAFF),
+    Route("candidates:exports_csv", allowed=RACE_STAFF),
+    Route("candidates:export", allowed=RACE_STAFF, args=lambda w: [w.export.pk]),
+    Route("candidates:van_export", allowed=RACE_STAFF),
+    # Staff are asked to confirm their password first (tests/candidates/test_van_export.py downloads).
+    Route("candidates:van_download", allowed=RACE_STAFF, ok=(302,)),
 ]  # fmt: skip
 
 # Third-party routes, by family: (predicate on the url name, who reaches a page there).

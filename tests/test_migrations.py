@@ -15,6 +15,7 @@ INITIAL = {
     "leaders": ["0001_initial"],
     "turf": ["0001_initial"],
     "events": ["0001_initial"],
+    "candidates": ["0001_initial"],
     "field": ["0001_initial"],
 }
 

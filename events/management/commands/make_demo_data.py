@@ -66,6 +66,10 @@ class Command(BaseCommand):
         else:
             users = create_demo_accounts()
             self.stdout.write(self.style.SUCCESS(f"Created {len(users)} demo accounts."))
+        # By name: candidates sits beside events on the app ladder, neither imports the other.
+        call_command(
+            "make_demo_races", staff=demo_email("sam"), candidate=demo_email("cathy"), stdout=self.stdout
+        )
         if no_voters:
             return
         if if_empty and Voter.objects.exists():
