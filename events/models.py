@@ -199,6 +199,11 @@ class Booking(models.Model):
         return f"{self.speaker} at {self.gathering}"
 
 
+def get_booking_for(user, pk) -> Booking:
+    """Fetch a booking of a gathering the user may see, or 404 as if it did not exist."""
+    return get_object_or_404(Booking.objects.visible_to(user).select_related("speaker"), pk=pk)
+
+
 # --- at the door ----------------------------------------------------------------------------------
 
 
