@@ -84,7 +84,9 @@ def match_walk_in(*, name: str, address: str = "", zip_code: str = "", phone: st
     if not details:
         return None
     candidates = list(by_name.filter(details).select_related("household").distinct()[:10])
-    matches = [voter for voter in candidates if _matches(voter, address=address, zip_code=zip_code, phone=phone)]
+    matches = [
+        voter for voter in candidates if _matches(voter, address=address, zip_code=zip_code, phone=phone)
+    ]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -178,11 +180,15 @@ def _ask(*, user, item: Ask, gatherings) -> str:
     try:
         with transaction.atomic():
             # An answer given earlier on the phone never replaces a later one that synced first.
-            Attendee.objects.filter(pk=attendee.pk).filter(
-                Q(asked_at__isnull=True) | Q(asked_at__lt=item.device_time)
-            ).update(ask=item.answer, asked_at=item.device_time, ask_uuid=item.uuid)
+            updated = (
+                Attendee.objects.filter(pk=attendee.pk)
+                .filter(Q(asked_at__isnull=True) | Q(asked_at__lt=item.device_time))
+                .update(ask=item.answer, asked_at=item.device_time, ask_uuid=item.uuid)
+            )
     except IntegrityError:
         return Recorded.DUPLICATE
+    if not updated:
+        return Recorded.DUPLICATE  # a later answer is already recorded: this one changes nothing
     # A yes becomes a prospect through the leaders pipeline once that service exists: it reads
     # Attendee.ask, so nothing here needs to change for it.
     return Recorded.CREATED

@@ -69,7 +69,9 @@ def speaker_edit(request, pk):
         messages.success(request, f"{speaker} saved.")
         return redirect("events:speakers")
     upcoming = speaker.bookings.filter(ends_at__gte=timezone.now()).select_related("gathering__host")
-    return render(request, "events/speaker_edit.html", {"form": form, "speaker": speaker, "upcoming": upcoming})
+    return render(
+        request, "events/speaker_edit.html", {"form": form, "speaker": speaker, "upcoming": upcoming}
+    )
 
 
 @login_required
@@ -105,7 +107,9 @@ def gathering_speaker(request, pk):
         except SpeakerError as error:
             form.add_error("speaker", str(error))
         else:
-            messages.success(request, f"{form.cleaned_data['speaker']} is booked; we emailed them the details.")
+            messages.success(
+                request, f"{form.cleaned_data['speaker']} is booked; we emailed them the details."
+            )
             return redirect("events:gathering", gathering.pk)
     return render(
         request,

@@ -59,7 +59,9 @@ def _one_line(value: str) -> str:
 
 class WalkInForm(_DoorItemForm):
     gathering = forms.IntegerField(widget=forms.HiddenInput)
-    name = forms.CharField(max_length=120, label="Name", widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    name = forms.CharField(
+        max_length=120, label="Name", widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     address = forms.CharField(max_length=200, required=False, label="Street address")
     zip_code = forms.CharField(max_length=10, required=False, label="ZIP")
     phone = forms.CharField(max_length=20, required=False, label="Phone")
