@@ -36,8 +36,8 @@ class SpeakerConflict(SpeakerError):
         starts, ends = timezone.localtime(clash.starts_at), timezone.localtime(clash.ends_at)
         super().__init__(
             f"{speaker} is already booked at “{other.place}” ({other.get_kind_display()}, hosted by "
-            f"{other.host}) on {starts:%a %b %-d}, {starts:%-I:%M %p}–{ends:%-I:%M %p}, and needs "
-            f"{settings.SPEAKER_TRAVEL_MINUTES} minutes to travel each way."
+            f"{other.host}) on {starts:%a %b %-d}, {starts:%-I:%M %p}–{ends:%-I:%M %p}, counting "
+            f"{settings.SPEAKER_TRAVEL_MINUTES} minutes of travel before and after each gathering."
         )
 
 
