@@ -13,6 +13,7 @@ NAVIGATION = [
     ("Invite", "leaders:invitations", {"staff", "coordinator"}),
     ("Voter file", "contacts:imports", {"staff"}),
     ("Moves and deaths", "contacts:reports", {"staff", "coordinator"}),
+    ("Speakers", "events:speakers", {"staff"}),
     ("Admin", "admin:index", {"staff"}),
     ("Security", "mfa_index", {"staff", "coordinator", "leader", "candidate"}),
     ("Devices", "leaders:devices", {"staff", "coordinator", "leader", "candidate"}),
