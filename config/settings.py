@@ -357,6 +357,8 @@ FIND_ME_HOURLY_TOTAL = env_int("FIND_ME_HOURLY_TOTAL", 500, minimum=1)
 # Requests a minute per API token (or per browser session's user) to the sync API. A phone's outbox
 # sends batches of 20, back to back only while it catches up: 120 a minute is 2,400 attempts.
 SYNC_RATE_LIMIT_PER_MINUTE = env_int("SYNC_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
+# A speaker booked into a gathering is busy this long before and after it: driving across the state.
+SPEAKER_TRAVEL_MINUTES = env_int("SPEAKER_TRAVEL_MINUTES", 60, minimum=0)
 # Map tiles: any {z}/{x}/{y} URL; "none" shows the points on a plain background. The tile host is
 # added to the CSP's img-src so the browser may load tiles from it.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

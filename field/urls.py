@@ -1,6 +1,6 @@
 from django.urls import path
 
-from field import views
+from field import checkin, views
 
 app_name = "field"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("record/", views.record, name="record"),
     path("api/v1/contacts/sync", views.sync, name="sync"),
     path("sw.js", views.service_worker, name="service_worker"),
+    path("gatherings/<int:pk>/door/", checkin.door, name="door"),
+    path("gatherings/<int:pk>/door/record/", checkin.door_post, name="door_post"),
+    path("api/v1/door/sync", checkin.door_sync, name="door_sync"),
     path("turf/doors/", views.doors, name="doors"),
     path("turf/doors/<int:household_pk>/", views.knock, name="knock"),
     path("turf/<int:pk>/paper/", views.paper, name="paper"),

@@ -51,7 +51,7 @@ MAX_BATCH = 100
 # The app shell the service worker keeps: every asset a field page loads.
 FIELD_STATIC = [
     "css/app.css", "css/turf.css", "css/field.css", "js/htmx-2.0.11.min.js", "js/outbox-1.js",
-    "js/session-1.js", "js/field-1.js", "img/icon.svg",
+    "js/session-1.js", "js/field-1.js", "js/door-1.js", "img/icon.svg",
 ]  # fmt: skip
 
 

@@ -15,6 +15,7 @@ NAVIGATION = [
     ("Moves and deaths", "contacts:reports", {"staff", "coordinator"}),
     ("Races", "candidates:races", {"staff"}),
     ("My candidacies", "candidates:mine", {"candidate"}),
+    ("Speakers", "events:speakers", {"staff"}),
     ("Admin", "admin:index", {"staff"}),
     ("Security", "mfa_index", {"staff", "coordinator", "leader", "candidate"}),
     ("Devices", "leaders:devices", {"staff", "coordinator", "leader", "candidate"}),

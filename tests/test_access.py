@@ -117,6 +117,49 @@ ROUTES += [
     Route("field:service_worker", allowed=EVERYONE),
 ]  # fmt: skip
 
+# --- speakers and the door: staff's roster, alice's gathering -----------------------------------------
+
+
+def _speakers_world(world):
+    from datetime import timedelta
+
+    from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+
+    from events.models import Booking, Speaker
+
+    world.speaker = Speaker.objects.create(name="Rep. Ada Speaker", email="ada@example.org")
+    starts = world.gathering.starts_at
+    world.booking = Booking.objects.create(
+        speaker=world.speaker, gathering=world.gathering, starts_at=starts, ends_at=starts + timedelta(hours=1),
+        busy=DateTimeTZRange(starts, starts + timedelta(hours=1)), booked_by=world.sam,
+    )  # fmt: skip
+
+
+def _door_batch(world) -> str:
+    import json
+    import uuid
+
+    return json.dumps({"attempts": [{"uuid": str(uuid.uuid4()), "kind": "walk_in", "gathering": world.gathering.pk,
+                                     "name": "Wally Walkin", "phone": "6605550100"}]})  # fmt: skip
+
+
+WORLD_BUILDERS.append(_speakers_world)
+SPEAKER_STAFF = frozenset({"sam"})
+ROUTES += [
+    Route("events:speakers", allowed=SPEAKER_STAFF),
+    Route("events:speaker_calendar", allowed=SPEAKER_STAFF),
+    Route("events:speaker_edit", allowed=SPEAKER_STAFF, args=lambda w: [w.speaker.pk]),
+    Route("events:gathering_speaker", allowed=SPEAKER_STAFF, args=lambda w: [w.gathering.pk]),
+    Route("events:booking_remove", method="post", allowed=SPEAKER_STAFF, ok=(302,), args=lambda w: [w.booking.pk]),
+    Route("field:door", allowed=frozenset({"alice"}), read_only=frozenset({"carol", "sam"}),
+          args=lambda w: [w.gathering.pk]),
+    Route("field:door_post", method="post", allowed=frozenset({"alice"}), read_only=frozenset({"carol", "sam"}),
+          ok=(302,), args=lambda w: [w.gathering.pk], data=lambda w: {"kind": "ask"}),
+    # Someone else's gathering is refused per item (tests/field/test_door.py); roles that never record get 403.
+    Route("field:door_sync", method="post", allowed=frozenset({"alice", "bob", "carol", "dave", "sam"}),
+          denied=(403,), data=_door_batch, content_type="application/json", anonymous=(401,)),
+]  # fmt: skip
+
 # --- devices: alice's API token ---------------------------------------------------------------------
 
 

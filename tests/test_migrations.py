@@ -14,7 +14,7 @@ INITIAL = {
     "contacts": ["0001_initial", "0002_initial"],
     "leaders": ["0001_initial"],
     "turf": ["0001_initial"],
-    "events": ["0001_initial"],
+    "events": ["0001_initial", "0002_speakers_and_check_in"],
     "candidates": ["0001_initial"],
     "field": ["0001_initial"],
 }

@@ -204,6 +204,9 @@
     }).catch(function () {});
   }
 
+  // For pages that queue records of their own (door-1.js).
+  window.NLField = { sync: sync, newUuid: newUuid };
+
   refresh().then(sync);
   // After session-1.js has forgotten another account's kept pages, never before.
   (window.NLSession ? NLSession.ready : Promise.resolve()).then(keepPages);

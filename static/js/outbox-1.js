@@ -85,8 +85,10 @@
   }
 
   window.NLOutbox = {
-    add: function (user, item) {
-      var record = { uuid: item.uuid, user: String(user), item: item, state: "pending", error: "", created: Date.now() };
+    // url (optional): the endpoint that takes this record, when it is not the one send() is given
+    // (the door page's check-ins go to their own sync API).
+    add: function (user, item, url) {
+      var record = { uuid: item.uuid, user: String(user), item: item, url: url || "", state: "pending", error: "", created: Date.now() };
       return inStore("readwrite", function (store) { store.add(record); }).then(function () { return record; });
     },
     pending: function (user) {
@@ -111,7 +113,9 @@
       function next() {
         return NLOutbox.pending(user).then(function (pending) {
           if (!pending.length) return;
-          return sendBatch(user, url, pending.slice(0, BATCH))
+          var target = pending[0].url || url;
+          var batch = pending.filter(function (r) { return (r.url || url) === target; }).slice(0, BATCH);
+          return sendBatch(user, target, batch)
             .then(function () { return afterBatch && afterBatch(); })
             .then(next);
         });

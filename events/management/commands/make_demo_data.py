@@ -13,6 +13,7 @@ from django.utils import timezone
 from contacts.demo import DEMO_COUNTIES, STATEWIDE_VOTERS, SyntheticVoterFile, write_voter_file
 from contacts.models import Voter
 from contacts.voterfile.layout import ELECTION_AUTHORITIES
+from events.door_demo import make_door_demo
 from events.models import Gathering
 from leaders.demo import create_demo_accounts, demo_email
 from leaders.models import User
@@ -119,6 +120,7 @@ class Command(BaseCommand):
                 place="Maryville Public Library, meeting room",
                 capacity=30,
             )
+        make_door_demo(host=alice, staff=staff)
         self.stdout.write(self.style.SUCCESS(f"Cycle {cycle.name}: demo turf cut."))
 
     def _make_voters(self, size: int, counties: tuple[str, ...], seed: int, verbosity: int) -> None:
