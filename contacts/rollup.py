@@ -154,6 +154,26 @@ TOUCHED_BY_IMPORTS = """
 """
 
 STAGE, BEFORE, AFTER = "rollup_stage", "rollup_before", "rollup_after"
+SHARED_VOTERS = SharedVoter._meta.db_table
+_ALL = ", ".join(COLUMNS)
+ROWS_BEFORE = f"""
+    INSERT INTO {BEFORE} ({_ALL}) SELECT {", ".join(f"sv.{c}" for c in COLUMNS)}
+    FROM {SHARED_VOTERS} sv LEFT JOIN {STAGE} s ON s.voter_id = sv.voter_id
+    WHERE SCOPE AND (s.voter_id IS NULL OR ROW(sv.*) IS DISTINCT FROM ROW(s.*))
+"""  # noqa: S608 (built from constants)
+ROWS_AFTER = f"""
+    INSERT INTO {AFTER} ({_ALL}) SELECT {", ".join(f"s.{c}" for c in COLUMNS)}
+    FROM {STAGE} s LEFT JOIN {SHARED_VOTERS} sv ON sv.voter_id = s.voter_id
+    WHERE sv.voter_id IS NULL OR ROW(sv.*) IS DISTINCT FROM ROW(s.*)
+"""  # noqa: S608 (built from constants)
+DELETE_GONE = f"""
+    DELETE FROM {SHARED_VOTERS} sv
+    WHERE SCOPE AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.voter_id = sv.voter_id)
+"""  # noqa: S608 (built from constants)
+UPSERT_CHANGED = f"""
+    INSERT INTO {SHARED_VOTERS} AS sv ({_ALL}) SELECT {_ALL} FROM {AFTER}
+    ON CONFLICT (voter_id) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])}
+"""  # noqa: S608 (built from constants)
 # Each row counts once in its county, precinct, township and ward, and in each of its districts.
 AREAS = """
     CROSS JOIN LATERAL (
@@ -312,12 +332,11 @@ def _row_parameters() -> dict:
 
 def _write_chunk(scope: dict, ids: list[int], context: dict) -> int:
     """Copy the chunk's rows from the program's database into the shared one; return the rows changed."""
-    table = SharedVoter._meta.db_table
     params = {**context, **{key: value for key, value in scope.items() if key != "sql"}}
     shared = connections[SHARED]
     with connections["default"].cursor() as source, shared.cursor() as target:
         for name in (STAGE, BEFORE, AFTER):
-            target.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE {table})")
+            target.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE {SHARED_VOTERS})")
             target.execute(f"TRUNCATE {name}")
         select = SELECT_ROWS.replace("SCOPE", scope["sql"].format(column="v.id"))
         # COPY both ways: the rows go from one server to the other as PostgreSQL's own text, no Python.
@@ -328,30 +347,12 @@ def _write_chunk(scope: dict, ids: list[int], context: dict) -> int:
             for block in rows:
                 stage.write(block)
         in_scope = scope["sql"].format(column="sv.voter_id")
-        columns = ", ".join(COLUMNS)
-        # The rows as they were and as they will be, for those that change.
-        target.execute(
-            f"""INSERT INTO {BEFORE} ({columns}) SELECT {", ".join(f"sv.{c}" for c in COLUMNS)}
-                FROM {table} sv LEFT JOIN {STAGE} s ON s.voter_id = sv.voter_id
-                WHERE {in_scope} AND (s.voter_id IS NULL OR ROW(sv.*) IS DISTINCT FROM ROW(s.*))""",
-            params,
-        )
-        target.execute(
-            f"""INSERT INTO {AFTER} ({columns}) SELECT {", ".join(f"s.{c}" for c in COLUMNS)}
-                FROM {STAGE} s LEFT JOIN {table} sv ON sv.voter_id = s.voter_id
-                WHERE sv.voter_id IS NULL OR ROW(sv.*) IS DISTINCT FROM ROW(s.*)"""
-        )
-        target.execute(
-            f"""DELETE FROM {table} sv WHERE {in_scope}
-                AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.voter_id = sv.voter_id)""",
-            params,
-        )
+        # The rows as they were and as they will be, for those that change; then the change.
+        target.execute(ROWS_BEFORE.replace("SCOPE", in_scope), params)
+        target.execute(ROWS_AFTER)
+        target.execute(DELETE_GONE.replace("SCOPE", in_scope), params)
         changed = target.rowcount
-        target.execute(
-            f"""INSERT INTO {table} AS sv ({columns}) SELECT {columns} FROM {AFTER}
-                ON CONFLICT (voter_id) DO UPDATE SET
-                {", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])}"""
-        )
+        target.execute(UPSERT_CHANGED)
         changed += target.rowcount
         target.execute(AGGREGATE_DIFFERENCE)
         target.execute("DELETE FROM contacts_sharedaggregate WHERE voters = 0")
