@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from contacts.models import ContactAttempt, PartyID, Suppression, Voter
 from contacts.rollup import COLUMNS, rollup_ids
@@ -249,3 +251,67 @@ def test_the_command_runs_incremental_or_full(leader):
         "Full rollup: 1 voters rolled up, 1 rows changed.",
         "Full rollup: 1 voters rolled up, 0 rows changed.",
     ]
+
+
+# --- Incremental equals full, on random histories ---------------------------------------------------
+
+STEP = st.one_of(
+    st.tuples(st.just("knock"), st.integers(0, 5), st.sampled_from([None, 1, 2, 3, 4, 5, 9]),
+              st.integers(0, 60), st.sampled_from(["talked", "not_home", "refused"])),
+    st.tuples(st.just("door"), st.integers(0, 2), st.sampled_from(["talked", "not_home"])),
+    st.tuples(st.just("withdraw"), st.integers(0, 40)),
+    st.tuples(st.just("suppress"), st.integers(0, 5), st.sampled_from(Suppression.Reason.values), st.booleans()),
+    st.tuples(st.just("lift"), st.integers(0, 40)),
+    st.tuples(st.just("rollup"), st.booleans()),
+)  # fmt: skip
+
+
+def _play(step, voters, households, leader):
+    kind, *args = step
+    attempts = list(ContactAttempt.objects.order_by("pk"))
+    if kind == "knock":
+        voter, value, days_ago, result = voters[args[0]], args[1], args[2], args[3]
+        knock(voter, leader, result, party_id=value, days_ago=days_ago)
+    elif kind == "door":
+        knock(None, leader, args[1], household=households[args[0]])
+    elif kind == "withdraw" and attempts:
+        ContactAttempt.objects.filter(pk=attempts[args[0] % len(attempts)].pk).update(
+            withdrawn_at=timezone.now()
+        )
+    elif kind == "suppress":
+        voter, reason, confirmed = voters[args[0]], args[1], args[2]
+        Suppression.objects.create(
+            voter=voter, reason=reason, attempt=attempts[-1] if attempts else None,
+            confirmed_at=timezone.now() if confirmed else None, confirmed_by=leader if confirmed else None,
+        )  # fmt: skip
+    elif kind == "lift":
+        standing = list(Suppression.objects.filter(dismissed_at__isnull=True, confirmed_at__isnull=True))
+        if standing:
+            lifted = standing[args[0] % len(standing)]
+            lifted.dismissed_at = timezone.now()
+            lifted.save(update_fields=["dismissed_at", "updated_at"])
+    elif kind == "rollup":
+        rollup_ids(chunk_voters=2)
+        if args[0]:
+            time_passes()
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(STEP, max_size=25))
+def test_incremental_rollups_equal_a_full_recompute_on_random_histories(leader, steps):
+    with transaction.atomic(), transaction.atomic(using="shared"):
+        households = [make_household(None, precinct=f"P{n}") for n in range(3)]
+        voters = [
+            make_voter(households[n % 3], declared=["", "Democratic", "Libertarian"][n % 3],
+                       score=[None, 20, 50, 80][n % 4])
+            for n in range(6)
+        ]  # fmt: skip
+        for n, voter in enumerate(voters):
+            Voter.objects.filter(pk=voter.pk).update(districts=[f"20 CN {n % 2}", f"20 LE 00{n % 3}"])
+        rollup_ids()
+        for step in steps:
+            _play(step, voters, households, leader)
+        rollup_ids(chunk_voters=2)
+        assert tables() == recomputed()
+        transaction.set_rollback(True, using="shared")
+        transaction.set_rollback(True)
