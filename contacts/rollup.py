@@ -29,6 +29,7 @@ advisory lock keeps two runs from overlapping; the second one returns at once. N
 recomputes every row, which also catches what no timestamp records.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -98,32 +99,48 @@ VOTER_ROW = {
         WHEN v.declared_party ~ '\\S' THEN (v.updated_at AT TIME ZONE %(tz)s)::date
         ELSE (sc.updated_at AT TIME ZONE %(tz)s)::date END""",
     "model_score": "sc.value",
-    "contacted": """EXISTS (SELECT 1 FROM contacts_contactattempt a WHERE a.voter_id = v.id
-            AND a.result = %(talked)s AND a.withdrawn_at IS NULL)
-        OR EXISTS (SELECT 1 FROM contacts_contactattempt a WHERE a.household_id = v.household_id
-            AND a.voter_id IS NULL AND a.result = %(talked)s AND a.withdrawn_at IS NULL)""",
-    # SuppressionQuerySet.in_force(), in SQL, for the reasons that apply to mail.
-    "mail_suppressions": """ARRAY(SELECT DISTINCT s.reason FROM contacts_suppression s
-        LEFT JOIN contacts_contactattempt a ON a.id = s.attempt_id
-        WHERE s.voter_id = v.id AND s.phone_id IS NULL AND s.reason = ANY(%(mail)s::text[])
-            AND s.dismissed_at IS NULL
-            AND (s.confirmed_at IS NOT NULL OR NOT s.reason = ANY(%(needs_confirmation)s::text[]))
-            AND (a.withdrawn_at IS NULL OR s.confirmed_at IS NOT NULL)
-        ORDER BY 1)""",
+    "contacted": "talked.voter_id IS NOT NULL OR door.household_id IS NOT NULL",
+    "mail_suppressions": "coalesce(supp.reasons, '{}')",
 }
 COLUMNS = list(VOTER_ROW)
 
+# Set-based, one chunk of voters at a time: each table is read for the chunk's voters by its index
+# on the voter (SCOPE[column] becomes the chunk's condition on that column), then hash-joined.
 SELECT_ROWS = f"""
+    WITH v AS MATERIALIZED (SELECT * FROM contacts_voter v WHERE v.is_registered AND SCOPE[v.id]),
+    conv AS (
+        SELECT DISTINCT ON (p.voter_id) p.voter_id, p.value, p.recorded_at, p.channel
+        FROM contacts_partyid p LEFT JOIN contacts_contactattempt a ON a.id = p.attempt_id
+        WHERE SCOPE[p.voter_id] AND p.value <> %(refused)s AND a.withdrawn_at IS NULL
+        ORDER BY p.voter_id, p.recorded_at DESC, p.id DESC
+    ),
+    talked AS (
+        SELECT DISTINCT voter_id FROM contacts_contactattempt
+        WHERE SCOPE[voter_id] AND result = %(talked)s AND withdrawn_at IS NULL
+    ),
+    door AS (
+        SELECT DISTINCT household_id FROM contacts_contactattempt
+        WHERE household_id IN (SELECT household_id FROM v) AND voter_id IS NULL
+            AND result = %(talked)s AND withdrawn_at IS NULL
+    ),
+    -- SuppressionQuerySet.in_force(), in SQL, for the reasons that apply to mail.
+    supp AS (
+        SELECT s.voter_id, array_agg(DISTINCT s.reason ORDER BY s.reason) AS reasons
+        FROM contacts_suppression s LEFT JOIN contacts_contactattempt a ON a.id = s.attempt_id
+        WHERE SCOPE[s.voter_id] AND s.phone_id IS NULL AND s.reason = ANY(%(mail)s::text[])
+            AND s.dismissed_at IS NULL
+            AND (s.confirmed_at IS NOT NULL OR NOT s.reason = ANY(%(needs_confirmation)s::text[]))
+            AND (a.withdrawn_at IS NULL OR s.confirmed_at IS NOT NULL)
+        GROUP BY s.voter_id
+    )
     SELECT {", ".join(VOTER_ROW.values())}
-    FROM contacts_voter v
+    FROM v
     LEFT JOIN contacts_household h ON h.id = v.household_id
     LEFT JOIN contacts_score sc ON sc.voter_id = v.id
-    LEFT JOIN LATERAL (
-        SELECT p.value, p.recorded_at, p.channel FROM contacts_partyid p
-        LEFT JOIN contacts_contactattempt a ON a.id = p.attempt_id
-        WHERE p.voter_id = v.id AND p.value <> %(refused)s AND a.withdrawn_at IS NULL
-        ORDER BY p.recorded_at DESC, p.id DESC LIMIT 1
-    ) conv ON true
+    LEFT JOIN conv ON conv.voter_id = v.id
+    LEFT JOIN talked ON talked.voter_id = v.id
+    LEFT JOIN door ON door.household_id = v.household_id
+    LEFT JOIN supp ON supp.voter_id = v.id
     CROSS JOIN LATERAL (
         SELECT count(*)::smallint AS voted,
             count(*) FILTER (WHERE x.e = ANY(%(generals)s::int[]))::smallint AS generals,
@@ -131,7 +148,6 @@ SELECT_ROWS = f"""
             coalesce(array_agg(x.d ORDER BY x.d DESC) FILTER (WHERE x.d IS NOT NULL), '{{}}') AS dates
         FROM (SELECT e, (%(dates)s::date[])[e] AS d FROM unnest(v.elections) AS u(e)) x
     ) hist
-    WHERE v.is_registered AND SCOPE
 """  # noqa: S608 (built from constants)
 
 # Voters touched since a moment, by the program's own writes (attempts, withdrawals, suppressions).
@@ -159,7 +175,7 @@ _ALL = ", ".join(COLUMNS)
 ROWS_BEFORE = f"""
     INSERT INTO {BEFORE} ({_ALL}) SELECT {", ".join(f"sv.{c}" for c in COLUMNS)}
     FROM {SHARED_VOTERS} sv LEFT JOIN {STAGE} s ON s.voter_id = sv.voter_id
-    WHERE SCOPE AND (s.voter_id IS NULL OR ROW(sv.*) IS DISTINCT FROM ROW(s.*))
+    WHERE SCOPE[sv.voter_id] AND (s.voter_id IS NULL OR ROW(sv.*) IS DISTINCT FROM ROW(s.*))
 """  # noqa: S608 (built from constants)
 ROWS_AFTER = f"""
     INSERT INTO {AFTER} ({_ALL}) SELECT {", ".join(f"s.{c}" for c in COLUMNS)}
@@ -168,7 +184,7 @@ ROWS_AFTER = f"""
 """  # noqa: S608 (built from constants)
 DELETE_GONE = f"""
     DELETE FROM {SHARED_VOTERS} sv
-    WHERE SCOPE AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.voter_id = sv.voter_id)
+    WHERE SCOPE[sv.voter_id] AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.voter_id = sv.voter_id)
 """  # noqa: S608 (built from constants)
 UPSERT_CHANGED = f"""
     INSERT INTO {SHARED_VOTERS} AS sv ({_ALL}) SELECT {_ALL} FROM {AFTER}
@@ -330,6 +346,11 @@ def _row_parameters() -> dict:
     }
 
 
+def _scoped(sql: str, scope: dict) -> str:
+    """Put the chunk's condition on each column named as SCOPE[column]."""
+    return re.sub(r"SCOPE\[([\w.]+)\]", lambda found: f"({scope['sql'].format(column=found[1])})", sql)
+
+
 def _write_chunk(scope: dict, ids: list[int], context: dict) -> int:
     """Copy the chunk's rows from the program's database into the shared one; return the rows changed."""
     params = {**context, **{key: value for key, value in scope.items() if key != "sql"}}
@@ -338,7 +359,7 @@ def _write_chunk(scope: dict, ids: list[int], context: dict) -> int:
         for name in (STAGE, BEFORE, AFTER):
             target.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE {SHARED_VOTERS})")
             target.execute(f"TRUNCATE {name}")
-        select = SELECT_ROWS.replace("SCOPE", scope["sql"].format(column="v.id"))
+        select = _scoped(SELECT_ROWS, scope)
         # COPY both ways: the rows go from one server to the other as PostgreSQL's own text, no Python.
         with (
             source.cursor.copy(f"COPY ({select}) TO STDOUT", params) as rows,
@@ -346,11 +367,12 @@ def _write_chunk(scope: dict, ids: list[int], context: dict) -> int:
         ):
             for block in rows:
                 stage.write(block)
-        in_scope = scope["sql"].format(column="sv.voter_id")
+        # Temporary tables have no statistics until analyzed: without them the joins below go row by row.
+        target.execute(f"ANALYZE {STAGE}")
         # The rows as they were and as they will be, for those that change; then the change.
-        target.execute(ROWS_BEFORE.replace("SCOPE", in_scope), params)
+        target.execute(_scoped(ROWS_BEFORE, scope), params)
         target.execute(ROWS_AFTER)
-        target.execute(DELETE_GONE.replace("SCOPE", in_scope), params)
+        target.execute(_scoped(DELETE_GONE, scope), params)
         changed = target.rowcount
         target.execute(UPSERT_CHANGED)
         changed += target.rowcount
