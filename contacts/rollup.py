@@ -367,8 +367,6 @@ def _write_chunk(scope: dict, ids: list[int], context: dict) -> int:
         ):
             for block in rows:
                 stage.write(block)
-        # Temporary tables have no statistics until analyzed: without them the joins below go row by row.
-        target.execute(f"ANALYZE {STAGE}")
         # The rows as they were and as they will be, for those that change; then the change.
         target.execute(_scoped(ROWS_BEFORE, scope), params)
         target.execute(ROWS_AFTER)
