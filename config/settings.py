@@ -158,6 +158,9 @@ for _name, _url in (
     if not _url.startswith(("postgres://", "postgresql://")):
         raise ImproperlyConfigured(f"{_name} must be a PostgreSQL URL (postgres://...).")
 DATABASES["shared"] = _database(SHARED_DATABASE_URL)
+# The reader may SELECT every table of the shared database: the program's must never be among them.
+if all(DATABASES["shared"][key] == DATABASES["default"][key] for key in ("HOST", "PORT", "NAME")):
+    raise ImproperlyConfigured("SHARED_DATABASE_URL must name another database than DATABASE_URL.")
 DATABASES["shared"]["TEST"] = {"NAME": DATABASES["default"]["TEST"]["NAME"] + "_shared"}
 DATABASES["shared_reader"] = _database(SHARED_READER_DATABASE_URL)
 # In tests the reader connects, as its own role, to the shared test database.

@@ -20,7 +20,10 @@ class SharedRouter:
         return SHARED if is_shared(model._meta.app_label, model._meta.model_name) else None
 
     def allow_relation(self, obj1, obj2, **hints):
-        return obj1._state.db == obj2._state.db
+        databases = {obj1._state.db, obj2._state.db}
+        if databases & {SHARED, SHARED_READER}:
+            return len(databases) == 1
+        return None
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         if db == SHARED_READER:
