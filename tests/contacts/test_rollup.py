@@ -323,3 +323,21 @@ def test_incremental_rollups_equal_a_full_recompute_on_random_histories(leader, 
         assert tables() == recomputed()
         transaction.set_rollback(True, using="shared")
         transaction.set_rollback(True)
+
+
+def test_beat_runs_it_every_minute_and_in_full_nightly_as_a_task_that_survives_a_killed_worker(leader):
+    from django.conf import settings
+
+    from contacts.tasks import rollup_ids_task
+
+    entries = [
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "contacts.tasks.rollup_ids_task"
+    ]
+    assert sorted((e["schedule"], e.get("kwargs", {})) for e in entries) == [
+        (timedelta(minutes=1), {}),
+        (timedelta(days=1), {"full": True}),
+    ]
+    assert rollup_ids_task.acks_late and rollup_ids_task.reject_on_worker_lost
+    make_voter(make_household(None))
+    rollup_ids_task.delay()
+    assert SharedVoter.objects.count() == 1 and RollupRun.objects.get().finished_at is not None
