@@ -60,7 +60,7 @@ def _attempts(cursor, count: int, *, first: int, hours_ago: int) -> None:
         f"""
         INSERT INTO contacts_contactattempt (client_uuid, leader_id, voter_id, channel, result, note,
             device_time, received_at {extra_cols})
-        SELECT gen_random_uuid(), 1, 10000001 + (g * 7919) % {VOTERS}, 'door',
+        SELECT gen_random_uuid(), 1, 10000001 + (g::bigint * 7919) % {VOTERS}, 'door',
                CASE WHEN g % 10 < 3 THEN 'talked' WHEN g % 10 < 9 THEN 'not_home' ELSE 'refused' END, '',
                now() - (g % 700) * interval '1 day', now() - {hours_ago} * interval '1 hour' {extra_vals}
         FROM generate_series({first}, {first + count - 1}) AS g
