@@ -4,6 +4,7 @@ import base64
 import hashlib
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from cryptography.fernet import Fernet
@@ -112,17 +113,60 @@ DATABASE_URL = env_str(
 )
 if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
     raise ImproperlyConfigured("DATABASE_URL must be a PostgreSQL URL (postgres://...).")
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0), conn_health_checks=True
+
+
+def _database(url: str) -> dict:
+    database = dj_database_url.parse(
+        url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0), conn_health_checks=True
     )
-}
+    database["OPTIONS"] = {
+        "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5, minimum=1),
+        "options": f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 30000, minimum=0)}",
+    }
+    return database
+
+
+def _sibling_database(url: str, suffix: str) -> str:
+    """Return the URL of the database named like url's plus suffix, on the same server."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + suffix))
+
+
+def _with_user(url: str, user: str) -> str:
+    """Return url with another user and no password (the embedded server trusts local users)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}"))
+
+
+DATABASES = {"default": _database(DATABASE_URL)}
 # Two suites on one server (say, two checkouts) need two test database names.
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_neighborhood_leader")}
-DATABASES["default"]["OPTIONS"] = {
-    "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5, minimum=1),
-    "options": f"-c statement_timeout={env_int('DB_STATEMENT_TIMEOUT_MS', 30000, minimum=0)}",
-}
+# The shared ID database (DESIGN.md section 3): only what candidates may see, written by the rollup
+# (contacts/rollup.py). By default a second database next to the first; a party that outgrows one
+# machine points it at a server or replica of its own. contacts.routers sends the shared models
+# there and nothing else.
+SHARED_DATABASE_URL = env_str("SHARED_DATABASE_URL", _sibling_database(DATABASE_URL, "_shared"))
+# Candidate-facing code reads the shared database as a role that may only SELECT its tables
+# (created and granted by the shared migrations, or by hand on a server of your own: README).
+SHARED_READER_DATABASE_URL = env_str(
+    "SHARED_READER_DATABASE_URL", _with_user(SHARED_DATABASE_URL, "nl_shared_reader")
+)
+for _name, _url in (
+    ("SHARED_DATABASE_URL", SHARED_DATABASE_URL),
+    ("SHARED_READER_DATABASE_URL", SHARED_READER_DATABASE_URL),
+):
+    if not _url.startswith(("postgres://", "postgresql://")):
+        raise ImproperlyConfigured(f"{_name} must be a PostgreSQL URL (postgres://...).")
+DATABASES["shared"] = _database(SHARED_DATABASE_URL)
+# The reader may SELECT every table of the shared database: the program's must never be among them.
+if all(DATABASES["shared"][key] == DATABASES["default"][key] for key in ("HOST", "PORT", "NAME")):
+    raise ImproperlyConfigured("SHARED_DATABASE_URL must name another database than DATABASE_URL.")
+DATABASES["shared"]["TEST"] = {"NAME": DATABASES["default"]["TEST"]["NAME"] + "_shared"}
+DATABASES["shared_reader"] = _database(SHARED_READER_DATABASE_URL)
+# In tests the reader connects, as its own role, to the shared test database.
+DATABASES["shared_reader"]["TEST"] = {"MIRROR": "shared"}
+DATABASE_ROUTERS = ["contacts.routers.SharedRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Login failures, TOTP replay guards and rate limits must be shared by every worker and must not
@@ -366,8 +410,6 @@ if MAP_TILE_URL.lower() == "none":
     MAP_TILE_URL = ""
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
 if MAP_TILE_URL:
-    from urllib.parse import urlsplit
-
     # "{s}" subdomains ({s}.tile.example) become a CSP wildcard (*.tile.example).
     _tiles = urlsplit(MAP_TILE_URL.replace("{s}", "*"))
     if _tiles.scheme not in ("https", "http") or not _tiles.netloc:
@@ -390,6 +432,18 @@ IMPORT_RETENTION_DAYS = env_int("IMPORT_RETENTION_DAYS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE["contacts-delete-expired-imports"] = {
     "task": "contacts.tasks.delete_expired_import_files",
     "schedule": timedelta(days=1),
+}
+# The ID rollup (contacts/rollup.py) brings the shared database up to date every minute, soon
+# after each sync without ever being on its request, and recomputes it whole at night.
+ROLLUP_MAX_LAG_MINUTES = env_int("ROLLUP_MAX_LAG_MINUTES", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["contacts-rollup-ids"] = {
+    "task": "contacts.tasks.rollup_ids_task",
+    "schedule": timedelta(minutes=1),
+}
+CELERY_BEAT_SCHEDULE["contacts-rollup-ids-full"] = {
+    "task": "contacts.tasks.rollup_ids_task",
+    "schedule": timedelta(days=1),
+    "kwargs": {"full": True},
 }
 # Voters who became eligible since the last full cut (a new voter-file edition) join the pool nightly.
 CELERY_BEAT_SCHEDULE["turf-refresh-free-pool"] = {

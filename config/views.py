@@ -8,6 +8,8 @@ from django.views.decorators.http import require_GET
 from redis import Redis
 from redis.exceptions import RedisError
 
+from contacts.rollup import rollup_status
+
 
 def _database_ok() -> bool:
     try:
@@ -28,15 +30,24 @@ def _broker_ok() -> bool:
         client.close()
 
 
+def _id_rollup() -> str:
+    """Say whether the shared ID database is within ROLLUP_MAX_LAG_MINUTES of the program's."""
+    try:
+        return "behind" if rollup_status()["behind"] else "ok"
+    except Exception:
+        return "unavailable"
+
+
 @never_cache
 @require_GET
 def healthz(request):
-    """Report database and broker; a broker outage degrades, a database outage fails."""
+    """Report database, broker and ID rollup; a broker outage or a late rollup degrades, a database outage fails."""
     database = _database_ok()
     broker = _broker_ok()
+    rollup = _id_rollup()
     if not database:
         status, code = "down", 503
-    elif not broker:
+    elif not broker or rollup != "ok":
         status, code = "degraded", 200
     else:
         status, code = "ok", 200
@@ -45,6 +56,7 @@ def healthz(request):
             "status": status,
             "database": "ok" if database else "unavailable",
             "broker": "ok" if broker else "unavailable",
+            "id_rollup": rollup,
         },
         status=code,
     )

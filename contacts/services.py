@@ -160,7 +160,7 @@ def _suppress(*, voter_ids, reason, attempt_id, by, now, phone_id=None) -> None:
             and (confirm_now or standing.created_by_id != by.pk)
         ):
             standing.confirmed_by, standing.confirmed_at = by, now
-            standing.save(update_fields=["confirmed_by", "confirmed_at"])
+            standing.save(update_fields=["confirmed_by", "confirmed_at", "updated_at"])
         elif (
             needs_confirmation
             and standing.confirmed_at is not None
@@ -186,7 +186,7 @@ def _decide_report(suppression: Suppression, by, **decision) -> Suppression:
         if suppression.confirmed_at is None and suppression.dismissed_at is None:
             for name, value in decision.items():
                 setattr(suppression, name, value)
-            suppression.save(update_fields=list(decision))
+            suppression.save(update_fields=[*decision, "updated_at"])
     return suppression
 
 
@@ -292,8 +292,10 @@ def suppression_lift(*, suppression: Suppression, by, why: str) -> list[Suppress
         lifted = list(group.select_for_update(of=("self",)).order_by("pk"))
         now = timezone.now()
         for row in lifted:
-            row.dismissed_by, row.dismissed_at, row.decision_note = by, now, why
-        Suppression.objects.bulk_update(lifted, ["dismissed_by", "dismissed_at", "decision_note"])
+            row.dismissed_by, row.dismissed_at, row.decision_note, row.updated_at = by, now, why, now
+        Suppression.objects.bulk_update(
+            lifted, ["dismissed_by", "dismissed_at", "decision_note", "updated_at"]
+        )
     return lifted
 
 
@@ -311,7 +313,9 @@ def _reopen(suppression: Suppression) -> str:
         return "Someone else has reported the same since, which confirms it."
     suppression.confirmed_by = suppression.confirmed_at = None
     suppression.dismissed_by = suppression.dismissed_at = None
-    suppression.save(update_fields=["confirmed_by", "confirmed_at", "dismissed_by", "dismissed_at"])
+    suppression.save(
+        update_fields=["confirmed_by", "confirmed_at", "dismissed_by", "dismissed_at", "updated_at"]
+    )
     return ""
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("imports/<int:pk>/progress", views.import_progress, name="import_progress"),
     path("imports/<int:pk>/report", views.import_report, name="import_report"),
     path("imports/<int:pk>/confirm", views.import_confirm, name="import_confirm"),
+    path("rollup/", views.rollup, name="rollup"),
     path("reports/", views.reports, name="reports"),
     path("reports/<int:pk>/confirm", views.report_confirm, name="report_confirm"),
     path("reports/<int:pk>/dismiss", views.report_dismiss, name="report_dismiss"),

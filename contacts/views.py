@@ -19,6 +19,8 @@ from contacts.forms import ImportConfirmForm, ImportForm, LiftForm, ReportDecisi
 from contacts.import_runs import incoming_directory
 from contacts.importing import import_running
 from contacts.models import ImportRun, Suppression, get_import_run_for, get_report_for, get_suppression_for
+from contacts.rollup import rollup_status
+from contacts.shared import RollupRun
 from lib.uploads import CappedDiskUploadHandler
 
 
@@ -161,6 +163,18 @@ def import_report(request, pk: int):
         filename=f"{Path(run.file_name).name}.rejects.csv",
         content_type="text/csv; charset=utf-8",
     )
+
+
+@staff_only
+@require_GET
+def rollup(request):
+    """Show how current the shared ID database is: the last runs, their rows changed, the lag."""
+    context = {
+        **rollup_status(),
+        "runs": RollupRun.objects.all()[:20],
+        "allowed_minutes": settings.ROLLUP_MAX_LAG_MINUTES,
+    }
+    return render(request, "contacts/rollup.html", context)
 
 
 # --- Reported moves and deaths: DESIGN.md section 5 wants a second person to confirm them ---------

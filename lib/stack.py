@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("NL_VAR_DIR", ROOT / "var")).resolve()
 PYTHON = sys.executable
 DB_NAME = "neighborhood_leader"
+# The shared ID database (DESIGN.md section 3) sits next to it; settings derive its URL the same way.
+SHARED_DB_NAME = f"{DB_NAME}_shared"
 PG_PORT = int(os.environ.get("EMBEDDED_PG_PORT", "54329"))
 REDIS_PORT = int(os.environ.get("EMBEDDED_REDIS_PORT", "56379"))
 WEB_ADDRESS = os.environ.get("RUN_ADDRESS", "127.0.0.1:8000")
@@ -150,9 +152,10 @@ class EmbeddedPostgres:
         with psycopg.connect(
             host="127.0.0.1", port=self.port, user="postgres", dbname="postgres", autocommit=True
         ) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+            for name in (DB_NAME, SHARED_DB_NAME):
+                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+                if not exists:
+                    conn.execute(f'CREATE DATABASE "{name}"')
 
     def stop(self) -> None:
         if self.started_here:
@@ -351,8 +354,12 @@ def run() -> int:
     os.environ.setdefault("DJANGO_DEBUG", "true")
     with Stack(broker=True) as stack:
         stack.manage("migrate", "--noinput")
+        # The shared ID database's tables, and the read-only role candidates' pages use (README).
+        stack.manage("migrate", "--database", "shared", "--noinput")
         stack.manage("createcachetable")
         stack.manage("make_demo_data", "--if-empty")
+        # Candidates' data at once, not a minute later when beat first runs the rollup.
+        stack.manage("rollup_ids")
         logins = stack.output("demo_logins")
         # Celery's banners and task lines would scroll the logins away: they go to files.
         logs = {

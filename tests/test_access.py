@@ -250,6 +250,7 @@ ROUTES += [
     Route("contacts:import_detail", allowed=IMPORT_STAFF, args=lambda w: [w.import_run.pk]),
     Route("contacts:import_progress", allowed=IMPORT_STAFF, args=lambda w: [w.import_run.pk]),
     Route("contacts:import_report", allowed=IMPORT_STAFF, args=lambda w: [w.import_run.pk]),
+    Route("contacts:rollup", allowed=IMPORT_STAFF),
     # Staff reach it; this run's file left nobody out, so there is nothing to confirm (409).
     Route("contacts:import_confirm", method="post", allowed=IMPORT_STAFF, ok=(409,),
           args=lambda w: [w.import_run.pk], data=lambda w: {"confirm": "on"}),
@@ -465,6 +466,8 @@ def _request(client, route: Route, world):
     return url, send(url, route.data(world), **extra)
 
 
+# Staff pages read the shared ID database too (the rollup's page).
+@pytest.mark.django_db(databases=["default", "shared"])
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
 def test_each_role_reaches_only_what_is_theirs(route, world):
     outcomes = {}

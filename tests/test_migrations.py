@@ -10,8 +10,9 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 # contacts needs two: its attempts point at leaders' User, whose home points at contacts' Voter.
+# Its third adds the shared ID database's tables (migrated there alone) and withdrawn attempts.
 INITIAL = {
-    "contacts": ["0001_initial", "0002_initial"],
+    "contacts": ["0001_initial", "0002_initial", "0003_shared_database_and_withdrawals"],
     "leaders": ["0001_initial"],
     "turf": ["0001_initial"],
     "events": ["0001_initial", "0002_speakers_and_check_in"],

@@ -69,3 +69,17 @@ def test_it_builds_static_files_into_the_image_and_keeps_secrets_and_local_data_
     ignored = {line.strip().strip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()}
     # .env holds the production secrets; var/ a developer's embedded database, voter files included.
     assert {".env", "var", ".venv", ".git"} <= ignored
+
+
+def test_it_creates_the_shared_id_database_and_migrates_it_before_gunicorn():
+    volumes = COMPOSE["services"]["db"]["volumes"]
+    (init,) = [volume for volume in volumes if volume.endswith(":/docker-entrypoint-initdb.d:ro")]
+    scripts = list((ROOT / init.split(":")[0]).glob("*.sql"))
+    assert any("CREATE DATABASE neighborhood_leader_shared;" in path.read_text() for path in scripts)
+    command = COMPOSE["services"]["web"]["command"]
+    assert command.index("migrate --database shared") < command.index("exec gunicorn")
+    for name in ("web", "worker", "beat"):
+        environment = COMPOSE["services"][name]["environment"]
+        assert environment["SHARED_DATABASE_URL"].endswith("@db:5432/neighborhood_leader_shared")
+        reader = environment["SHARED_READER_DATABASE_URL"]
+        assert reader.startswith("postgres://nl_shared_reader:${SHARED_READER_PASSWORD:?")

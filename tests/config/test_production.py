@@ -205,11 +205,21 @@ def use_the_production_password_hasher(settings, *users: User) -> None:
         user.save(update_fields=["password"])
 
 
+def migrate_the_shared_database(env: dict[str, str]) -> None:
+    # As the web service does before gunicorn: the shared ID database's tables and reader role.
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--database", "shared", "--noinput"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+
+
 @pytest.fixture
 def server(transactional_db):
     with tempfile.TemporaryDirectory(prefix="nl-static-") as static_root:
         env = production_env(Path(static_root))
         collectstatic(env)
+        migrate_the_shared_database(env)
         with Gunicorn(env, Path(static_root) / "gunicorn.log") as gunicorn:
             yield gunicorn
             wait_for_the_server_to_finish_its_requests()
@@ -217,6 +227,8 @@ def server(transactional_db):
         assert "Traceback" not in log and "Internal Server Error" not in log, log[-6000:]
 
 
+# Staff pages read the shared ID database too; the test databases of both are made for it.
+@pytest.mark.django_db(transaction=True, databases=["default", "shared"])
 def test_it_serves_a_leader_and_staff_in_production_mode(settings, server, alice, bob, sam):
     lists = make_lists(alice, bob)
     gathering = make_gathering(alice)
@@ -251,7 +263,14 @@ def test_it_serves_a_leader_and_staff_in_production_mode(settings, server, alice
     assert staff.post_form(reverse("mfa_authenticate"), {"code": totp_code(sam)}).status == 302
     assert staff.get(reverse("home")).status in (200, 302)
     pages |= staff.crawl(
-        [reverse("home"), reverse("turf:index"), reverse("contacts:imports"), "/admin/"], limit=40
+        [
+            reverse("home"),
+            reverse("turf:index"),
+            reverse("contacts:imports"),
+            reverse("contacts:rollup"),
+            "/admin/",
+        ],
+        limit=40,
     )
 
     static = static_references(pages)

@@ -42,6 +42,12 @@ def test_it_passes_the_deploy_check_with_production_settings():
         ("DB_CONNECT_TIMEOUT", "soon", "is not an integer"),
         ("DATABASE_URL", "sqlite:///db.sqlite3", "must be a PostgreSQL URL"),
         ("REDIS_URL", "amqp://guest@localhost//", "must be a Redis URL"),
+        ("SHARED_DATABASE_URL", "mysql://localhost/ids", "SHARED_DATABASE_URL must be a PostgreSQL URL"),
+        (
+            "SHARED_READER_DATABASE_URL",
+            "sqlite:///ids",
+            "SHARED_READER_DATABASE_URL must be a PostgreSQL URL",
+        ),
         ("DJANGO_SECRET_KEY", "short", "at least 40 characters"),
         ("TURF_FAIRNESS_FACTOR", "fair", "is not a number"),
         ("DISTANCE_UNITS", "furlongs", "DISTANCE_UNITS must be one of imperial, metric"),
@@ -53,6 +59,14 @@ def test_it_refuses_to_start_with_a_bad_value(variable, value, message):
     result = run_manage("check", env={**PRODUCTION_ENV, variable: value})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_it_refuses_a_shared_database_that_is_the_programs_own():
+    # Its reader role may SELECT every table there: voters' phones and leaders' notes must not be among them.
+    url = "postgres://postgres@127.0.0.1:54329/neighborhood_leader"
+    result = run_manage("check", env={**PRODUCTION_ENV, "DATABASE_URL": url, "SHARED_DATABASE_URL": url})
+    assert result.returncode != 0
+    assert "SHARED_DATABASE_URL must name another database than DATABASE_URL" in result.stderr
 
 
 def test_it_refuses_the_placeholder_secret_key_of_env_example_even_in_the_deploy_check():

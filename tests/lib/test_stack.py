@@ -143,3 +143,34 @@ def test_spawn_writes_a_childs_output_to_its_log_file(tmp_path, monkeypatch):
     child = with_stack.spawn("sh", "-c", "echo out; echo err >&2", log=log)
     assert child.wait(10) == 0
     assert log.read_text().split() == ["out", "err"]
+
+
+def test_it_creates_the_program_and_the_shared_database_on_the_embedded_server(monkeypatch):
+    import psycopg
+    from django.db import connection
+
+    names = ("nl_stack_test", "nl_stack_test_shared")
+    monkeypatch.setattr(stack, "DB_NAME", names[0])
+    monkeypatch.setattr(stack, "SHARED_DB_NAME", names[1])
+    postgres = stack.EmbeddedPostgres()
+    postgres.port = int(connection.settings_dict["PORT"] or 5432)
+    server = {"host": connection.settings_dict["HOST"], "port": postgres.port, "user": "postgres"}
+    with psycopg.connect(**server, dbname="postgres", autocommit=True) as conn:
+        try:
+            postgres._ensure_database()
+            postgres._ensure_database()  # a second `make run` finds them
+            found = conn.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)", [list(names)])
+            assert sorted(name for (name,) in found) == sorted(names)
+        finally:
+            for name in names:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def test_make_run_migrates_both_databases(monkeypatch, tmp_path):
+    fake_run(monkeypatch, tmp_path)
+    managed = []
+    monkeypatch.setattr(stack.Stack, "manage", lambda self, *args: managed.append(args))
+
+    stack.run()
+
+    assert managed[:2] == [("migrate", "--noinput"), ("migrate", "--database", "shared", "--noinput")]
