@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "turf",
     "events",
     "field",
+    "dashboard",
     "config",  # its system checks (config/checks.py)
 ]
 
