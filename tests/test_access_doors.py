@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("config", "contacts", "leaders", "turf", "events", "field")
+APPS = ("config", "contacts", "leaders", "turf", "events", "field", "dashboard")
 VIEWS = sorted(path for app in APPS for path in (ROOT / app).glob("views*.py"))
 
 DOOR = re.compile(r"^get_\w+_for$")

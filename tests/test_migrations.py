@@ -16,6 +16,7 @@ INITIAL = {
     "turf": ["0001_initial"],
     "events": ["0001_initial"],
     "field": ["0001_initial"],
+    "dashboard": ["0001_goals_and_county_classes"],
 }
 
 

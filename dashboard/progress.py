@@ -1,0 +1,121 @@
+"""What the dashboard counts, for the whole state or some election authorities: one grouped query a number."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Count, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.text import slugify
+
+from contacts.models import ContactAttempt, PartyID, Voter
+from contacts.voterfile.layout import ELECTION_AUTHORITIES
+from dashboard.goals import Milestone, apportion
+from dashboard.models import Goal
+from events.models import Gathering
+from turf.models import Cycle, Turf
+
+AUTHORITY_SLUGS = {slugify(name): name for name in ELECTION_AUTHORITIES}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose numbers: the whole state (`counties` None) or these election authorities."""
+
+    counties: tuple[str, ...] | None
+    label: str
+
+    def leaders(self, path: str = "") -> Q:
+        """The leaders of the scope (their home is in its counties), as a condition on the path to one."""
+        return Q() if self.counties is None else Q(**{f"{path}voter__county__in": self.counties})
+
+
+def scope_for(user, slug: str | None = None) -> Scope:
+    """The user's scope, narrowed to one county by its slug; 404 for a county outside it, or for a leader."""
+    if not user.is_authenticated or not (user.is_state_staff or user.is_coordinator):
+        raise Http404
+    if slug is None:
+        if user.is_state_staff:
+            return Scope(None, "Missouri")
+        counties = tuple(sorted(set(user.counties) & set(ELECTION_AUTHORITIES)))
+        return Scope(counties, ", ".join(counties))
+    county = AUTHORITY_SLUGS.get(slug)
+    if county is None or not (user.is_state_staff or county in user.counties):
+        raise Http404
+    return Scope((county,), county)
+
+
+def cycle_began(cycle: Cycle) -> datetime:
+    """When "this cycle" began for the counts: the cycle's creation."""
+    return cycle.created_at
+
+
+def activation_dates(cycle: Cycle, scope: Scope) -> list[date]:
+    """The day each active leader of the scope became active: their first call or knock on this cycle's lists.
+
+    The one source of the "active leaders over time" series.
+    """
+    turfs = Turf.objects.of_active_leaders().filter(cycle=cycle).filter(scope.leaders("leader__"))
+    moments = turfs.with_first_report().values_list("first_report_at", flat=True)
+    return sorted(timezone.localdate(moment) for moment in moments)
+
+
+def registered_by_county(counties=None) -> dict[str, int]:
+    """Registered voters per election authority (all of them, or these)."""
+    voters = Voter.objects.registered()
+    if counties is not None:
+        voters = voters.filter(county__in=list(counties))
+    return dict(voters.order_by().values_list("county").annotate(n=Count("pk")))
+
+
+def milestones_for(cycle: Cycle, scope: Scope) -> tuple[list[Milestone], str]:
+    """The scope's milestones and where they come from, in a sentence for the page.
+
+    Statewide: the statewide goals. Counties with goals of their own: those, added up by date.
+    Otherwise the statewide goals times the counties' share of the state's registered voters.
+    """
+    statewide = [Milestone(g.due, g.active_leaders) for g in Goal.objects.filter(cycle=cycle).statewide()]
+    if scope.counties is None:
+        return statewide, "The statewide goals."
+    own: dict[date, int] = {}
+    for goal in Goal.objects.filter(cycle=cycle).for_counties(scope.counties):
+        own[goal.due] = own.get(goal.due, 0) + goal.active_leaders
+    if own:
+        return [Milestone(due, target) for due, target in sorted(own.items())], "Goals set for these counties."
+    voters = Voter.objects.registered().aggregate(
+        mine=Count("pk", filter=Q(county__in=scope.counties)), all=Count("pk")
+    )
+    milestones = [Milestone(m.due, apportion(m.target, voters["mine"], voters["all"])) for m in statewide]
+    share = voters["mine"] / voters["all"] if voters["all"] else 0
+    return milestones, (
+        f"No goals are set for {scope.label}: these are the statewide goals times its share of the "
+        f"state's registered voters ({share:.1%})."
+    )
+
+
+@dataclass(frozen=True)
+class Totals:
+    calls: int
+    knocks: int
+    conversations: int
+    ids: list[tuple[str, int]]  # (tier, count), every tier
+    gatherings_held: int
+
+
+def totals(cycle: Cycle, scope: Scope, now: datetime | None = None) -> Totals:
+    """This cycle's calls, knocks, conversations, IDs by tier and gatherings held by the scope's leaders."""
+    now = now or timezone.now()
+    since = cycle_began(cycle)
+    attempts = ContactAttempt.objects.filter(device_time__gte=since).filter(scope.leaders("leader__"))
+    by_tier = dict(
+        PartyID.objects.filter(recorded_at__gte=since)
+        .filter(scope.leaders("leader__"))
+        .order_by()
+        .values_list("value")
+        .annotate(n=Count("pk"))
+    )
+    held = (
+        Gathering.objects.filter(starts_at__gte=since, starts_at__lt=now).filter(scope.leaders("host__")).count()
+    )
+    ids = [(label, by_tier.get(value, 0)) for value, label in PartyID.Value.choices]
+    return Totals(attempts.called().count(), attempts.knocked().count(), attempts.reached().count(), ids, held)
