@@ -56,7 +56,9 @@ def progress_chart(dates: list[date], milestones: list[Milestone], outlook: Outl
     goal = points([(start, 0), *((m.due, m.target) for m in sorted(milestones, key=lambda m: m.due))])
     projection = ""
     if outlook.weekly_growth > 0 and end > today:
-        projection = points([(today, outlook.active), (end, outlook.active + outlook.weekly_growth * (end - today).days / 7)])
+        projection = points(
+            [(today, outlook.active), (end, outlook.active + outlook.weekly_growth * (end - today).days / 7)]
+        )
     y_ticks = [{"y": round(y(top * n / 4), 1), "label": f"{round(top * n / 4):,}"} for n in range(5)]
     months = [date(year, month, 1) for year in range(start.year, end.year + 1) for month in range(1, 13)]
     x_ticks = [{"x": round(x(day), 1), "label": f"{day:%b}"} for day in months if start <= day <= end]

@@ -61,7 +61,12 @@ def default_is_rural(registered: int, square_miles: float | None) -> bool:
 
 
 def _grouped(queryset, field: str, counties) -> dict[str, int]:
-    rows = queryset.filter(**{f"{field}__in": list(counties)}).order_by().values_list(field).annotate(n=Count("pk"))
+    rows = (
+        queryset.filter(**{f"{field}__in": list(counties)})
+        .order_by()
+        .values_list(field)
+        .annotate(n=Count("pk"))
+    )
     return dict(rows)
 
 
@@ -120,7 +125,10 @@ def county_rows(cycle: Cycle, counties, *, now: datetime | None = None) -> list[
             row.goal = apportion(statewide.target, row.registered, total_registered)
         override = classes.get(county)
         if override is not None:
-            row.is_rural, row.class_note = override.is_rural, f"Set by staff: {override.note or 'no reason given'}"
+            row.is_rural, row.class_note = (
+                override.is_rural,
+                f"Set by staff: {override.note or 'no reason given'}",
+            )
         else:
             row.is_rural = default_is_rural(row.registered, row.square_miles)
             row.class_note = _density_note(row)

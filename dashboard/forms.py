@@ -39,7 +39,9 @@ class GoalForm(forms.ModelForm):
 
 class CoverageForm(forms.Form):
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
-    map = forms.ChoiceField(choices=[(key, label) for key, (label, _, _) in MAP_MEASURES.items()], required=False)
+    map = forms.ChoiceField(
+        choices=[(key, label) for key, (label, _, _) in MAP_MEASURES.items()], required=False
+    )
 
 
 class CountyClassForm(forms.Form):

@@ -31,7 +31,9 @@ class MilestoneOutlook:
     status: str  # one of the STATUS_* words below
     met_on: date | None  # the day the count first reached the target
     projected_on: date | None  # when the projection reaches it (None: met already, or no growth)
-    weekly_pace_needed: float | None  # new active leaders a week from today to make it (None: due date passed)
+    weekly_pace_needed: (
+        float | None
+    )  # new active leaders a week from today to make it (None: due date passed)
 
     @property
     def is_good(self) -> bool:
@@ -104,7 +106,9 @@ def outlook(dates: list[date], milestones: list[Milestone], today: date) -> Outl
             status = ON_TRACK
         else:
             status = BEHIND
-        rows.append(MilestoneOutlook(milestone, status, met_on, projected, pace_needed(active, milestone, today)))
+        rows.append(
+            MilestoneOutlook(milestone, status, met_on, projected, pace_needed(active, milestone, today))
+        )
     return Outlook(today, active, growth, rows)
 
 

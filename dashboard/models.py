@@ -47,7 +47,9 @@ class Goal(models.Model):
         max_length=40, blank=True, choices=AUTHORITY_CHOICES, help_text="Empty: statewide (or a district)."
     )
     house_district = models.CharField(
-        max_length=20, blank=True, help_text='The voter file\'s code, e.g. "20 LE 003". Empty: not a district.'
+        max_length=20,
+        blank=True,
+        help_text='The voter file\'s code, e.g. "20 LE 003". Empty: not a district.',
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",

@@ -81,7 +81,9 @@ def milestones_for(cycle: Cycle, scope: Scope) -> tuple[list[Milestone], str]:
     for goal in Goal.objects.filter(cycle=cycle).for_counties(scope.counties):
         own[goal.due] = own.get(goal.due, 0) + goal.active_leaders
     if own:
-        return [Milestone(due, target) for due, target in sorted(own.items())], "Goals set for these counties."
+        return [
+            Milestone(due, target) for due, target in sorted(own.items())
+        ], "Goals set for these counties."
     voters = Voter.objects.registered().aggregate(
         mine=Count("pk", filter=Q(county__in=scope.counties)), all=Count("pk")
     )
@@ -115,7 +117,11 @@ def totals(cycle: Cycle, scope: Scope, now: datetime | None = None) -> Totals:
         .annotate(n=Count("pk"))
     )
     held = (
-        Gathering.objects.filter(starts_at__gte=since, starts_at__lt=now).filter(scope.leaders("host__")).count()
+        Gathering.objects.filter(starts_at__gte=since, starts_at__lt=now)
+        .filter(scope.leaders("host__"))
+        .count()
     )
     ids = [(label, by_tier.get(value, 0)) for value, label in PartyID.Value.choices]
-    return Totals(attempts.called().count(), attempts.knocked().count(), attempts.reached().count(), ids, held)
+    return Totals(
+        attempts.called().count(), attempts.knocked().count(), attempts.reached().count(), ids, held
+    )

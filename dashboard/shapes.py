@@ -76,7 +76,13 @@ class _Frame:
 
 @cache
 def _frame() -> _Frame:
-    points = [point for county in _counties() for polygon in county["polygons"] for ring in polygon for point in ring]
+    points = [
+        point
+        for county in _counties()
+        for polygon in county["polygons"]
+        for ring in polygon
+        for point in ring
+    ]
     west, east = min(lon for lon, _ in points), max(lon for lon, _ in points)
     south, north = min(lat for _, lat in points), max(lat for _, lat in points)
     squeeze = math.cos(math.radians((north + south) / 2))

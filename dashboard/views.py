@@ -16,7 +16,14 @@ from dashboard.coverage import county_rows, sort_rows
 from dashboard.forms import CountyClassForm, CoverageForm, GoalForm
 from dashboard.goals import PROJECTION_METHOD, outlook
 from dashboard.models import Goal, get_goal_for
-from dashboard.progress import AUTHORITY_SLUGS, activation_dates, cycle_began, milestones_for, scope_for, totals
+from dashboard.progress import (
+    AUTHORITY_SLUGS,
+    activation_dates,
+    cycle_began,
+    milestones_for,
+    scope_for,
+    totals,
+)
 from turf.models import Cycle
 
 
@@ -94,7 +101,9 @@ def county_class(request, county):
         messages.error(request, "Choose rural, urban or the density rule.")
         return redirect("dashboard:coverage")
     (name,) = scope.counties
-    services.set_county_class(county=name, is_rural=form.is_rural, note=form.cleaned_data["note"], by=request.user)
+    services.set_county_class(
+        county=name, is_rural=form.is_rural, note=form.cleaned_data["note"], by=request.user
+    )
     label = dict(form.CHOICES)[form.cleaned_data["classed"]]
     messages.success(request, f"{name}: {label[0].lower()}{label[1:]}.")
     return redirect("dashboard:coverage")
@@ -119,7 +128,9 @@ def goals(request):
         return redirect("dashboard:goals")
     rows = Goal.objects.visible_to(request.user).filter(cycle=cycle).select_related("updated_by")
     status = 400 if request.method == "POST" else 200
-    return render(request, "dashboard/goals.html", {"cycle": cycle, "goals": rows, "form": form}, status=status)
+    return render(
+        request, "dashboard/goals.html", {"cycle": cycle, "goals": rows, "form": form}, status=status
+    )
 
 
 def _editable_goal(request, pk) -> Goal:

@@ -86,7 +86,9 @@ def test_staff_override_a_countys_class_and_can_hand_it_back(program, sam, carol
 
 
 def test_a_bad_class_changes_nothing(program, sam):
-    response = make_client(sam).post(reverse("dashboard:county_class", args=["nodaway"]), {"classed": "suburban"})
+    response = make_client(sam).post(
+        reverse("dashboard:county_class", args=["nodaway"]), {"classed": "suburban"}
+    )
     assert response.status_code == 302 and not CountyClass.objects.exists()
 
 
@@ -108,7 +110,11 @@ def test_staff_see_every_county_sorted_as_asked(program, sam):
     html = client.get(reverse("dashboard:coverage"), {"sort": "-contacts"}).content.decode()
     assert html.index('data-county="Nodaway"') < html.index('data-county="Boone"')
     html = client.get(reverse("dashboard:coverage"), {"sort": "county"}).content.decode()
-    assert html.index('data-county="Adair"') < html.index('data-county="Boone"') < html.index('data-county="Nodaway"')
+    assert (
+        html.index('data-county="Adair"')
+        < html.index('data-county="Boone"')
+        < html.index('data-county="Nodaway"')
+    )
     # An unknown column sorts by county rather than failing.
     assert client.get(reverse("dashboard:coverage"), {"sort": "password"}).status_code == 200
 

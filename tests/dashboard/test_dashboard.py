@@ -12,6 +12,7 @@ from dashboard.models import Goal
 from dashboard.progress import Scope, activation_dates
 from tests.cast import MARYVILLE, make_client, make_gathering, make_leader, make_turf, offset
 from tests.dashboard.world import attempt, make_program
+from turf.models import Cycle
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,9 @@ def test_a_cycle_without_goals_gets_the_defaults_in_its_election_year(program, s
     ]  # fmt: skip
     # Staff change one; the next visit keeps it.
     goal = goals.first()
-    make_client(sam).post(reverse("dashboard:goal_edit", args=[goal.pk]), {"due": "2028-06-01", "active_leaders": "1200"})
+    make_client(sam).post(
+        reverse("dashboard:goal_edit", args=[goal.pk]), {"due": "2028-06-01", "active_leaders": "1200"}
+    )
     make_client(sam).get(reverse("dashboard:index"))
     assert Goal.objects.get(pk=goal.pk).active_leaders == 1200 and Goal.objects.count() == 3
 
@@ -38,17 +41,19 @@ def test_a_cycle_without_goals_gets_the_defaults_in_its_election_year(program, s
 def test_staff_see_the_state_against_the_goals(program, sam):
     html = make_client(sam).get(reverse("dashboard:index")).content.decode()
     assert "Dashboard · Missouri" in html
-    assert '<strong data-active>1</strong> active leader' in html
+    assert "<strong data-active>1</strong> active leader" in html
     assert "Behind" in html  # one leader, no four weeks of growth to speak of
     assert "straight line through the growth in active leaders over the last 4 weeks" in html
     assert 'data-milestone="2028-06-01"' in html and 'data-milestone="2028-10-01"' in html
-    assert "<polyline class=\"goal\"" in html and "<polyline class=\"actual\"" in html
+    assert '<polyline class="goal"' in html and '<polyline class="actual"' in html
 
 
 def test_totals_count_this_cycles_calls_knocks_conversations_ids_and_gatherings(program, sam, alice):
+    Cycle.objects.filter(pk=program.cycle.pk).update(created_at=timezone.now() - timedelta(days=1))
     past = make_gathering(alice, days=0)
     past.starts_at = timezone.now() - timedelta(minutes=5)  # this cycle, and over
     past.save()
+    make_gathering(alice, days=-2)  # before the cycle began
     make_gathering(alice, days=3)  # not held yet
     response = make_client(sam).get(reverse("dashboard:index"))
     totals = response.context["totals"]
@@ -125,7 +130,10 @@ def test_a_bad_goal_is_refused_with_its_reason_and_writes_nothing(program, sam):
     response = client.post(reverse("dashboard:goals"), {"due": "someday", "active_leaders": "-3"})
     assert response.status_code == 400
     assert Goal.objects.count() == before
-    response = client.post(reverse("dashboard:goals"), {"due": "2028-07-01", "active_leaders": "10", "house_district": "20 le 003"})
+    response = client.post(
+        reverse("dashboard:goals"),
+        {"due": "2028-07-01", "active_leaders": "10", "house_district": "20 le 003"},
+    )
     assert response.status_code == 302
     assert Goal.objects.get(house_district="20 LE 003").updated_by == sam
 

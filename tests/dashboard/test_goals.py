@@ -20,7 +20,11 @@ from dashboard.goals import (
 )
 
 TODAY = date(2028, 5, 1)
-JUNE, SEPTEMBER, OCTOBER = Milestone(date(2028, 6, 1), 10), Milestone(date(2028, 9, 1), 30), Milestone(date(2028, 10, 1), 60)
+JUNE, SEPTEMBER, OCTOBER = (
+    Milestone(date(2028, 6, 1), 10),
+    Milestone(date(2028, 9, 1), 30),
+    Milestone(date(2028, 10, 1), 60),
+)
 
 
 def every_day(first: date, count: int, step_days: int = 1) -> list[date]:
@@ -73,7 +77,12 @@ def test_a_program_growing_fast_enough_is_on_track_for_each_milestone():
 def test_a_goal_already_met_says_when_and_needs_no_pace():
     dates = every_day(date(2028, 4, 1), 12)  # the tenth leader became active on April 10
     june = outlook(dates, [JUNE], TODAY).milestones[0]
-    assert (june.status, june.met_on, june.weekly_pace_needed, june.projected_on) == (MET, date(2028, 4, 10), 0.0, None)
+    assert (june.status, june.met_on, june.weekly_pace_needed, june.projected_on) == (
+        MET,
+        date(2028, 4, 10),
+        0.0,
+        None,
+    )
 
 
 def test_a_goal_met_after_its_date_is_met_late():
@@ -114,7 +123,12 @@ def test_the_goal_line_runs_from_zero_through_each_milestone():
 
 
 def test_weeks_step_by_seven_days_and_end_on_the_last_day():
-    assert weeks(date(2028, 5, 1), date(2028, 5, 17)) == [date(2028, 5, 1), date(2028, 5, 8), date(2028, 5, 15), date(2028, 5, 17)]
+    assert weeks(date(2028, 5, 1), date(2028, 5, 17)) == [
+        date(2028, 5, 1),
+        date(2028, 5, 8),
+        date(2028, 5, 15),
+        date(2028, 5, 17),
+    ]
     assert weeks(date(2028, 5, 1), date(2028, 5, 1)) == [date(2028, 5, 1)]
 
 

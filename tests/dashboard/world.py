@@ -7,7 +7,16 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 from contacts.models import ContactAttempt
-from tests.cast import COLUMBIA, MARYVILLE, make_cycle, make_household, make_party_id, make_turf, make_voter, offset
+from tests.cast import (
+    COLUMBIA,
+    MARYVILLE,
+    make_cycle,
+    make_household,
+    make_party_id,
+    make_turf,
+    make_voter,
+    offset,
+)
 from tests.cast import make_home as link_home
 
 
@@ -24,11 +33,15 @@ def make_program(alice, bob) -> SimpleNamespace:
     cycle = make_cycle()
     link_home(alice, MARYVILLE)
     link_home(bob, COLUMBIA, county="Boone", precinct="Columbia 1")
-    callees = [make_voter(make_household(offset(MARYVILLE, 40 * (i + 1), 0)), phone=True, score=80) for i in range(2)]
+    callees = [
+        make_voter(make_household(offset(MARYVILLE, 40 * (i + 1), 0)), phone=True, score=80) for i in range(2)
+    ]
     door = make_household(offset(MARYVILLE, 0, 40))
     knocked = [make_voter(door), make_voter(door)]
     make_voter(make_household(offset(MARYVILLE, 0, 900)))
-    boone_neighbor = make_voter(make_household(offset(COLUMBIA, 40, 0), county="Boone", precinct="Columbia 1"), phone=True)
+    boone_neighbor = make_voter(
+        make_household(offset(COLUMBIA, 40, 0), county="Boone", precinct="Columbia 1"), phone=True
+    )
     world = SimpleNamespace(
         cycle=cycle,
         callees=callees,
