@@ -61,7 +61,13 @@ def progress_chart(dates: list[date], milestones: list[Milestone], outlook: Outl
         )
     y_ticks = [{"y": round(y(top * n / 4), 1), "label": f"{round(top * n / 4):,}"} for n in range(5)]
     months = [date(year, month, 1) for year in range(start.year, end.year + 1) for month in range(1, 13)]
-    x_ticks = [{"x": round(x(day), 1), "label": f"{day:%b}"} for day in months if start <= day <= end]
+    months = [day for day in months if start <= day <= end]
+    # At most eight labels: a phone has room for no more. January shows its year.
+    step = math.ceil(len(months) / 8) or 1
+    x_ticks = [
+        {"x": round(x(day), 1), "label": f"{day:%Y}" if day.month == 1 else f"{day:%b}"}
+        for day in months[::step]
+    ]
     dots = [
         {"x": round(x(m.milestone.due), 1), "y": round(y(m.milestone.target), 1), "good": m.is_good,
          "label": f"{m.milestone.target:,} by {m.milestone.due:%b %-d}: {m.status}"}

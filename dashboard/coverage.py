@@ -54,8 +54,11 @@ class CountyRow:
 
 
 def default_is_rural(registered: int, square_miles: float | None) -> bool:
-    """The density rule: fewer registered voters per square mile than the setting (no shape: urban)."""
-    if not square_miles:
+    """The density rule: fewer registered voters per square mile than the setting.
+
+    A county without a shape (Kansas City) or without voters imported yet cannot be measured: urban.
+    """
+    if not square_miles or not registered:
         return False
     return registered / square_miles < settings.RURAL_VOTERS_PER_SQ_MILE
 
@@ -138,6 +141,8 @@ def county_rows(cycle: Cycle, counties, *, now: datetime | None = None) -> list[
 def _density_note(row: CountyRow) -> str:
     if row.square_miles is None:
         return "No county shape (a city inside other counties): urban unless staff say otherwise."
+    if not row.registered:
+        return "No registered voters imported yet: urban until they are, unless staff say otherwise."
     threshold = settings.RURAL_VOTERS_PER_SQ_MILE
     side = "fewer" if row.is_rural else "at least"
     return f"{row.voters_per_sq_mile:,.0f} registered voters per square mile: {side} than {threshold:,.0f}."
