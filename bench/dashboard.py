@@ -155,7 +155,9 @@ def _measure() -> list[tuple[str, str]]:
     coordinator.force_login(_person("coordinator@bench.example", "coordinator", ["Boone", "Nodaway"]))
     rows = [("program", f"{voters:,} voters, {leaders:,} leaders with lists, {attempts:,} attempts")]
     # In-process requests: the test host, and no HTTPS redirect (there is no proxy in front).
-    with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"], SECURE_SSL_REDIRECT=False):
+    with override_settings(
+        ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"], SECURE_SSL_REDIRECT=False
+    ):
         reference, reference_queries = _time(staff, "/bench/trivial")
         ref_median, ref_p95 = statistics.median(reference), _p95(reference)
         rows.append(

@@ -2,7 +2,7 @@ from django import forms
 
 from dashboard.charts import MAP_MEASURES
 from dashboard.coverage import SORTS
-from dashboard.models import Goal
+from dashboard.models import AUTHORITY_CHOICES, Goal
 
 SORT_CHOICES = [(key, key) for key in SORTS] + [(f"-{key}", f"-{key}") for key in SORTS]
 
@@ -45,9 +45,17 @@ class CoverageForm(forms.Form):
 
 
 class CountyClassForm(forms.Form):
-    CHOICES = [("default", "By density (the default)"), ("rural", "Rural"), ("urban", "Urban")]
+    CHOICES = [("rural", "Rural"), ("urban", "Urban"), ("default", "By density")]
+    county = forms.ChoiceField(choices=[("", "County…"), *AUTHORITY_CHOICES], label="County")
     classed = forms.ChoiceField(choices=CHOICES, label="Class")
-    note = forms.CharField(max_length=200, required=False, label="Why")
+    note = forms.CharField(
+        max_length=200, required=False, label="Why", widget=forms.TextInput(attrs={"placeholder": "Why"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault("aria-label", field.label)
 
     @property
     def is_rural(self) -> bool | None:

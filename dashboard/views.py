@@ -91,21 +91,21 @@ def coverage(request):
 
 @login_required
 @require_POST
-def county_class(request, county):
-    """Class a county rural or urban over its density (staff), or hand it back to the density rule."""
-    scope = scope_for(request.user, county)
+def county_classes(request):
+    """Class a county rural or urban over its density, or hand it back to the density rule (staff)."""
+    scope_for(request.user)  # leaders and candidates: 404
     if not request.user.is_state_staff:
         raise PermissionDenied
     form = CountyClassForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose rural, urban or the density rule.")
+        messages.error(request, "Choose a county, and rural, urban or by density.")
         return redirect("dashboard:coverage")
-    (name,) = scope.counties
+    county = form.cleaned_data["county"]
     services.set_county_class(
-        county=name, is_rural=form.is_rural, note=form.cleaned_data["note"], by=request.user
+        county=county, is_rural=form.is_rural, note=form.cleaned_data["note"], by=request.user
     )
     label = dict(form.CHOICES)[form.cleaned_data["classed"]]
-    messages.success(request, f"{name}: {label[0].lower()}{label[1:]}.")
+    messages.success(request, f"{county}: {label.lower()} from now on.")
     return redirect("dashboard:coverage")
 
 

@@ -75,23 +75,26 @@ def test_kansas_city_has_no_shape_and_is_urban_unless_staff_say_otherwise(progra
 
 def test_staff_override_a_countys_class_and_can_hand_it_back(program, sam, carol):
     client = make_client(sam)
-    url = reverse("dashboard:county_class", args=["nodaway"])
-    assert client.post(url, {"classed": "urban", "note": "Maryville is a college town"}).status_code == 302
+    url = reverse("dashboard:county_classes")
+    response = client.post(
+        url, {"county": "Nodaway", "classed": "urban", "note": "Maryville is a college town"}
+    )
+    assert response.status_code == 302
     nodaway = rows_by_county(program.cycle)["Nodaway"]
     assert not nodaway.is_rural and "college town" in nodaway.class_note
     assert CountyClass.objects.get(county="Nodaway").set_by == sam
     # The county's coordinator sees the class but may not change it.
-    assert make_client(carol).post(url, {"classed": "rural"}).status_code == 403
-    client.post(url, {"classed": "default"})
+    assert make_client(carol).post(url, {"county": "Nodaway", "classed": "rural"}).status_code == 403
+    client.post(url, {"county": "Nodaway", "classed": "default"})
     assert rows_by_county(program.cycle)["Nodaway"].is_rural  # 6 voters on 877 square miles
     assert not CountyClass.objects.exists()
 
 
 def test_a_bad_class_changes_nothing(program, sam):
-    response = make_client(sam).post(
-        reverse("dashboard:county_class", args=["nodaway"]), {"classed": "suburban"}
-    )
-    assert response.status_code == 302 and not CountyClass.objects.exists()
+    url = reverse("dashboard:county_classes")
+    for bad in ({"county": "Nodaway", "classed": "suburban"}, {"county": "Atlantis", "classed": "rural"}):
+        assert make_client(sam).post(url, bad).status_code == 302
+    assert not CountyClass.objects.exists()
 
 
 def test_the_number_of_queries_does_not_grow_with_the_counties(program, django_assert_num_queries):
