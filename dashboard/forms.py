@@ -54,7 +54,7 @@ class CountyClassForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             field.widget.attrs.setdefault("aria-label", field.label)
 
     @property
