@@ -17,7 +17,7 @@ from django.utils import timezone
 from contacts.models import ContactAttempt, Household, PartyID, Voter
 from dashboard.goals import Milestone, apportion
 from dashboard.models import CountyClass, Goal
-from dashboard.progress import cycle_began, registered_by_county
+from dashboard.progress import cycle_began, next_goal, registered_by_county
 from dashboard.shapes import county_shapes
 from turf.models import Cycle, Entry, Turf
 
@@ -73,15 +73,9 @@ def _grouped(queryset, field: str, counties) -> dict[str, int]:
     return dict(rows)
 
 
-def _next_goal(goals: list[Goal], today) -> Goal | None:
-    """The first of these goals not past due, else the last (`goals` by date)."""
-    ahead = [goal for goal in goals if goal.due >= today] or goals[-1:]
-    return ahead[0] if ahead else None
-
-
 def next_statewide_milestone(cycle: Cycle, today) -> Milestone | None:
     """The next statewide milestone (see _next_goal): what each county's goal share is of."""
-    goal = _next_goal(list(Goal.objects.filter(cycle=cycle).statewide().order_by("due")), today)
+    goal = next_goal(list(Goal.objects.filter(cycle=cycle).statewide().order_by("due")), today)
     return Milestone(goal.due, goal.active_leaders) if goal else None
 
 
@@ -153,7 +147,7 @@ def _own_goals(cycle: Cycle, counties, today) -> dict[str, int]:
     goals: dict[str, list[Goal]] = {}
     for goal in Goal.objects.filter(cycle=cycle).for_counties(counties).order_by("due"):
         goals.setdefault(goal.county, []).append(goal)
-    return {county: _next_goal(dated, today).active_leaders for county, dated in goals.items()}
+    return {county: next_goal(dated, today).active_leaders for county, dated in goals.items()}
 
 
 # Columns the table sorts by (?sort=name, ?sort=-name for the largest first).

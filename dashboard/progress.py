@@ -125,3 +125,40 @@ def totals(cycle: Cycle, scope: Scope, now: datetime | None = None) -> Totals:
     return Totals(
         attempts.called().count(), attempts.knocked().count(), attempts.reached().count(), ids, held
     )
+
+
+@dataclass(frozen=True)
+class DistrictProgress:
+    district: str
+    milestone: Milestone
+    active: int
+
+
+def district_progress(cycle: Cycle, scope: Scope, today: date) -> list[DistrictProgress]:
+    """Each house district with goals: its next milestone (else its last) and its active leaders by home."""
+    goals: dict[str, list[Goal]] = {}
+    for goal in Goal.objects.filter(cycle=cycle).by_district().order_by("due"):
+        goals.setdefault(goal.house_district, []).append(goal)
+    if not goals:
+        return []
+    active = dict(
+        Turf.objects.of_active_leaders()
+        .filter(cycle=cycle)
+        .filter(scope.leaders("leader__"), leader__voter__legislative_district__in=list(goals))
+        .order_by()
+        .values_list("leader__voter__legislative_district")
+        .annotate(n=Count("pk"))
+    )
+    rows = []
+    for district, dated in sorted(goals.items()):
+        goal = next_goal(dated, today)
+        rows.append(
+            DistrictProgress(district, Milestone(goal.due, goal.active_leaders), active.get(district, 0))
+        )
+    return rows
+
+
+def next_goal(goals: list[Goal], today: date) -> Goal | None:
+    """The first of these goals not past due, else the last (`goals` by date)."""
+    ahead = [goal for goal in goals if goal.due >= today] or goals[-1:]
+    return ahead[0] if ahead else None

@@ -20,6 +20,7 @@ from dashboard.progress import (
     AUTHORITY_SLUGS,
     activation_dates,
     cycle_began,
+    district_progress,
     milestones_for,
     scope_for,
     totals,
@@ -55,6 +56,7 @@ def index(request, county=None):
         "method": PROJECTION_METHOD,
         "chart": progress_chart(dates, milestones, seen, start),
         "totals": totals(cycle, scope),
+        "districts": district_progress(cycle, scope, today),
     }
     return render(request, "dashboard/index.html", context)
 

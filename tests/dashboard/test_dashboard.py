@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from contacts.models import Voter
 from dashboard.models import Goal
 from dashboard.progress import Scope, activation_dates
 from tests.cast import MARYVILLE, make_client, make_gathering, make_leader, make_turf, offset
@@ -145,3 +146,17 @@ def test_no_active_cycle_says_how_to_start_one(sam):
 
 def test_the_staff_home_page_links_to_the_dashboard(sam):
     assert reverse("dashboard:index") in make_client(sam).get(reverse("home")).content.decode()
+
+
+def test_house_district_goals_show_their_active_leaders(program, sam, alice):
+    Voter.objects.filter(pk=alice.voter_id).update(legislative_district="20 LE 001")
+    Goal.objects.create(
+        cycle=program.cycle, due=date(2028, 6, 1), active_leaders=3, house_district="20 LE 001"
+    )
+    Goal.objects.create(
+        cycle=program.cycle, due=date(2028, 6, 1), active_leaders=2, house_district="20 LE 002"
+    )
+    response = make_client(sam).get(reverse("dashboard:index"))
+    rows = {row.district: (row.active, row.milestone.target) for row in response.context["districts"]}
+    assert rows == {"20 LE 001": (1, 3), "20 LE 002": (0, 2)}
+    assert "House districts with goals" in response.content.decode()
