@@ -14,12 +14,19 @@ from django.db.models import Count
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from contacts.models import ContactAttempt, Household, PartyID, Voter
+from contacts.models import ContactAttempt, PartyID
 from dashboard.goals import Milestone, apportion
 from dashboard.models import CountyClass, Goal
-from dashboard.progress import cycle_began, next_goal, registered_by_county
+from dashboard.progress import (
+    ACTIVITY_SECONDS,
+    VOTER_FILE_SECONDS,
+    cached,
+    cycle_began,
+    next_goal,
+    voter_file_counts,
+)
 from dashboard.shapes import county_shapes
-from turf.models import Cycle, Entry, Turf
+from turf.models import Change, Cycle, Entry, Turf
 
 RURAL, URBAN = "rural", "urban"
 
@@ -73,6 +80,35 @@ def _grouped(queryset, field: str, counties) -> dict[str, int]:
     return dict(rows)
 
 
+def _households_in_turf(cycle: Cycle) -> dict[str, int]:
+    """Households on some active list of the cycle, per county: counted again only when turf changes."""
+    last_change = Change.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    def count() -> dict[str, int]:
+        # Distinct doors: a household on two lists (a call and a door list) is one household covered.
+        entries = Entry.objects.filter(cycle=cycle, turf__status=Turf.Status.ACTIVE)
+        return dict(
+            entries.order_by().values_list("household__county").annotate(n=Count("household", distinct=True))
+        )
+
+    return cached(f"dashboard:in-turf:{cycle.pk}:{last_change}", count, VOTER_FILE_SECONDS)
+
+
+def _activity(cycle: Cycle, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
+    """Contacts in the 7 days to `now` and IDs this cycle, per county of the voter or door (a few minutes old)."""
+
+    def count():
+        recent = ContactAttempt.objects.filter(device_time__gte=now - timedelta(days=7))
+        contacts = recent.annotate(county=Coalesce("household__county", "voter__county"))
+        ids = PartyID.objects.filter(recorded_at__gte=cycle_began(cycle))
+        return (
+            dict(contacts.order_by().values_list("county").annotate(n=Count("pk"))),
+            dict(ids.order_by().values_list("voter__county").annotate(n=Count("pk"))),
+        )
+
+    return cached(f"dashboard:activity:{cycle.pk}", count, ACTIVITY_SECONDS)
+
+
 def next_statewide_milestone(cycle: Cycle, today) -> Milestone | None:
     """The next statewide milestone (see _next_goal): what each county's goal share is of."""
     goal = next_goal(list(Goal.objects.filter(cycle=cycle).statewide().order_by("due")), today)
@@ -85,34 +121,19 @@ def county_rows(cycle: Cycle, counties, *, now: datetime | None = None) -> list[
     counties = sorted(counties)
     rows = {county: CountyRow(county) for county in counties}
     shapes = county_shapes()
-    registered = registered_by_county(counties)
-    households = _grouped(Household.objects.all(), "county", counties)
-    # Distinct doors: a household on two lists (a call and a door list) is one household covered.
-    in_turf = dict(
-        Entry.objects.filter(cycle=cycle, turf__status=Turf.Status.ACTIVE, household__county__in=counties)
-        .order_by()
-        .values_list("household__county")
-        .annotate(n=Count("household", distinct=True))
-    )
+    voter_file = voter_file_counts()
+    in_turf = _households_in_turf(cycle)
     with_lists = _grouped(Turf.objects.filter(cycle=cycle).active(), "leader__voter__county", counties)
     active = _grouped(Turf.objects.of_active_leaders().filter(cycle=cycle), "leader__voter__county", counties)
-    contacts = _grouped(
-        ContactAttempt.objects.filter(device_time__gte=now - timedelta(days=7)).annotate(
-            county=Coalesce("household__county", "voter__county")
-        ),
-        "county",
-        counties,
-    )
-    ids = _grouped(PartyID.objects.filter(recorded_at__gte=cycle_began(cycle)), "voter__county", counties)
+    contacts, ids = _activity(cycle, now)
     classes = {c.county: c for c in CountyClass.objects.filter(county__in=counties)}
     own_goals = _own_goals(cycle, counties, timezone.localdate(now))
     statewide = next_statewide_milestone(cycle, timezone.localdate(now))
-    total_registered = Voter.objects.registered().count()
+    total_registered = sum(voters for voters, _ in voter_file.values())
     for county, row in rows.items():
         shape = shapes.get(county)
         row.square_miles = shape.square_miles if shape else None
-        row.registered = registered.get(county, 0)
-        row.households = households.get(county, 0)
+        row.registered, row.households = voter_file.get(county, (0, 0))
         row.households_in_turf = in_turf.get(county, 0)
         row.leaders, row.active = with_lists.get(county, 0), active.get(county, 0)
         row.contacts_7d, row.ids = contacts.get(county, 0), ids.get(county, 0)

@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 
-from contacts.models import ContactAttempt, PartyID, Voter
+from contacts.models import ContactAttempt, Household, ImportRun, PartyID, Voter
 from contacts.voterfile.layout import ELECTION_AUTHORITIES
 from dashboard.goals import Milestone, apportion
 from dashboard.models import Goal
@@ -17,6 +18,38 @@ from turf.models import Cycle, Turf
 
 AUTHORITY_SLUGS = {slugify(name): name for name in ELECTION_AUTHORITIES}
 
+# Counts of calls, knocks and IDs move all day: statewide they cost a scan of every attempt, so the
+# pages show them as of a few minutes ago (and say so). Voter-file counts change only with an import.
+ACTIVITY_SECONDS = 300
+VOTER_FILE_SECONDS = 24 * 3600
+
+
+def cached(key: str, compute, seconds: int):
+    """Return the cached value of `key`, computing and storing it when missing or expired."""
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
+def voter_file_counts() -> dict[str, tuple[int, int]]:
+    """Registered voters and households per election authority, as of the last finished import.
+
+    Statewide these are scans of millions of rows: they are counted once per import, not per page.
+    """
+    last = ImportRun.objects.filter(finished_at__isnull=False).order_by("-finished_at").values_list(
+        "pk", "finished_at"
+    ).first() or (0, None)
+
+    def count() -> dict[str, tuple[int, int]]:
+        voters = dict(Voter.objects.registered().order_by().values_list("county").annotate(n=Count("pk")))
+        doors = dict(Household.objects.order_by().values_list("county").annotate(n=Count("pk")))
+        return {county: (voters.get(county, 0), doors.get(county, 0)) for county in {*voters, *doors}}
+
+    stamp = f"{last[0]}-{last[1].timestamp() if last[1] else 0}"
+    return cached(f"dashboard:voter-file:{stamp}", count, VOTER_FILE_SECONDS)
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -24,6 +57,11 @@ class Scope:
 
     counties: tuple[str, ...] | None
     label: str
+
+    @property
+    def key(self) -> str:
+        """The scope in a cache key."""
+        return "all" if self.counties is None else slugify("-".join(self.counties))
 
     def leaders(self, path: str = "") -> Q:
         """The leaders of the scope (their home is in its counties), as a condition on the path to one."""
@@ -55,17 +93,13 @@ def activation_dates(cycle: Cycle, scope: Scope) -> list[date]:
 
     The one source of the "active leaders over time" series.
     """
-    turfs = Turf.objects.of_active_leaders().filter(cycle=cycle).filter(scope.leaders("leader__"))
-    moments = turfs.with_first_report().values_list("first_report_at", flat=True)
-    return sorted(timezone.localdate(moment) for moment in moments)
 
+    def read() -> list[date]:
+        turfs = Turf.objects.of_active_leaders().filter(cycle=cycle).filter(scope.leaders("leader__"))
+        moments = turfs.with_first_report().values_list("first_report_at", flat=True)
+        return sorted(timezone.localdate(moment) for moment in moments)
 
-def registered_by_county(counties=None) -> dict[str, int]:
-    """Registered voters per election authority (all of them, or these)."""
-    voters = Voter.objects.registered()
-    if counties is not None:
-        voters = voters.filter(county__in=list(counties))
-    return dict(voters.order_by().values_list("county").annotate(n=Count("pk")))
+    return cached(f"dashboard:activations:{cycle.pk}:{scope.key}", read, ACTIVITY_SECONDS)
 
 
 def milestones_for(cycle: Cycle, scope: Scope) -> tuple[list[Milestone], str]:
@@ -84,11 +118,10 @@ def milestones_for(cycle: Cycle, scope: Scope) -> tuple[list[Milestone], str]:
         return [
             Milestone(due, target) for due, target in sorted(own.items())
         ], "Goals set for these counties."
-    voters = Voter.objects.registered().aggregate(
-        mine=Count("pk", filter=Q(county__in=scope.counties)), all=Count("pk")
-    )
-    milestones = [Milestone(m.due, apportion(m.target, voters["mine"], voters["all"])) for m in statewide]
-    share = voters["mine"] / voters["all"] if voters["all"] else 0
+    registered = {county: voters for county, (voters, _) in voter_file_counts().items()}
+    mine, everyone = sum(registered.get(county, 0) for county in scope.counties), sum(registered.values())
+    milestones = [Milestone(m.due, apportion(m.target, mine, everyone)) for m in statewide]
+    share = mine / everyone if everyone else 0
     return milestones, (
         f"No goals are set for {scope.label}: these are the statewide goals times its share of the "
         f"state's registered voters ({share:.1%})."
@@ -104,9 +137,15 @@ class Totals:
     gatherings_held: int
 
 
-def totals(cycle: Cycle, scope: Scope, now: datetime | None = None) -> Totals:
+def totals(cycle: Cycle, scope: Scope) -> Totals:
     """This cycle's calls, knocks, conversations, IDs by tier and gatherings held by the scope's leaders."""
-    now = now or timezone.now()
+    return cached(
+        f"dashboard:totals:{cycle.pk}:{scope.key}", lambda: _count_totals(cycle, scope), ACTIVITY_SECONDS
+    )
+
+
+def _count_totals(cycle: Cycle, scope: Scope) -> Totals:
+    now = timezone.now()
     since = cycle_began(cycle)
     attempts = ContactAttempt.objects.filter(device_time__gte=since).filter(scope.leaders("leader__"))
     by_tier = dict(

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -103,12 +104,14 @@ def test_the_chart_has_a_table_with_every_week(program, sam):
 def test_the_dashboard_costs_the_same_queries_for_more_leaders(program, sam, alice):
     client = make_client(sam)
     client.get(reverse("dashboard:index"))
+    cache.clear()
     with CaptureQueriesContext(connection) as before:
         client.get(reverse("dashboard:index"))
     for n in range(5):
         leader = make_leader(f"more{n}@example.org", offset(MARYVILLE, 3000 + 100 * n, 0))
         make_turf(leader, cycle=program.cycle)
         attempt(leader, household=program.door, channel="door", result="not_home")
+    cache.clear()  # the counts are minutes old otherwise
     with CaptureQueriesContext(connection) as after:
         assert client.get(reverse("dashboard:index")).context["outlook"].active == 6
     assert len(after.captured_queries) == len(before.captured_queries)
@@ -160,3 +163,14 @@ def test_house_district_goals_show_their_active_leaders(program, sam, alice):
     rows = {row.district: (row.active, row.milestone.target) for row in response.context["districts"]}
     assert rows == {"20 LE 001": (1, 3), "20 LE 002": (0, 2)}
     assert "House districts with goals" in response.content.decode()
+
+
+def test_activity_counts_are_a_few_minutes_old_and_say_so(program, sam, alice):
+    client = make_client(sam)
+    assert client.get(reverse("dashboard:index")).context["totals"].calls == 1
+    attempt(alice, voter=program.callees[1])
+    response = client.get(reverse("dashboard:index"))
+    assert response.context["totals"].calls == 1
+    assert "as of a few minutes ago" in response.content.decode()
+    cache.clear()
+    assert client.get(reverse("dashboard:index")).context["totals"].calls == 2
