@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "events",
     "candidates",
     "field",
+    "dashboard",
     "config",  # its system checks (config/checks.py)
 ]
 
@@ -415,6 +416,11 @@ if MAP_TILE_URL:
     if _tiles.scheme not in ("https", "http") or not _tiles.netloc:
         raise ImproperlyConfigured("MAP_TILE_URL must be an http(s) URL with {z}/{x}/{y}.")
     SECURE_CSP["img-src"] = [*SECURE_CSP["img-src"], f"{_tiles.scheme}://{_tiles.netloc}"]
+
+# --- The staff dashboard (dashboard app) -----------------------------------------------------------
+# A county with fewer registered voters per square mile of its (vendored Census) shape is rural,
+# unless staff classed it otherwise on the coverage page. 50 is about 70 residents per square mile.
+RURAL_VOTERS_PER_SQ_MILE = env_float("RURAL_VOTERS_PER_SQ_MILE", 50.0)
 
 # --- Data imports (contacts: voter file, geocodes, phones, scores) ----------------------------
 # Uploaded files are kept here, outside MEDIA_ROOT: voter data is never served as a static file.

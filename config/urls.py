@@ -17,6 +17,7 @@ urlpatterns = [
     # Before turf's: the field app keeps the door list, knock screen, paper entry and sheets at turf/….
     path("", include("field.urls")),
     path("turf/", include("turf.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("", include("leaders.urls")),
     # Leaders start from their field home; field renders it and hands other roles to leaders.
     path("", field_views.home, name="home"),

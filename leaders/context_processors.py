@@ -9,6 +9,8 @@ NAVIGATION = [
     ("Doors", "field:doors", {"leader"}),
     ("My lists", "turf:mine", {"leader"}),
     ("New gathering", "events:gathering_new", {"leader"}),
+    ("Dashboard", "dashboard:index", {"staff", "coordinator"}),
+    ("Coverage", "dashboard:coverage", {"staff", "coordinator"}),
     ("Turf", "turf:index", {"staff", "coordinator"}),
     ("Invite", "leaders:invitations", {"staff", "coordinator"}),
     ("Voter file", "contacts:imports", {"staff"}),

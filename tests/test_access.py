@@ -26,7 +26,7 @@ from tests.cast import make_client, make_user
 # The world is built before the function-scoped settings fixtures run: hash its passwords cheaply too.
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 
-PROJECT_MODULES = ("config", "lib", "leaders", "contacts", "turf", "events", "candidates", "field")
+PROJECT_MODULES = ("config", "lib", "leaders", "contacts", "turf", "events", "candidates", "field", "dashboard")
 
 # Who walks the routes. alice owns the objects; the others must not reach them unless allowed.
 PERSONAS = {
@@ -358,6 +358,38 @@ ROUTES += [
     Route("candidates:van_export", allowed=RACE_STAFF),
     # Staff are asked to confirm their password first (tests/candidates/test_van_export.py downloads).
     Route("candidates:van_download", allowed=RACE_STAFF, ok=(302,)),
+
+
+# --- the dashboard: staff see the state, coordinators their counties; staff set goals and classes ---
+
+
+def _dashboard_world(world):
+    from datetime import date
+
+    from dashboard.models import Goal
+    from turf.models import Cycle
+
+    world.goal = Goal.objects.create(cycle=Cycle.current(), due=date(2028, 6, 1), active_leaders=1000)
+
+
+WORLD_BUILDERS.append(_dashboard_world)
+ORGANIZERS = frozenset({"carol", "dave", "sam"})
+ROUTES += [
+    Route("dashboard:index", allowed=ORGANIZERS),
+    Route("dashboard:coverage", allowed=ORGANIZERS),
+    # Nodaway is carol's county; dave's (Boone) scope does not hold it: 404 as if it did not exist.
+    Route("dashboard:county", allowed=TURF_STAFF, args=lambda w: ["nodaway"]),
+    # Coordinators see each county's class; only staff change it.
+    Route("dashboard:county_classes", method="post", allowed=frozenset({"sam"}), read_only=ORGANIZERS - {"sam"},
+          ok=(302,), data=lambda w: {"county": "Nodaway", "classed": "rural", "note": "Farms"}),
+    Route("dashboard:goals", allowed=frozenset({"sam"})),
+    Route("dashboard:goals", method="post", allowed=frozenset({"sam"}), ok=(302,),
+          data=lambda w: {"due": "2028-07-01", "active_leaders": "2000"}),
+    # Coordinators see the statewide goals on their dashboard but may not change them.
+    Route("dashboard:goal_edit", allowed=frozenset({"sam"}), read_only=ORGANIZERS - {"sam"},
+          args=lambda w: [w.goal.pk]),
+    Route("dashboard:goal_delete", method="post", allowed=frozenset({"sam"}), read_only=ORGANIZERS - {"sam"},
+          ok=(302,), args=lambda w: [w.goal.pk]),
 ]  # fmt: skip
 
 # Third-party routes, by family: (predicate on the url name, who reaches a page there).

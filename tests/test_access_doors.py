@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("config", "contacts", "leaders", "turf", "events", "field")
+APPS = ("config", "contacts", "leaders", "turf", "events", "candidates", "field", "dashboard")
 # Views modules, and the sub-domains' views split out of them (events/speaker_views.py, field/checkin.py).
 VIEWS = sorted(
     {path for app in APPS for pattern in ("views*.py", "*_views.py") for path in (ROOT / app).glob(pattern)}

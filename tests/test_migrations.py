@@ -18,6 +18,7 @@ INITIAL = {
     "events": ["0001_initial", "0002_speakers_and_check_in"],
     "candidates": ["0001_initial"],
     "field": ["0001_initial"],
+    "dashboard": ["0001_goals_and_county_classes"],
 }
 
 

@@ -9,8 +9,8 @@ from django.apps import apps
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("contacts", "turf", "candidates")
-CODE = ("config", "lib", "leaders", "contacts", "turf", "events", "candidates", "bench", "tests")
+APPS = ("contacts", "turf", "candidates", "dashboard")
+CODE = ("config", "lib", "leaders", "contacts", "turf", "events", "candidates", "dashboard", "bench", "tests")
 # A path to a file of the repository, a template or a static file: "contacts/voterfile/load.py".
 NAMED_FILE = re.compile(r"(?<![\w/.-])((?:[\w-]+/)+[\w.-]+\.(?:py|html|txt|js|css))\b")
 

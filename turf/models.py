@@ -75,10 +75,17 @@ class TurfQuerySet(models.QuerySet):
 
     def silent(self):
         """Keep the turf whose leader has reported no call or knock since it was cut (not active yet)."""
-        reported = ContactAttempt.objects.filter(
-            leader=OuterRef("leader"), device_time__gte=OuterRef("created_at")
-        )
-        return self.exclude(Exists(reported))
+        return self.exclude(Exists(_reports_on_turf()))
+
+    def of_active_leaders(self):
+        """Keep the turf of active leaders: lists this cycle, and at least one call or knock reported
+        on them (DESIGN.md section 6). The one definition of an active leader: count these."""
+        return self.current().active().filter(Exists(_reports_on_turf()))
+
+    def with_first_report(self):
+        """Annotate `first_report_at`: when the leader first reported a call or knock on this turf."""
+        first = _reports_on_turf().order_by("device_time").values("device_time")[:1]
+        return self.annotate(first_report_at=Subquery(first))
 
     def with_neighbor_door_median(self):
         """Annotate `neighbor_door_median_m`: the best door-list median among the other active
@@ -104,6 +111,11 @@ class TurfQuerySet(models.QuerySet):
             .values("door_median_m")[:1]
         )
         return self.annotate(neighbor_door_median_m=Subquery(neighbors))
+
+
+def _reports_on_turf():
+    """The calls and knocks the outer turf's leader reported since it was cut: this cycle's on it."""
+    return ContactAttempt.objects.filter(leader=OuterRef("leader"), device_time__gte=OuterRef("created_at"))
 
 
 class Turf(models.Model):

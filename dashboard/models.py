@@ -1,0 +1,112 @@
+"""Goals (dated milestones of active leaders per cycle) and staff's rural/urban class of a county."""
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from contacts.voterfile.layout import ELECTION_AUTHORITIES
+from turf.models import Cycle
+
+AUTHORITY_CHOICES = [(name, name) for name in sorted(ELECTION_AUTHORITIES)]
+
+# DESIGN.md section 6: 1,000 / 3,000 / 5,000 active leaders by Jun 1 / Sep 1 / Oct 1 of the election year.
+DEFAULT_MILESTONES = (((6, 1), 1_000), ((9, 1), 3_000), ((10, 1), 5_000))
+
+
+class GoalQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see every goal; coordinators the statewide ones and their counties'; nobody else any."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_state_staff:
+            return self
+        if user.is_coordinator:
+            return self.filter(Q(county="", house_district="") | Q(county__in=user.counties))
+        return self.none()
+
+    def statewide(self):
+        return self.filter(county="", house_district="")
+
+    def for_counties(self, counties):
+        return self.filter(county__in=list(counties))
+
+    def by_district(self):
+        return self.exclude(house_district="")
+
+
+class Goal(models.Model):
+    """A dated milestone: this many active leaders by this date, statewide, in a county or a house district."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="goals")
+    due = models.DateField()
+    active_leaders = models.PositiveIntegerField()
+    county = models.CharField(
+        max_length=40, blank=True, choices=AUTHORITY_CHOICES, help_text="Empty: statewide (or a district)."
+    )
+    house_district = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text='The voter file\'s code, e.g. "20 LE 003". Empty: not a district.',
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Empty for the defaults a new cycle starts with.",
+    )  # fmt: skip
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GoalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cycle", "county", "house_district", "due"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "due", "county", "house_district"], name="one_goal_per_date_and_scope"
+            ),
+            models.CheckConstraint(
+                name="goal_scope_is_county_or_district", condition=Q(county="") | Q(house_district="")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.active_leaders:,} by {self.due:%b %-d, %Y} · {self.scope_label}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.county:
+            return self.county
+        if self.house_district:
+            return f"House district {self.house_district}"
+        return "Statewide"
+
+    @staticmethod
+    def defaults_for(cycle: Cycle) -> list[tuple[date, int]]:
+        """The default statewide milestones of a cycle, in its election year."""
+        year = cycle.election_date.year
+        return [(date(year, month, day), target) for (month, day), target in DEFAULT_MILESTONES]
+
+    def can_edit(self, user) -> bool:
+        return user.is_state_staff
+
+
+def get_goal_for(user, pk) -> Goal:
+    """Fetch a goal the user may see, or 404 as if it did not exist."""
+    return get_object_or_404(Goal.objects.visible_to(user).select_related("cycle"), pk=pk)
+
+
+class CountyClass(models.Model):
+    """Staff's word on whether an election authority is rural, over the default from its density."""
+
+    county = models.CharField(max_length=40, unique=True, choices=AUTHORITY_CHOICES)
+    is_rural = models.BooleanField()
+    note = models.CharField(max_length=200, blank=True, help_text="Why: staff's reason, shown on the page.")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "county classes"
+
+    def __str__(self) -> str:
+        return f"{self.county}: {'rural' if self.is_rural else 'urban'}"
