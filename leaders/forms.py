@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import render
 
 from leaders.models import INVITATION_SESSION_KEY, Invitation, User
+from leaders.pipeline import leader_signed_up
 from leaders.services import InvitationError, invitation_accept
 
 
@@ -82,6 +83,8 @@ class SignupForm(AllauthSignupForm):
                 user, response = super().try_save(request)
                 if user is not None and self.invitation is not None:
                     invitation_accept(invitation=self.invitation, user=user)
+                elif user is not None:
+                    leader_signed_up(user=user)
         except InvitationError as error:
             # Another sign-up used the link first: the account made here is rolled back with it.
             request.session.pop(INVITATION_SESSION_KEY, None)
