@@ -11,6 +11,8 @@ NAVIGATION = [
     ("New gathering", "events:gathering_new", {"leader"}),
     ("Turf", "turf:index", {"staff", "coordinator"}),
     ("Invite", "leaders:invitations", {"staff", "coordinator"}),
+    ("Prospects", "leaders:prospects", {"staff", "coordinator"}),
+    ("Recruits", "events:tree", {"staff", "coordinator", "leader"}),
     ("Voter file", "contacts:imports", {"staff"}),
     ("Moves and deaths", "contacts:reports", {"staff", "coordinator"}),
     ("Admin", "admin:index", {"staff"}),

@@ -6,7 +6,7 @@ from django import forms
 from django.db import IntegrityError, transaction
 from django.shortcuts import render
 
-from leaders.models import INVITATION_SESSION_KEY, Invitation, User
+from leaders.models import INVITATION_SESSION_KEY, Invitation, LeaderProfile, User
 from leaders.pipeline import leader_signed_up
 from leaders.services import InvitationError, invitation_accept
 
@@ -35,6 +35,32 @@ class InvitationForm(forms.Form):
             self.fields["county"] = forms.ChoiceField(
                 choices=[(county, county) for county in user.counties], help_text="Where they live."
             )
+
+
+class StageExitForm(forms.Form):
+    """Take someone off the ladder (inactive, quit) or bring them back to where they were."""
+
+    BACK = "back"
+    stage = forms.ChoiceField(
+        choices=[
+            (LeaderProfile.Stage.INACTIVE, "Inactive"),
+            (LeaderProfile.Stage.QUIT, "Quit"),
+            (BACK, "Back where they were"),
+        ]
+    )
+    reason = forms.CharField(max_length=200, required=False)
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if "\n" in reason or "\r" in reason:
+            raise forms.ValidationError("One line, please.")
+        return reason
+
+    def clean(self):
+        data = super().clean()
+        if data.get("stage") == LeaderProfile.Stage.QUIT and not data.get("reason"):
+            self.add_error("reason", "Say why they quit.")
+        return data
 
 
 class SignupForm(AllauthSignupForm):
