@@ -156,12 +156,12 @@ def record_stage(
 
 
 @transaction.atomic
-def leader_signed_up(*, user: User, invitation=None) -> LeaderProfile:
+def leader_signed_up(*, user: User, invitation=None, profile: LeaderProfile | None = None) -> LeaderProfile:
     """Give a new account its profile (the prospect's, if a link was sent to one) and move the pipeline.
 
     The account is signed up; whoever recruited them has now "recruited a leader".
     """
-    profile = getattr(invitation, "profile", None)
+    profile = profile or getattr(invitation, "profile", None)
     if profile is not None:
         profile = LeaderProfile.objects.select_for_update().get(pk=profile.pk)
         if profile.user_id is None:
