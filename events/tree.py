@@ -38,23 +38,32 @@ WITH RECURSIVE tree AS (
 ),
 downline AS (
     SELECT ancestor, count(*) - 1 AS size FROM tree, unnest(tree.path) AS ancestor GROUP BY ancestor
+),
+shown AS (
+    SELECT t.id, t.generation, d.size, t.path, count(*) OVER () AS total
+    FROM tree t JOIN downline d ON d.ancestor = t.id {filter_joins}
+    WHERE {where}
+    ORDER BY t.path
+    LIMIT %s OFFSET %s
 )
-SELECT t.id, t.generation, d.size, p.stage, p.created_at,
+SELECT s.id, s.generation, s.size, p.stage, p.created_at,
        coalesce(nullif(trim(concat_ws(' ', u.first_name, u.last_name)), ''), u.email,
                 trim(concat_ws(' ', p.first_name, p.last_name))) AS name,
        coalesce(v.county, p.county) AS county,
        coalesce(nullif(trim(concat_ws(' ', r.first_name, r.last_name)), ''), r.email, '') AS recruiter,
-       count(*) OVER () AS total
-FROM tree t
-JOIN downline d ON d.ancestor = t.id
-JOIN leaders_leaderprofile p ON p.id = t.id
+       s.total
+FROM shown s
+JOIN leaders_leaderprofile p ON p.id = s.id
 LEFT JOIN leaders_user u ON u.id = p.user_id
 LEFT JOIN contacts_voter v ON v.id = u.voter_id
 LEFT JOIN leaders_user r ON r.id = p.recruiter_id
-WHERE {where}
-ORDER BY t.path
-LIMIT %s OFFSET %s
+ORDER BY s.path
 """
+# Only filters need each person's row before the page is cut: names are joined for the page alone.
+FILTER_JOINS = """
+    JOIN leaders_leaderprofile p ON p.id = t.id
+    LEFT JOIN leaders_user u ON u.id = p.user_id
+    LEFT JOIN contacts_voter v ON v.id = u.voter_id"""
 
 WHOLE_TREE = "NOT EXISTS (SELECT 1 FROM leaders_leaderprofile rp WHERE rp.user_id = p.recruiter_id)"
 ONES_OWN = "p.user_id = %s"
@@ -99,7 +108,7 @@ def cycle_window(cycle: Cycle) -> tuple[date | None, date]:
 
 
 def _conditions(user: User, chosen: TreeFilter) -> tuple[list[str], list]:
-    where, params = ["TRUE"], []
+    where, params = [], []
     if user.is_coordinator:
         where.append("coalesce(v.county, p.county) = ANY (%s)")
         params.append(list(user.counties))
@@ -131,9 +140,12 @@ def recruitment_tree(
     else:
         return [], 0
     where, params = _conditions(user, chosen)
+    joins = FILTER_JOINS if where else ""
     if user.is_leader:
         where.append("t.generation > 0")
-    sql = TREE_SQL.format(generation=generation, start=start, where=" AND ".join(where))
+    sql = TREE_SQL.format(
+        generation=generation, start=start, filter_joins=joins, where=" AND ".join(where) or "TRUE"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*start_params, *params, limit, offset])
         found = cursor.fetchall()
