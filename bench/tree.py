@@ -37,7 +37,18 @@ BENCH_DB = "bench_tree"
 LEADERS = int(os.environ.get("BENCH_TREE_LEADERS", "5000"))
 GENERATIONS = 8
 REQUESTS = int(os.environ.get("BENCH_TREE_REQUESTS", "100"))
-COUNTIES = ["Jackson", "St. Louis", "Greene", "Boone", "Buchanan", "Jasper", "Cole", "Nodaway", "Adair", "Clay"]
+COUNTIES = [
+    "Jackson",
+    "St. Louis",
+    "Greene",
+    "Boone",
+    "Buchanan",
+    "Jasper",
+    "Cole",
+    "Nodaway",
+    "Adair",
+    "Clay",
+]
 
 
 def _generation_sizes(total: int) -> list[int]:
@@ -61,8 +72,13 @@ def _generate() -> tuple[User, User, User]:
     for generation, size in enumerate(_generation_sizes(LEADERS), start=1):
         users = User.objects.bulk_create(
             [
-                User(email=f"l{n + i}@bench.example", first_name=f"Leader{n + i}", last_name=f"G{generation}",
-                     password="!", role=User.Role.LEADER)
+                User(
+                    email=f"l{n + i}@bench.example",
+                    first_name=f"Leader{n + i}",
+                    last_name=f"G{generation}",
+                    password="!",  # noqa: S106 (unusable: nobody signs in as them)
+                    role=User.Role.LEADER,
+                )
                 for i in range(size)
             ]  # fmt: skip
         )
@@ -131,7 +147,9 @@ def _measure(staff: User, coordinator: User, root: User) -> list[tuple[str, str]
     results = {
         "trivial view (reference)": trivial,
         "tree page, staff (page 1 of 200 rows)": _time(_get(staff_client, tree_url)),
-        "tree page, staff, last page": _time(_get(staff_client, f"{tree_url}?page={math.ceil(LEADERS / 200)}")),
+        "tree page, staff, last page": _time(
+            _get(staff_client, f"{tree_url}?page={math.ceil(LEADERS / 200)}")
+        ),
         "tree page, a coordinator of 2 counties": _time(_get(coordinator_client, tree_url)),
         "a root leader's own downline": _time(_get(root_client, tree_url)),
         "the query alone, whole tree (5,000 rows)": _time(lambda: recruitment_tree(staff)),
@@ -148,7 +166,10 @@ def _measure(staff: User, coordinator: User, root: User) -> list[tuple[str, str]
     for label, timings in results.items():
         ratio = "" if timings is trivial else f", {_p95(timings) / reference:.1f}x the reference's p95"
         table.append(
-            (f"{label} ({len(timings)})", f"p50 {statistics.median(timings):.1f} ms, p95 {_p95(timings):.1f} ms{ratio}")
+            (
+                f"{label} ({len(timings)})",
+                f"p50 {statistics.median(timings):.1f} ms, p95 {_p95(timings):.1f} ms{ratio}",
+            )
         )
     table += [
         ("tree page p95 target", "< 300 ms"),

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from leaders.models import ApiToken, Export, LeaderProfile, StageChange, User
+from leaders.pipeline import profile_for
 
 
 @admin.register(User)
@@ -29,6 +30,12 @@ class UserAdmin(DjangoUserAdmin):
         "home_verified_by",
     ]
     filter_horizontal: list[str] = []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.is_leader:
+            # Every leader account has a profile in the pipeline, however it was made.
+            profile_for(obj, origin=LeaderProfile.Origin.STAFF_INVITE)
 
 
 # allauth's own admin shows an authenticator's data: the TOTP secret and recovery-code seed.

@@ -1,4 +1,5 @@
-"""Migrations read as the models: one initial migration per app, and a fresh `migrate` builds it all."""
+"""Migrations read as the models: one initial migration per app (then only what came after the
+squash), and a fresh `migrate` builds it all."""
 
 import io
 from pathlib import Path
@@ -12,7 +13,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # contacts needs two: its attempts point at leaders' User, whose home points at contacts' Voter.
 INITIAL = {
     "contacts": ["0001_initial", "0002_initial"],
-    "leaders": ["0001_initial"],
+    "leaders": [
+        "0001_initial",
+        "0002_leader_pipeline",
+        "0003_backfill_profiles",
+        "0004_remove_user_invited_by",
+    ],
     "turf": ["0001_initial"],
     "events": ["0001_initial"],
     "field": ["0001_initial"],
