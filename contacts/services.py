@@ -429,7 +429,11 @@ def contact_record_many(*, leader, attempts: Sequence[Attempt], entered_by=None)
         if side_effects:
             _side_effects(leader, side_effects, now)
         if created:
-            attempts_recorded.send(sender=ContactAttempt, leader=leader, count=len(created))
+            # After commit, and robust: the attempts stand even if an app listening stumbles.
+            transaction.on_commit(
+                lambda: attempts_recorded.send(sender=ContactAttempt, leader=leader, count=len(created)),
+                robust=True,
+            )
     return outcomes
 
 

@@ -81,6 +81,8 @@ def add_prospect(
     if email:
         account = User.objects.filter(email__iexact=email).first()
         if account is not None:
+            if not account.is_leader:
+                raise PipelineError("That email belongs to a staff, coordinator or candidate account.")
             return profile_for(account)
         known = LeaderProfile.objects.prospects().filter(email__iexact=email).first()
         if known is not None:
@@ -201,8 +203,8 @@ def first_contact_on_attempts(sender, *, leader, **kwargs) -> None:
     Connected to contacts.signals.attempts_recorded; the sync API is the hot path, so a leader past
     that stage costs one indexed lookup and nothing else.
     """
-    if LeaderProfile.objects.filter(user=leader, stage__in=_PAST_FIRST_CONTACT).exists():
-        return
     if not leader.is_leader:
+        return
+    if LeaderProfile.objects.filter(user=leader, stage__in=_PAST_FIRST_CONTACT).exists():
         return
     record_stage(leader, Stage.FIRST_CONTACT, reason="first synced attempt")

@@ -37,7 +37,9 @@ def test_it_refuses_to_make_known_passwords_outside_development(db):
         call_command("make_demo_data", "--voters", "100", stdout=StringIO())
 
 
-def test_it_grows_generations_of_recruits_with_their_history(db):
+# Committed for real: the first call's stage move waits for the commit of the call, as in `make run`.
+@pytest.mark.django_db(transaction=True)
+def test_it_grows_generations_of_recruits_with_their_history():
     from events.tree import recruitment_tree
     from leaders.models import LeaderProfile
 

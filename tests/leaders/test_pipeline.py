@@ -244,14 +244,16 @@ def test_closing_a_leaders_turf_is_them_quitting(nina_at_home, sam):
     assert LeaderProfile.objects.get(user=nina_at_home).stage == Stage.QUIT
 
 
-def test_the_first_recorded_attempt_is_the_first_contact_and_a_replay_adds_no_row(alice, bob):
+def test_the_first_recorded_attempt_is_the_first_contact_and_a_replay_adds_no_row(
+    alice, bob, django_capture_on_commit_callbacks
+):
     lists = make_lists(alice, bob)
     record_stage(alice, Stage.TURF_DELIVERED)
     call = dict(client_uuid=uuid.uuid4(), channel="phone", result="no_answer", device_time=timezone.now(),
                 voter=lists.calls[0])  # fmt: skip
-    contact_record(leader=alice, **call)
-    contact_record(leader=alice, **call)
-    contact_record(leader=alice, **(call | {"client_uuid": uuid.uuid4()}))
+    for attempt in (call, call, call | {"client_uuid": uuid.uuid4()}):
+        with django_capture_on_commit_callbacks(execute=True):
+            contact_record(leader=alice, **attempt)
     profile = LeaderProfile.objects.get(user=alice)
     assert profile.stage == Stage.FIRST_CONTACT
     assert profile.stage_changes.filter(to_stage=Stage.FIRST_CONTACT).get().reason == "first synced attempt"
