@@ -7,6 +7,8 @@ A profile only climbs the ladder (LeaderProfile.LADDER); inactive and quit are e
 and a later move up the ladder brings someone back to where they were, or further.
 """
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -79,6 +81,10 @@ def add_prospect(
         raise PipelineError("A prospect needs at least a first name.")
     email = (email or "").strip().lower()
     if email:
+        try:
+            validate_email(email)
+        except ValidationError as error:
+            raise PipelineError(f"{email} is not an email address we can write to.") from error
         account = User.objects.filter(email__iexact=email).first()
         if account is not None:
             if not account.is_leader:

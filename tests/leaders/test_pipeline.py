@@ -64,11 +64,21 @@ def test_a_prospect_who_has_an_account_already_is_their_account_profile(alice):
     assert add_prospect(first_name="Alice", email="ALICE@example.org").user == alice
 
 
-@pytest.mark.parametrize("name", ["Nina\r\nBcc: x@example.org", "<b>Nina</b>", "  "])
-def test_a_bad_name_writes_nothing(db, name):
+@pytest.mark.parametrize(
+    "name, email",
+    [("Nina\r\nBcc: x@example.org", "nina@example.org"), ("<b>Nina</b>", ""), ("  ", ""),
+     ("Nina", "nina@example"), ("Nina", "nina@example.org\nBcc: x@example.org")],
+)  # fmt: skip
+def test_bad_input_gets_a_clear_error_and_writes_nothing(db, name, email):
     with pytest.raises(PipelineError):
-        add_prospect(first_name=name, email="nina@example.org")
+        add_prospect(first_name=name, email=email)
     assert not LeaderProfile.objects.exists() and not StageChange.objects.exists()
+
+
+def test_a_staff_email_is_no_prospect(sam):
+    with pytest.raises(PipelineError):
+        add_prospect(first_name="Sam", email="sam@example.org")
+    assert not LeaderProfile.objects.exists()
 
 
 # --- the ladder ----------------------------------------------------------------------------------------
