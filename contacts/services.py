@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from contacts.attempts import PERSON_SUPPRESSING, PHONE_SUPPRESSING, Attempt, Person, attempt_error
 from contacts.models import Channel, ContactAttempt, LeaderMark, PartyID, Phone, Suppression, Voter
+from contacts.signals import attempts_recorded
 
 Result = ContactAttempt.Result
 SOURCES = {Channel.DOOR: "Field app", Channel.PHONE: "Field app", Channel.PAPER: "Paper sheet"}
@@ -431,6 +432,12 @@ def contact_record_many(*, leader, attempts: Sequence[Attempt], entered_by=None)
         side_effects = [(attempt_id, a) for attempt_id, a in created if _needs_side_effects(a)]
         if side_effects:
             _side_effects(leader, side_effects, now)
+        if created:
+            # After commit, and robust: the attempts stand even if an app listening stumbles.
+            transaction.on_commit(
+                lambda: attempts_recorded.send(sender=ContactAttempt, leader=leader, count=len(created)),
+                robust=True,
+            )
     return outcomes
 
 

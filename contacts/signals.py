@@ -9,6 +9,10 @@ from django.dispatch import Signal
 # run; `kind` is the ImportRun.Kind. Who is eligible for which list may have changed.
 data_imported = Signal()
 
+# Sent once a leader's new attempts are committed (never for a replay), with `leader` and `count`:
+# leaders moves the leader's pipeline stage on the first.
+attempts_recorded = Signal()
+
 
 @dataclass(frozen=True)
 class ListTouch:

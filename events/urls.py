@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events import speaker_views, views
+from events import speaker_views, tree, views
 
 app_name = "events"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("speakers/calendar/", speaker_views.speaker_calendar, name="speaker_calendar"),
     path("speakers/<int:pk>/", speaker_views.speaker_edit, name="speaker_edit"),
     path("speakers/bookings/<int:pk>/remove/", speaker_views.booking_remove, name="booking_remove"),
+    path("recruits/", tree.tree, name="tree"),
+    path("recruits/export.csv", tree.tree_export, name="tree_export"),
 ]

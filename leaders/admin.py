@@ -2,7 +2,8 @@ from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from leaders.models import ApiToken, User
+from leaders.models import ApiToken, Export, LeaderProfile, StageChange, User
+from leaders.pipeline import profile_for
 
 
 @admin.register(User)
@@ -13,7 +14,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": ["first_name", "last_name", "phone", "invited_by"]}),
+        ("Person", {"fields": ["first_name", "last_name", "phone"]}),
         ("Home", {"fields": ["voter", "home_verified_at", "home_verified_by"]}),
         ("Role", {"fields": ["role", "counties", "is_active", "is_superuser"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
@@ -24,12 +25,17 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = [
         "last_login",
         "date_joined",
-        "invited_by",
         "voter",
         "home_verified_at",
         "home_verified_by",
     ]
     filter_horizontal: list[str] = []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.is_leader:
+            # Every leader account has a profile in the pipeline, however it was made.
+            profile_for(obj, origin=LeaderProfile.Origin.STAFF_INVITE)
 
 
 # allauth's own admin shows an authenticator's data: the TOTP secret and recovery-code seed.
@@ -59,4 +65,47 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "name"]
 
     def has_add_permission(self, request):
+        return False
+
+
+class StageChangeInline(admin.TabularInline):
+    model = StageChange
+    fields = ["at", "from_stage", "to_stage", "by", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LeaderProfile)
+class LeaderProfileAdmin(admin.ModelAdmin):
+    """Profiles are read here; stages move only through leaders.pipeline, which dates each move."""
+
+    list_display = ["__str__", "county", "stage", "origin", "recruiter", "created_at"]
+    list_filter = ["stage", "origin"]
+    list_select_related = ["user", "recruiter"]
+    search_fields = ["user__email", "email", "first_name", "last_name", "user__last_name"]
+    raw_id_fields = ["user", "recruiter", "coordinator"]
+    readonly_fields = ["stage", "stage_changed_at", "created_at"]
+    inlines = [StageChangeInline]
+
+
+@admin.register(Export)
+class ExportAdmin(admin.ModelAdmin):
+    """The export audit: read-only, for staff."""
+
+    list_display = ["at", "user", "kind", "rows", "ip"]
+    list_filter = ["kind"]
+    fields = ["at", "user", "kind", "filters", "rows", "sha256", "ip"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

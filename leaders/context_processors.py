@@ -13,6 +13,8 @@ NAVIGATION = [
     ("Coverage", "dashboard:coverage", {"staff", "coordinator"}),
     ("Turf", "turf:index", {"staff", "coordinator"}),
     ("Invite", "leaders:invitations", {"staff", "coordinator"}),
+    ("Prospects", "leaders:prospects", {"staff", "coordinator"}),
+    ("Recruits", "events:tree", {"staff", "coordinator", "leader"}),
     ("Voter file", "contacts:imports", {"staff"}),
     ("Moves and deaths", "contacts:reports", {"staff", "coordinator"}),
     ("Races", "candidates:races", {"staff"}),

@@ -6,7 +6,8 @@ from django import forms
 from django.db import IntegrityError, transaction
 from django.shortcuts import render
 
-from leaders.models import INVITATION_SESSION_KEY, Invitation, User
+from leaders.models import INVITATION_SESSION_KEY, Invitation, LeaderProfile, User
+from leaders.pipeline import leader_signed_up
 from leaders.services import InvitationError, invitation_accept
 
 
@@ -34,6 +35,32 @@ class InvitationForm(forms.Form):
             self.fields["county"] = forms.ChoiceField(
                 choices=[(county, county) for county in user.counties], help_text="Where they live."
             )
+
+
+class StageExitForm(forms.Form):
+    """Take someone off the ladder (inactive, quit) or bring them back to where they were."""
+
+    BACK = "back"
+    stage = forms.ChoiceField(
+        choices=[
+            (LeaderProfile.Stage.INACTIVE, "Inactive"),
+            (LeaderProfile.Stage.QUIT, "Quit"),
+            (BACK, "Back where they were"),
+        ]
+    )
+    reason = forms.CharField(max_length=200, required=False)
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if "\n" in reason or "\r" in reason:
+            raise forms.ValidationError("One line, please.")
+        return reason
+
+    def clean(self):
+        data = super().clean()
+        if data.get("stage") == LeaderProfile.Stage.QUIT and not data.get("reason"):
+            self.add_error("reason", "Say why they quit.")
+        return data
 
 
 class SignupForm(AllauthSignupForm):
@@ -82,6 +109,8 @@ class SignupForm(AllauthSignupForm):
                 user, response = super().try_save(request)
                 if user is not None and self.invitation is not None:
                     invitation_accept(invitation=self.invitation, user=user)
+                elif user is not None:
+                    leader_signed_up(user=user)
         except InvitationError as error:
             # Another sign-up used the link first: the account made here is rolled back with it.
             request.session.pop(INVITATION_SESSION_KEY, None)

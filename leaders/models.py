@@ -7,7 +7,8 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -98,9 +99,6 @@ class User(AbstractUser):
         help_text="The leader's own voter record: their home anchors their turf.",
     )
     phone = models.CharField(max_length=20, blank=True)
-    invited_by = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="recruits"
-    )
     # A record a leader found for themselves is only their claim until staff or their county's
     # coordinator approve it; one staff linked is approved by the linking.
     home_verified_at = models.DateTimeField(null=True, blank=True)
@@ -209,6 +207,14 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     account = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitation"
+    )
+    profile = models.ForeignKey(
+        "LeaderProfile",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        help_text="The prospect this link was sent to; a resend kills the older links.",
     )
 
     objects = InvitationQuerySet.as_manager()
@@ -360,3 +366,191 @@ class ApiToken(models.Model):
 def get_token_for(user, pk) -> ApiToken:
     """Fetch an API token the user may see, or 404 as if it did not exist."""
     return get_object_or_404(ApiToken.objects.visible_to(user).select_related("user"), pk=pk)
+
+
+# --- the leader pipeline: a profile per leader and prospect, its stage, and each dated move ---------
+
+
+def profile_scope(user) -> Q:
+    """The profiles the user sees: staff all; a coordinator those whose home is in their counties.
+
+    A person's home is their voter record's county, as in leader_scope; a prospect (or an account
+    not yet linked to a voter record) has only the county the profile was given.
+    """
+    if not user.is_authenticated:
+        return _nothing("")
+    if user.is_state_staff:
+        return Q()
+    if user.is_coordinator:
+        counties = list(user.counties)
+        return Q(user__voter__county__in=counties) | Q(user__voter__isnull=True, county__in=counties)
+    return _nothing("")
+
+
+class LeaderProfileQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Keep the profiles staff or a coordinator look after (see profile_scope)."""
+        return self.filter(profile_scope(user))
+
+    def prospects(self):
+        """Keep the people who have no account yet."""
+        return self.filter(user__isnull=True)
+
+    def with_stage_on(self, when):
+        """Annotate `stage_then`: each profile's stage at that moment ("" before it existed)."""
+        last = StageChange.objects.filter(profile=OuterRef("pk"), at__lte=when).order_by("-at", "-pk")
+        return self.annotate(stage_then=Coalesce(Subquery(last.values("to_stage")[:1]), Value("")))
+
+    def active_on(self, when):
+        """Keep the leaders who were active at that moment: turf, and a contact reported (DESIGN.md 6)."""
+        return self.with_stage_on(when).filter(stage_then__in=LeaderProfile.ACTIVE_STAGES)
+
+
+class LeaderProfile(models.Model):
+    """A leader, or a prospect who has no account yet, and where they are in the pipeline."""
+
+    class Stage(models.TextChoices):
+        PROSPECT = "prospect", "Prospect"
+        INVITED = "invited", "Invited"
+        SIGNED_UP = "signed_up", "Signed up"
+        APPROVED = "approved", "Approved"
+        TURF_DELIVERED = "turf_delivered", "Turf delivered"
+        FIRST_CONTACT = "first_contact", "First contact"
+        GATHERING_HELD = "gathering_held", "Gathering held"
+        RECRUITED = "recruited", "Recruited a leader"
+        INACTIVE = "inactive", "Inactive"
+        QUIT = "quit", "Quit"
+
+    class Origin(models.TextChoices):
+        GATHERING = "gathering", "A gathering"
+        STAFF_INVITE = "staff_invite", "An invitation from staff"
+        SELF_SIGNUP = "self_signup", "Signed up on their own"
+        RECRUITER_LINK = "recruiter_link", "A recruiter's link"
+
+    # The ladder, in order: a profile only climbs it. Inactive and quit are exits beside it.
+    LADDER = [
+        Stage.PROSPECT,
+        Stage.INVITED,
+        Stage.SIGNED_UP,
+        Stage.APPROVED,
+        Stage.TURF_DELIVERED,
+        Stage.FIRST_CONTACT,
+        Stage.GATHERING_HELD,
+        Stage.RECRUITED,
+    ]
+    EXITS = frozenset({Stage.INACTIVE, Stage.QUIT})
+    ACTIVE_STAGES = [Stage.FIRST_CONTACT, Stage.GATHERING_HELD, Stage.RECRUITED]
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="profile"
+    )
+    # A prospect's own details; once they have an account, the account's are the ones that count.
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    county = models.CharField(max_length=40, blank=True, help_text="Home county (PSR County value).")
+    recruiter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recruited_profiles",
+        help_text="The leader (or staff member) who brought them in.",
+    )
+    origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.STAFF_INVITE)
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.PROSPECT)
+    stage_changed_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = LeaderProfileQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="profile_names_a_person", condition=Q(user__isnull=False) | ~Q(first_name="")
+            ),
+            models.CheckConstraint(name="nobody_recruits_themselves", condition=~Q(recruiter=F("user"))),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=Q(user__isnull=True) & ~Q(email=""),
+                name="one_prospect_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        if self.user is not None:
+            return str(self.user)
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def contact_email(self) -> str:
+        return self.user.email if self.user is not None else self.email
+
+    @property
+    def is_prospect(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def invitable(self) -> bool:
+        """Return whether a sign-up link may be (re)sent: a prospect with an email who has not quit."""
+        return self.is_prospect and bool(self.email) and self.stage != self.Stage.QUIT
+
+
+def get_profile_for(user, pk) -> LeaderProfile:
+    """Fetch a profile staff or a coordinator look after, or 404 as if it did not exist."""
+    return get_object_or_404(
+        LeaderProfile.objects.visible_to(user).select_related("user__voter", "recruiter", "coordinator"),
+        pk=pk,
+    )
+
+
+class StageChange(models.Model):
+    """One move of a profile between stages: when, from where to where, and who or what moved it."""
+
+    profile = models.ForeignKey(LeaderProfile, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(max_length=20, choices=LeaderProfile.Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=LeaderProfile.Stage.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [
+            models.Index(fields=["profile", "at"], name="stage_change_profile_at"),
+            models.Index(fields=["to_stage", "at"], name="stage_change_stage_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile_id}: {self.from_stage or '—'} → {self.to_stage} at {self.at:%Y-%m-%d}"
+
+
+# --- exports: who took which rows out of the app ------------------------------------------------------
+
+
+class Export(models.Model):
+    """One export a person downloaded: who, when, from where, with which filters, how many rows, its hash."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="exports")
+    kind = models.CharField(max_length=40)
+    filters = models.JSONField(default=dict, blank=True)
+    rows = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.user} at {self.at:%Y-%m-%d %H:%M}"

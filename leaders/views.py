@@ -1,13 +1,23 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from leaders.forms import InvitationForm
-from leaders.models import INVITATION_SESSION_KEY, ApiToken, Invitation, get_token_for, get_token_holder_for
-from leaders.services import InvitationError, invitation_for_token, invitation_send
+from leaders import pipeline
+from leaders.forms import InvitationForm, StageExitForm
+from leaders.models import (
+    INVITATION_SESSION_KEY,
+    ApiToken,
+    Invitation,
+    LeaderProfile,
+    get_profile_for,
+    get_token_for,
+    get_token_holder_for,
+)
+from leaders.services import InvitationError, invitation_for_token, invitation_send, invite_prospect
 
 
 def home(request):
@@ -52,6 +62,94 @@ def join(request, token):
         return redirect("home")
     request.session[INVITATION_SESSION_KEY] = invitation.pk
     return redirect("account_signup")
+
+
+# --- the pipeline: profiles, prospects ------------------------------------------------------------
+
+
+def _staff_or_coordinator(user) -> None:
+    if not (user.is_state_staff or user.is_coordinator):
+        raise Http404
+
+
+@login_required
+def prospects(request):
+    """The people who may become leaders and have no account yet, with their latest sign-up link."""
+    _staff_or_coordinator(request.user)
+    rows = (
+        LeaderProfile.objects.visible_to(request.user)
+        .prospects()
+        .exclude(stage=LeaderProfile.Stage.QUIT)
+        .select_related("recruiter")
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    latest = {}
+    for invitation in Invitation.objects.filter(profile__in=[p.pk for p in page]).order_by("created_at"):
+        latest[invitation.profile_id] = invitation
+    for profile in page:
+        profile.latest_invitation = latest.get(profile.pk)
+    return render(request, "leaders/prospects.html", {"page": page, "days": settings.INVITATION_DAYS})
+
+
+@login_required
+@require_POST
+def prospect_invite(request, pk):
+    """Email a prospect a sign-up link, or a new one: the one sent before stops working."""
+    _staff_or_coordinator(request.user)
+    profile = get_profile_for(request.user, pk)
+    try:
+        invite_prospect(profile=profile, by=request.user, site_url=request.build_absolute_uri("/"))
+    except InvitationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Sent {profile} a sign-up link at {profile.email}.")
+    if request.POST.get("next") == "profile":
+        return redirect("leaders:profile", profile.pk)
+    return redirect("leaders:prospects")
+
+
+@login_required
+def profile(request, pk):
+    """One leader's or prospect's place in the pipeline: each stage with its date, recruiter, origin."""
+    _staff_or_coordinator(request.user)
+    profile = get_profile_for(request.user, pk)
+    history = profile.stage_changes.select_related("by").order_by("at", "pk")
+    recruits = (
+        LeaderProfile.objects.visible_to(request.user)
+        .filter(recruiter_id=profile.user_id)
+        .select_related("user")
+        .order_by("created_at")
+        if profile.user_id
+        else LeaderProfile.objects.none()
+    )
+    context = {"profile": profile, "history": history, "recruits": recruits, "exit_form": StageExitForm()}
+    return render(request, "leaders/profile.html", context)
+
+
+@login_required
+@require_POST
+def profile_stage(request, pk):
+    """Mark someone inactive or quit (with a reason), or bring them back where they were."""
+    _staff_or_coordinator(request.user)
+    profile = get_profile_for(request.user, pk)
+    form = StageExitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return redirect("leaders:profile", profile.pk)
+    stage, reason = form.cleaned_data["stage"], form.cleaned_data["reason"]
+    if stage == StageExitForm.BACK:
+        stage = LeaderProfile.Stage.SIGNED_UP if profile.user_id else LeaderProfile.Stage.PROSPECT
+    try:
+        moved = pipeline.record_stage(profile, stage, by=request.user, reason=reason)
+    except pipeline.PipelineError as error:
+        messages.error(request, str(error))
+    else:
+        profile.refresh_from_db()
+        messages.success(
+            request, f"{profile} is {profile.get_stage_display().lower()}." if moved else "No change."
+        )
+    return redirect("leaders:profile", profile.pk)
 
 
 # --- devices (API tokens) -------------------------------------------------------------------------

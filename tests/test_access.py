@@ -390,6 +390,29 @@ ROUTES += [
           args=lambda w: [w.goal.pk]),
     Route("dashboard:goal_delete", method="post", allowed=frozenset({"sam"}), read_only=ORGANIZERS - {"sam"},
           ok=(302,), args=lambda w: [w.goal.pk]),
+
+
+# --- the leader pipeline and the recruitment tree: a prospect alice recruited in Nodaway ---------------
+
+
+def _pipeline_world(world):
+    from leaders.pipeline import add_prospect
+
+    world.prospect = add_prospect(first_name="Pia", last_name="Prospect", email="pia@example.org",
+                                  county="Nodaway", recruiter=world.alice, origin="gathering")  # fmt: skip
+
+
+WORLD_BUILDERS.append(_pipeline_world)
+ORGANIZERS = frozenset({"carol", "dave", "sam"})
+ROUTES += [
+    Route("leaders:prospects", allowed=ORGANIZERS),
+    # Sending again is harmless: carol and then sam each send a new link.
+    Route("leaders:prospect_invite", method="post", allowed=TURF_STAFF, ok=(302,), args=lambda w: [w.prospect.pk]),
+    Route("leaders:profile", allowed=TURF_STAFF, args=lambda w: [w.prospect.pk]),
+    Route("leaders:profile_stage", method="post", allowed=TURF_STAFF, ok=(302,), args=lambda w: [w.prospect.pk],
+          data=lambda w: {"stage": "inactive", "reason": "No answer"}),
+    Route("events:tree", allowed=ORGANIZERS | LEADERS),
+    Route("events:tree_export", allowed=ORGANIZERS),
 ]  # fmt: skip
 
 # Third-party routes, by family: (predicate on the url name, who reaches a page there).

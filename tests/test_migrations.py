@@ -1,4 +1,5 @@
-"""Migrations read as the models: one initial migration per app, and a fresh `migrate` builds it all."""
+"""Migrations read as the models: one initial migration per app (then only what came after the
+squash), and a fresh `migrate` builds it all."""
 
 import io
 from pathlib import Path
@@ -13,7 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # Its third adds the shared ID database's tables (migrated there alone) and withdrawn attempts.
 INITIAL = {
     "contacts": ["0001_initial", "0002_initial", "0003_shared_database_and_withdrawals"],
-    "leaders": ["0001_initial"],
+    "leaders": [
+        "0001_initial",
+        "0002_leader_pipeline",
+        "0003_backfill_profiles",
+        "0004_remove_user_invited_by",
+    ],
     "turf": ["0001_initial"],
     "events": ["0001_initial", "0002_speakers_and_check_in"],
     "candidates": ["0001_initial"],

@@ -13,7 +13,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from contacts.models import Household, Phone, Voter
-from leaders.models import User
+from leaders.models import LeaderProfile, User
+from leaders.pipeline import record_stage
 from lib.batch import without_request_timeout
 from turf.cutting import haversine_m
 from turf.eligibility import free_voters
@@ -29,6 +30,8 @@ from turf.filling import (
 )
 from turf.models import Change, Cycle, Entry, PoolVoter, Turf
 from turf.pool import lock_cycle
+
+Stage = LeaderProfile.Stage
 
 
 def _record(
@@ -83,6 +86,8 @@ def turf_cut_for_leader(*, leader: User, actor: User | None = None, cycle: Cycle
     added = fill([turf], {turf.pk: home})[turf.pk]
     if added or created or rejoined:
         _record(turf, leader=leader, actor=actor, action=Change.Action.CUT, added=added)
+    if turf.entries.exists():
+        record_stage(leader, Stage.TURF_DELIVERED, by=actor, reason="turf cut")
     return turf
 
 
@@ -128,6 +133,7 @@ def turf_quit(*, turf: Turf, actor: User | None) -> Turf:
     turf.status, turf.locked = Turf.Status.QUIT, False
     turf.save(update_fields=["status", "locked"])
     _record(turf, leader=turf.leader, actor=actor, action=Change.Action.QUIT, removed=removed)
+    record_stage(turf.leader, Stage.QUIT, by=actor, reason="their turf was closed")
     return turf
 
 
@@ -276,10 +282,15 @@ def turf_claim_home(*, leader: User, voter: Voter) -> User:
 
 @transaction.atomic
 def turf_approve_leader(*, leader: User, actor: User) -> Turf:
-    """Approve a leader's claim to their voter record and cut their turf: from now on they see voters."""
+    """Approve a leader and their claim to their voter record, then cut their turf.
+
+    From now on they see voters. The pipeline records the approval and then, once the cut gave
+    them neighbors, their turf as delivered.
+    """
     leader = User.objects.select_for_update().get(pk=leader.pk)
     if leader.voter_id is None:
         raise TurfError(f"{leader} has no voter record yet: link their home first.")
+    record_stage(leader, Stage.APPROVED, by=actor, reason="approved")
     if not leader.home_is_verified:
         leader.home_verified_at, leader.home_verified_by = timezone.now(), actor
         leader.save(update_fields=["home_verified_at", "home_verified_by"])

@@ -129,7 +129,7 @@ def index(request):
         .visible_to(user)
         .filter(voter__isnull=False)
         .exclude(turfs__cycle=cycle)
-        .select_related("voter__household", "invited_by", "home_verified_by")
+        .select_related("voter__household", "profile__recruiter", "home_verified_by")
         .order_by(F("home_verified_at").asc(nulls_first=True), "date_joined", "pk")[:200]
     )
     return render(

@@ -30,11 +30,24 @@ def test_an_invited_neighbor_signs_up_finds_their_record_and_gets_turf_once_appr
     page.get_by_label("Email").fill("nina@example.org")
     page.get_by_role("button", name="Send the invitation").click()
     page.get_by_text("Sent Nina a sign-up link").wait_for()
+    first_link = re.search(r"https?://\S+/join/\S+/", mail.outbox[-1].body).group(0)
+
+    # She is a prospect now; staff send her a new link from the prospects list, and the first one dies.
+    page.get_by_text("Menu").click()
+    page.get_by_role("link", name="Prospects").click()
+    row = page.locator("tr", has_text="Nina Park")
+    assert "Invited" in row.inner_text() and "Sam" in row.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    row.get_by_role("button", name="Send a new link").click()
+    page.get_by_text("Sent Nina Park a sign-up link").wait_for()
     link = re.search(r"https?://\S+/join/\S+/", mail.outbox[-1].body).group(0)
+    assert link != first_link
 
     # Nina opens the link on her own phone and signs up with her name.
     phone = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url).new_page()
     phone.set_default_timeout(10_000)
+    phone.goto(first_link)
+    phone.get_by_text("has expired").wait_for()
     phone.goto(link)
     assert phone.get_by_placeholder("Email address").input_value() == "nina@example.org"
     phone.get_by_placeholder("Phone (optional)").fill("660 555 0142")
@@ -76,3 +89,13 @@ def test_an_invited_neighbor_signs_up_finds_their_record_and_gets_turf_once_appr
     phone.get_by_role("heading", name="My neighbors").wait_for()
     assert phone.get_by_role("heading", name=re.compile(r"To call \(6\)")).is_visible()
     phone.context.close()
+
+    # In the recruitment tree she is one of Sam's, and her page dates each step of the way.
+    page.goto("/recruits/")
+    row = page.locator("tr", has_text="Nina Park")
+    assert "Turf delivered" in row.inner_text() and "Sam" in row.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    row.get_by_role("link", name="Nina Park").click()
+    history = page.locator("table").inner_text()
+    for stage in ("Prospect", "Invited", "Signed up", "Approved", "Turf delivered"):
+        assert stage in history, stage

@@ -1,5 +1,6 @@
 """make_demo_data gives `make run` a demo a person can click through: lists cut, a gathering set."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -34,3 +35,23 @@ def test_it_cuts_the_demo_leaders_turf_near_their_homes_and_plans_a_gathering(db
 def test_it_refuses_to_make_known_passwords_outside_development(db):
     with pytest.raises(CommandError, match="known passwords"):
         call_command("make_demo_data", "--voters", "100", stdout=StringIO())
+
+
+# Committed for real: the first call's stage move waits for the commit of the call, as in `make run`.
+@pytest.mark.django_db(transaction=True)
+def test_it_grows_generations_of_recruits_with_their_history():
+    from events.tree import recruitment_tree
+    from leaders.models import LeaderProfile
+
+    call_command("make_demo_data", "--force", "--voters", "1500", stdout=StringIO(), stderr=StringIO())
+    sam = User.objects.get(email=demo_email("sam"))
+    rows, total = recruitment_tree(sam)
+    assert max(row.generation for row in rows) >= 4 and total == 11
+    dora = LeaderProfile.objects.get(user__email=demo_email("dora"))
+    assert dora.stage == LeaderProfile.Stage.RECRUITED and dora.user.turfs.exists()
+    assert list(dora.stage_changes.values_list("to_stage", flat=True)) == [
+        "prospect", "invited", "signed_up", "approved", "turf_delivered", "first_contact", "recruited",
+    ]  # fmt: skip
+    assert LeaderProfile.objects.get(user__email=demo_email("alice")).stage == LeaderProfile.Stage.RECRUITED
+    dates = list(dora.stage_changes.values_list("at", flat=True))
+    assert dates == sorted(dates) and dates[-1] - dates[0] > timedelta(days=1)

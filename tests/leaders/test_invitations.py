@@ -54,7 +54,7 @@ def test_staff_invite_a_person_whose_link_signs_them_up_with_a_verified_email(sa
     assert response.status_code == 302
     nina = User.objects.get(email="nina@example.org")
     assert (nina.first_name, nina.last_name, nina.phone) == ("Nina", "Park", "6605550142")
-    assert nina.invited_by == sam and nina.is_leader and nina.voter is None
+    assert nina.profile.recruiter == sam and nina.is_leader and nina.voter is None
     assert EmailAddress.objects.get(user=nina).verified
     assert Invitation.objects.get().account == nina
     # Signed in straight away, and the app calls her by her name, not her email.
@@ -129,7 +129,8 @@ def test_open_sign_up_makes_a_prospect_who_sees_no_voter_data(db, settings):
     client = Client()
     sign_up(client, email="prospect@example.org")
     prospect = User.objects.get(email="prospect@example.org")
-    assert prospect.invited_by is None and prospect.voter is None
+    assert prospect.profile.recruiter is None and prospect.voter is None
+    assert prospect.profile.origin == "self_signup" and prospect.profile.stage == "signed_up"
     assert not EmailAddress.objects.get(user=prospect).verified  # confirmed by the usual email
     prospect_client = make_client(prospect)
     assert prospect_client.get(reverse("turf:mine")).url == reverse("turf:find_me")

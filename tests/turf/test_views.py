@@ -8,7 +8,7 @@ from django.db import connection
 from django.urls import reverse
 
 from contacts.models import ContactAttempt
-from leaders.models import User
+from leaders.models import LeaderProfile, User
 from tests.cast import (
     MARYVILLE,
     make_client,
@@ -322,7 +322,8 @@ def test_find_me_counts_an_ipv6_network_as_one_address(db, settings):
 def claimed_by_nina(sam):
     me = carl_smith()
     nina = make_user("nina@example.org", first_name="Nina")
-    User.objects.filter(pk=nina.pk).update(last_name="Park", phone="6605550142", invited_by=sam)
+    User.objects.filter(pk=nina.pk).update(last_name="Park", phone="6605550142")
+    LeaderProfile.objects.create(user=nina, recruiter=sam, stage=LeaderProfile.Stage.SIGNED_UP)
     make_client(nina).post(reverse("turf:find_me"), CARL)
     nina.refresh_from_db()
     assert nina.voter == me

@@ -2,6 +2,7 @@
 touches every app: accounts (leaders), the voter file (contacts), lists (turf) and a gathering."""
 
 import tempfile
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,17 +13,34 @@ from django.utils import timezone
 
 from contacts.demo import DEMO_COUNTIES, STATEWIDE_VOTERS, SyntheticVoterFile, write_voter_file
 from contacts.models import Voter
+from contacts.services import contact_record
 from contacts.voterfile.layout import ELECTION_AUTHORITIES
 from events.door_demo import make_door_demo
 from events.models import Gathering
-from leaders.demo import create_demo_accounts, demo_email
-from leaders.models import User
+from leaders.demo import backdate_history, create_demo_accounts, create_demo_leader, demo_email
+from leaders.models import LeaderProfile, User
+from leaders.pipeline import add_prospect, leader_signed_up, profile_for, record_stage
 from turf.models import Cycle
-from turf.services import cycle_start, turf_cut_for_leader, turf_link_home
+from turf.services import TurfError, cycle_start, turf_approve_leader, turf_cut_for_leader, turf_link_home
+
+Stage = LeaderProfile.Stage
 
 DEMO_CYCLE = ("2028 General", date(2028, 11, 7))
 # Where the demo leaders live: alice in rural Nodaway (carol's county), bob in St. Louis City.
 DEMO_HOMES = {"alice": "Nodaway", "bob": "St. Louis City"}
+# Who said yes at whose gathering, and how far each got: a prospect, invited, an account, or
+# approved with turf (and a first call made). Four generations under alice, one under bob.
+DEMO_RECRUITS = [
+    ("dora", "Dora", "Diaz", "alice", "Nodaway", "turf"),
+    ("ed", "Ed", "Evans", "alice", "Nodaway", "account"),
+    ("fran", "Fran", "Fisher", "alice", "Nodaway", "invited"),
+    ("gil", "Gil", "Garcia", "dora", "Nodaway", "turf"),
+    ("hana", "Hana", "Hughes", "dora", "Nodaway", "invited"),
+    ("ivy", "Ivy", "Ingram", "gil", "Nodaway", "account"),
+    ("jay", "Jay", "Jones", "ivy", "Nodaway", "prospect"),
+    ("kim", "Kim", "King", "bob", "St. Louis City", "account"),
+    ("lou", "Lou", "Lopez", "kim", "St. Louis City", "prospect"),
+]
 
 
 class Command(BaseCommand):
@@ -91,6 +109,7 @@ class Command(BaseCommand):
 
     def _make_field(self) -> None:
         """Start the cycle, give the demo leaders homes and lists, and put a gathering on alice's calendar."""
+        started = timezone.now()
         cycle = Cycle.current() or cycle_start(name=DEMO_CYCLE[0], election_date=DEMO_CYCLE[1])
         staff = User.objects.get(email=demo_email("sam"))
         for local, county in DEMO_HOMES.items():
@@ -122,6 +141,54 @@ class Command(BaseCommand):
             )
         make_door_demo(host=alice, staff=staff)
         self.stdout.write(self.style.SUCCESS(f"Cycle {cycle.name}: demo turf cut."))
+        self._make_recruits(staff, started)
+
+    def _make_recruits(self, staff: User, started) -> None:
+        """Grow a few generations of recruits under alice and bob, each step through the pipeline's services."""
+        if LeaderProfile.objects.filter(user__email=demo_email("dora")).exists():
+            return
+        alice, bob = (User.objects.get(email=demo_email(local)) for local in ("alice", "bob"))
+        for leader in (alice, bob):
+            profile_for(leader, origin=LeaderProfile.Origin.STAFF_INVITE)
+        LeaderProfile.objects.filter(user__in=[alice, bob]).update(recruiter=staff)
+        made = {"alice": alice, "bob": bob}
+        for local, first, last, recruiter, county, how in DEMO_RECRUITS:
+            profile = add_prospect(
+                first_name=first, last_name=last, email=demo_email(local) if how != "prospect" else "",
+                county=county, recruiter=made[recruiter], origin=LeaderProfile.Origin.GATHERING,
+            )  # fmt: skip
+            if how in ("invited", "account", "turf"):
+                record_stage(profile, Stage.INVITED, by=made[recruiter], reason="said yes at the ask")
+            if how in ("account", "turf"):
+                user = create_demo_leader(local, first, last)
+                leader_signed_up(user=user, profile=profile)
+                made[local] = user
+            if how == "turf":
+                self._approve(made[local], county, staff)
+        backdate_history(since=started, days=42)
+        self.stdout.write(f"  {len(DEMO_RECRUITS)} recruits in four generations.")
+
+    def _approve(self, leader: User, county: str, staff: User) -> None:
+        voter = (
+            Voter.objects.registered()
+            .filter(county=county, account__isnull=True, household__latitude__isnull=False)
+            .order_by("-pk")
+            .first()
+        )
+        if voter is None:
+            return
+        turf_link_home(leader=leader, voter=voter, actor=staff)
+        try:
+            turf = turf_approve_leader(leader=leader, actor=staff)
+        except TurfError as error:
+            self.stdout.write(f"  {leader.first_name}: not approved ({error}).")
+            return
+        entry = turf.entries.calls().select_related("voter").first()
+        if entry is not None:
+            contact_record(
+                leader=leader, client_uuid=uuid.uuid4(), channel="phone", result="talked",
+                device_time=timezone.now(), voter=entry.voter,
+            )  # fmt: skip
 
     def _make_voters(self, size: int, counties: tuple[str, ...], seed: int, verbosity: int) -> None:
         generator = SyntheticVoterFile(voters=size, counties=counties, seed=seed)
