@@ -26,7 +26,17 @@ from tests.cast import make_client, make_user
 # The world is built before the function-scoped settings fixtures run: hash its passwords cheaply too.
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 
-PROJECT_MODULES = ("config", "lib", "leaders", "contacts", "turf", "events", "candidates", "field", "dashboard")
+PROJECT_MODULES = (
+    "config",
+    "lib",
+    "leaders",
+    "contacts",
+    "turf",
+    "events",
+    "candidates",
+    "field",
+    "dashboard",
+)
 
 # Who walks the routes. alice owns the objects; the others must not reach them unless allowed.
 PERSONAS = {
@@ -349,8 +359,16 @@ ROUTES += [
     Route("candidates:mine", allowed=frozenset({"cathy"})),
     Route("candidates:accounts", allowed=RACE_STAFF),
     # Approving asks staff for their password first; revoking again changes nothing: a redirect each time.
-    Route("candidates:account_approve", method="post", allowed=RACE_STAFF, ok=(302,), args=lambda w: [w.cathy.pk]),
-    Route("candidates:account_revoke", method="post", allowed=RACE_STAFF, ok=(302,), args=lambda w: [w.cathy.pk]),
+    Route(
+        "candidates:account_approve",
+        method="post",
+        allowed=RACE_STAFF,
+        ok=(302,),
+        args=lambda w: [w.cathy.pk],
+    ),
+    Route(
+        "candidates:account_revoke", method="post", allowed=RACE_STAFF, ok=(302,), args=lambda w: [w.cathy.pk]
+    ),
     Route("candidates:changes", allowed=RACE_STAFF),
     Route("candidates:exports", allowed=RACE_STAFF),
     Route("candidates:exports_csv", allowed=RACE_STAFF),
