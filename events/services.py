@@ -37,7 +37,7 @@ def _invite(
             attempt_id=attempt_id,
             answered_at=answered_at,
         )
-    elif invitation.answered_at < answered_at:
+    elif invitation.answered_at is None or invitation.answered_at < answered_at:
         invitation.rsvp, invitation.attempt_id, invitation.answered_at = rsvp, attempt_id, answered_at
         invitation.save(update_fields=["rsvp", "attempt", "answered_at"])
 

@@ -11,10 +11,10 @@ from tests.cast import make_client, make_gathering
 
 
 def test_a_leader_plans_a_gathering(alice):
-    starts = (timezone.localtime() + timedelta(days=10)).strftime("%Y-%m-%dT18:30")
+    day = (timezone.localtime() + timedelta(days=10)).strftime("%Y-%m-%d")
     response = make_client(alice).post(
         reverse("events:gathering_new"),
-        {"kind": "community", "starts_at": starts, "duration_minutes": 90, "place": "Maryville Public Library",
+        {"kind": "community", "day": day, "start": "18:30", "end": "20:00", "place": "Maryville Public Library",
          "address": "509 N Main St", "capacity": 30},
     )  # fmt: skip
     gathering = Gathering.objects.get()
@@ -25,7 +25,7 @@ def test_a_leader_plans_a_gathering(alice):
 def test_it_refuses_a_gathering_in_the_past(alice):
     response = make_client(alice).post(
         reverse("events:gathering_new"),
-        {"kind": "house_meeting", "starts_at": "2020-01-01T18:00", "duration_minutes": 90, "place": "Home"},
+        {"kind": "house_meeting", "day": "2020-01-01", "start": "18:00", "end": "19:00", "place": "Home"},
     )
     assert response.status_code == 200 and "future" in response.text
     assert not Gathering.objects.exists()
@@ -38,7 +38,7 @@ def test_the_host_sees_the_rsvps(alice, lists):
     Invitation.objects.create(gathering=gathering, voter=lists.calls[0], invited_by=alice, rsvp="yes",
                               attempt=attempt, answered_at=timezone.now())  # fmt: skip
     response = make_client(alice).get(reverse("events:gathering", args=[gathering.pk]))
-    assert response.context["counts"] == {"yes": 1, "maybe": 0, "no": 0}
+    assert response.context["counts"] == {"yes": 1, "maybe": 0, "no": 0, "invited": 0}
     assert lists.calls[0].full_name in response.text
 
 

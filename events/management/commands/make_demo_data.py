@@ -106,12 +106,14 @@ class Command(BaseCommand):
             self.stdout.write(f"  {leader.first_name}: {calls} neighbors to call, {doors} voters to knock.")
         alice = User.objects.get(email=demo_email("alice"))
         if not Gathering.objects.filter(host=alice).exists():
+            starts_at = (timezone.localtime() + timedelta(days=10)).replace(
+                hour=19, minute=0, second=0, microsecond=0
+            )
             Gathering.objects.create(
                 host=alice,
                 kind=Gathering.Kind.COMMUNITY,
-                starts_at=(timezone.localtime() + timedelta(days=10)).replace(
-                    hour=19, minute=0, second=0, microsecond=0
-                ),
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(minutes=90),
                 place="Maryville Public Library, meeting room",
                 capacity=30,
             )
