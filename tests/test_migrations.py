@@ -14,7 +14,7 @@ INITIAL = {
     "contacts": ["0001_initial", "0002_initial"],
     "leaders": ["0001_initial"],
     "turf": ["0001_initial"],
-    "events": ["0001_initial"],
+    "events": ["0001_initial", "0002_gathering_end_notes_and_mailings"],
     "field": ["0001_initial"],
 }
 
