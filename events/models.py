@@ -8,12 +8,14 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.signing import BadSignature, Signer
 from django.db import models
 from django.db.models import F, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from contacts.models import ContactAttempt, Voter
+from events.calendar import CalendarEvent
 from leaders.models import leader_scope
 
 
@@ -59,6 +61,7 @@ class Gathering(models.Model):
 
     class Meta:
         ordering = ["starts_at"]
+        indexes = [models.Index(fields=["starts_at"], name="gathering_starts_at")]
         constraints = [
             models.CheckConstraint(
                 name="gathering_ends_after_it_starts", condition=Q(ends_at__gt=F("starts_at"))
@@ -69,7 +72,42 @@ class Gathering(models.Model):
         return f"{self.get_kind_display()} · {timezone.localtime(self.starts_at):%b %-d, %-I:%M %p}"
 
     def can_edit(self, user) -> bool:
-        return self.host_id == user.pk
+        return self.host_id == user.pk and not self.is_cancelled and not self.is_over
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def is_over(self) -> bool:
+        return self.ends_at <= timezone.now()
+
+    @property
+    def location(self) -> str:
+        return f"{self.place}, {self.address}" if self.address else self.place
+
+    def seats_left(self) -> int | None:
+        if self.capacity is None:
+            return None
+        return max(0, self.capacity - self.invitations.seated().count())
+
+    def calendar_event(self, *, url: str = "") -> CalendarEvent:
+        """This gathering as a calendar entry: its UID and SEQUENCE stay with it through every change."""
+        host = self.host.first_name if self.host_id else ""
+        description = "\n\n".join(
+            part for part in (f"Hosted by {host}." if host else "", self.notes, self.accessibility) if part
+        )
+        return CalendarEvent(
+            uid=f"{self.uid}@{settings.SITE_NAME.lower().replace(' ', '-')}",
+            sequence=self.sequence,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            summary=self.get_kind_display(),
+            location=self.location,
+            description=description,
+            url=url,
+            cancelled=self.is_cancelled,
+        )
 
 
 def get_gathering_for(user, pk) -> Gathering:
@@ -80,6 +118,17 @@ def get_gathering_for(user, pk) -> Gathering:
 class InvitationQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(gathering__in=Gathering.objects.visible_to(user))
+
+    def seated(self):
+        """Keep the yeses that hold a seat: the ones not waiting on the waitlist."""
+        return self.filter(rsvp=Invitation.Rsvp.YES, waitlisted_at__isnull=True)
+
+    def waitlisted(self):
+        return self.filter(waitlisted_at__isnull=False).order_by("waitlisted_at", "pk")
+
+    def expected(self):
+        """Keep the invitees who may come and are owed reminders: seated yeses and maybes."""
+        return self.filter(rsvp__in=[Invitation.Rsvp.YES, Invitation.Rsvp.MAYBE], waitlisted_at__isnull=True)
 
 
 def new_link_salt() -> str:
@@ -126,6 +175,15 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.voter_id} → {self.gathering_id}: {self.rsvp}"
 
+    def link_token(self) -> str:
+        """The invitee's private link token: the invitation's id, signed with its own salt."""
+        return Signer(salt=f"events.rsvp.{self.link_salt}").sign(str(self.pk))
+
+    @property
+    def is_expected(self) -> bool:
+        """A seated yes or a maybe: someone who may come and is owed reminders (see `expected()`)."""
+        return self.rsvp in (self.Rsvp.YES, self.Rsvp.MAYBE) and self.waitlisted_at is None
+
     @property
     def is_waitlisted(self) -> bool:
         return self.waitlisted_at is not None
@@ -133,6 +191,35 @@ class Invitation(models.Model):
     @property
     def status_display(self) -> str:
         return "Waitlisted" if self.is_waitlisted else self.get_rsvp_display()
+
+
+class LinkRefused(Exception):
+    """An invitee's link that is tampered with, replaced by a newer one, or past its gathering."""
+
+
+def get_invitation_by_link(token: str) -> Invitation:
+    """Return the invitation a private link names, or raise LinkRefused with what to tell the visitor.
+
+    The link is valid while its gathering has not ended and no newer link replaced it (a new salt).
+    """
+    pk, _, _ = token.partition(":")
+    invitation = (
+        Invitation.objects.select_related("gathering", "gathering__host").filter(pk=pk).first()
+        if pk.isdigit() and len(pk) < 19
+        else None
+    )
+    try:
+        if invitation is None:
+            raise BadSignature
+        Signer(salt=f"events.rsvp.{invitation.link_salt}").unsign(token)
+    except BadSignature:
+        raise LinkRefused(
+            "This link is not valid. It may have been mistyped, or replaced by a newer one: "
+            "ask the neighbor who invited you for the latest link."
+        ) from None
+    if invitation.gathering.is_over:
+        raise LinkRefused("This gathering is over, so its invitation link no longer works.")
+    return invitation
 
 
 class StoppedAddress(models.Model):

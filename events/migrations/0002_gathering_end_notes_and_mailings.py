@@ -149,4 +149,8 @@ class Migration(migrations.Migration):
             model_name='mailing',
             constraint=models.UniqueConstraint(fields=('invitation', 'kind', 'lead_minutes', 'sequence'), name='one_mailing_per_invitee_and_kind'),
         ),
+        migrations.AddIndex(
+            model_name='gathering',
+            index=models.Index(fields=['starts_at'], name='gathering_starts_at'),
+        ),
     ]
