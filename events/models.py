@@ -131,6 +131,11 @@ class InvitationQuerySet(models.QuerySet):
         return self.filter(rsvp__in=[Invitation.Rsvp.YES, Invitation.Rsvp.MAYBE], waitlisted_at__isnull=True)
 
 
+def get_invitation_for(user, pk) -> "Invitation":
+    """Fetch an invitation to a gathering the user may see, or 404 as if it did not exist."""
+    return get_object_or_404(Invitation.objects.visible_to(user).select_related("gathering", "voter"), pk=pk)
+
+
 def new_link_salt() -> str:
     return secrets.token_urlsafe(12)
 

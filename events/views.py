@@ -25,6 +25,7 @@ from events.models import (
     LinkRefused,
     StoppedAddress,
     get_gathering_for,
+    get_invitation_for,
     get_invitation_by_link,
 )
 from lib.offline import offline_page
@@ -170,8 +171,8 @@ def gathering_invite(request, pk):
 def invitation_link(request, pk, invitation_pk):
     """Show the host one invitee's private link to text or read out; POST replaces it (old links stop)."""
     gathering = _hosted_by(request, pk)
-    invitation = gathering.invitations.select_related("voter").filter(pk=invitation_pk).first()
-    if invitation is None:
+    invitation = get_invitation_for(request.user, invitation_pk)
+    if invitation.gathering_id != gathering.pk:
         raise Http404
     if request.method == "POST":
         services.invitation_new_link(invitation=invitation)
@@ -239,7 +240,6 @@ def rsvp(request, token):
             "stopped": stopped,
         },
     )
-    response["Referrer-Policy"] = "no-referrer"  # the link is a secret: never leak it to another site
     response["Cache-Control"] = "private, no-store"
     return response
 
