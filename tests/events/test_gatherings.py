@@ -62,7 +62,13 @@ def test_the_coordinator_sees_it_but_only_the_host_changes_it(alice, carol, list
 
 
 def _post_new(client, **fields):
-    data = {"kind": "house_meeting", "day": "2030-03-10", "start": "19:00", "end": "20:30", "place": "Our living room"}
+    data = {
+        "kind": "house_meeting",
+        "day": "2030-03-10",
+        "start": "19:00",
+        "end": "20:30",
+        "place": "Our living room",
+    }
     return client.post(reverse("events:gathering_new"), data | fields)
 
 
@@ -75,7 +81,10 @@ def test_a_gathering_on_a_dst_change_day_keeps_its_wall_clock_time(alice, day, o
     _post_new(make_client(alice), day=day, start="19:00", end="20:30")
     gathering = Gathering.objects.get()
     local = timezone.localtime(gathering.starts_at)
-    assert (local.strftime("%Y-%m-%d %H:%M"), local.utcoffset()) == (f"{day} 19:00", timedelta(hours=offset_hours))
+    assert (local.strftime("%Y-%m-%d %H:%M"), local.utcoffset()) == (
+        f"{day} 19:00",
+        timedelta(hours=offset_hours),
+    )
     assert gathering.ends_at - gathering.starts_at == timedelta(minutes=90)
 
 
@@ -129,7 +138,8 @@ def test_the_host_invites_from_the_call_list_and_the_doors_they_talked_at(alice,
     assert silent_door.pk not in offered and lists.bobs_voter.pk not in offered
 
     response = make_client(alice).post(
-        reverse("events:gathering_invite", args=[gathering.pk]), {"voters": [lists.calls[0].pk, door_voter.pk]}
+        reverse("events:gathering_invite", args=[gathering.pk]),
+        {"voters": [lists.calls[0].pk, door_voter.pk]},
     )
     assert response.status_code == 302
     assert set(gathering.invitations.values_list("voter", "rsvp")) == {
@@ -139,7 +149,9 @@ def test_the_host_invites_from_the_call_list_and_the_doors_they_talked_at(alice,
 
 def test_the_host_cannot_invite_someone_elses_neighbor(alice, lists):
     gathering = make_gathering(alice)
-    make_client(alice).post(reverse("events:gathering_invite", args=[gathering.pk]), {"voters": [lists.bobs_voter.pk]})
+    make_client(alice).post(
+        reverse("events:gathering_invite", args=[gathering.pk]), {"voters": [lists.bobs_voter.pk]}
+    )
     assert not gathering.invitations.exists()
 
 
@@ -151,13 +163,17 @@ def test_another_leader_cannot_reach_the_host_pages(alice, bob, lists):
         reverse("events:invitation_link", args=[gathering.pk, invitation.pk]),
     ):
         assert make_client(bob).get(url).status_code == 404
-    assert make_client(bob).post(reverse("events:gathering_invite", args=[gathering.pk]), {}).status_code == 404
+    assert (
+        make_client(bob).post(reverse("events:gathering_invite", args=[gathering.pk]), {}).status_code == 404
+    )
 
 
 def test_a_changed_time_bumps_the_sequence_but_new_notes_do_not(alice):
     starts_at = (timezone.now() + timedelta(days=10)).replace(second=0, microsecond=0)
     gathering = make_gathering(alice, days=10)
-    Gathering.objects.filter(pk=gathering.pk).update(starts_at=starts_at, ends_at=starts_at + timedelta(hours=1))
+    Gathering.objects.filter(pk=gathering.pk).update(
+        starts_at=starts_at, ends_at=starts_at + timedelta(hours=1)
+    )
     gathering.refresh_from_db()
     client = make_client(alice)
     local = timezone.localtime(gathering.starts_at)
