@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -105,7 +105,7 @@ def mailings_send(*, now: datetime | None = None, limit: int | None = None) -> d
     now = now or timezone.now()
     reminders_owe(now=now)
     counts: dict[str, int] = {}
-    with get_connection() as mail:
+    with mailers.default as mail:
         while limit is None or sum(counts.values()) < limit:
             ids = _claim(now=now)
             if not ids:
@@ -146,7 +146,7 @@ def _deliver(mailing: Mailing, mail, *, stopped: set[str], now: datetime) -> str
     ):
         return Mailing.Outcome.SKIPPED
     try:
-        build_email(mailing, connection=mail, now=now).send()
+        mail.send_messages([build_email(mailing, now=now)])
     except smtplib.SMTPRecipientsRefused as refused:
         address_stop(
             address=invitation.email, reason=StoppedAddress.Reason.BOUNCED, detail=str(refused)[:300]
@@ -174,7 +174,7 @@ def address_from_unsubscribe_token(token: str) -> str | None:
         return None
 
 
-def build_email(mailing: Mailing, *, connection=None, now: datetime) -> EmailMultiAlternatives:
+def build_email(mailing: Mailing, *, now: datetime) -> EmailMultiAlternatives:
     """Build one email (text, HTML, the gathering's .ics and a one-click unsubscribe) for a mailing."""
     invitation, gathering = mailing.invitation, mailing.invitation.gathering
     rsvp_url = settings.SITE_URL + reverse("events:rsvp", args=[invitation.link_token()])
@@ -200,7 +200,6 @@ def build_email(mailing: Mailing, *, connection=None, now: datetime) -> EmailMul
         subject=subject,
         body=render_to_string("events/email/mailing.txt", context),
         to=[invitation.email],
-        connection=connection,
         headers={
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

@@ -12,10 +12,11 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from contacts.services import Attempt, Recorded, contact_record_many
-from events.models import Gathering, Invitation, LearnedEmail, Mailing, new_link_salt
+from events.models import Gathering, Invitation, LearnedEmail, Mailing, StoppedAddress, new_link_salt
 from events.tasks import send_mailings_soon
 
 # What a change notice is about: a guest must hear of a new time or place.
@@ -50,7 +51,8 @@ def _answer(gathering: Gathering, invitation: Invitation, rsvp: str, *, now: dat
 
 def _mail_guests(gathering: Gathering, kind: str) -> None:
     """Owe a notice of this gathering's latest sequence to each guest expected who gave an email."""
-    guests = gathering.invitations.expected().exclude(email="")
+    stopped = StoppedAddress.objects.filter(address=OuterRef("email"))
+    guests = gathering.invitations.expected().exclude(email="").exclude(Exists(stopped))
     Mailing.objects.bulk_create(
         [Mailing(invitation=guest, kind=kind, sequence=gathering.sequence) for guest in guests],
         ignore_conflicts=True,
