@@ -25,8 +25,8 @@ from events.models import (
     LinkRefused,
     StoppedAddress,
     get_gathering_for,
-    get_invitation_for,
     get_invitation_by_link,
+    get_invitation_for,
 )
 from lib.offline import offline_page
 from turf.models import Entry, Turf

@@ -34,3 +34,15 @@ def test_it_cuts_the_demo_leaders_turf_near_their_homes_and_plans_a_gathering(db
 def test_it_refuses_to_make_known_passwords_outside_development(db):
     with pytest.raises(CommandError, match="known passwords"):
         call_command("make_demo_data", "--voters", "100", stdout=StringIO())
+
+
+def test_the_demo_gatherings_have_past_and_upcoming_rsvps(db):
+    call_command("make_demo_data", "--force", "--voters", "1500", stdout=StringIO(), stderr=StringIO())
+    alice = User.objects.get(email=demo_email("alice"))
+    held, coming = Gathering.objects.filter(host=alice).order_by("starts_at")
+    assert held.is_over and not coming.is_over
+    for gathering in (held, coming):
+        answers = set(gathering.invitations.values_list("rsvp", flat=True))
+        assert {"yes", "maybe", "no", "invited"} <= answers
+    page = make_client(alice).get(reverse("events:gathering", args=[coming.pk]))
+    assert "yes" in page.text and "Coffee and cookies" in page.text

@@ -2,18 +2,17 @@
 touches every app: accounts (leaders), the voter file (contacts), lists (turf) and a gathering."""
 
 import tempfile
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from contacts.demo import DEMO_COUNTIES, STATEWIDE_VOTERS, SyntheticVoterFile, write_voter_file
 from contacts.models import Voter
 from contacts.voterfile.layout import ELECTION_AUTHORITIES
-from events.models import Gathering
+from events.demo import create_demo_gatherings
 from leaders.demo import create_demo_accounts, demo_email
 from leaders.models import User
 from turf.models import Cycle
@@ -104,19 +103,16 @@ class Command(BaseCommand):
             turf = turf_cut_for_leader(leader=leader, actor=staff, cycle=cycle)
             calls, doors = turf.entries.calls().count(), turf.entries.doors().count()
             self.stdout.write(f"  {leader.first_name}: {calls} neighbors to call, {doors} voters to knock.")
-        alice = User.objects.get(email=demo_email("alice"))
-        if not Gathering.objects.filter(host=alice).exists():
-            starts_at = (timezone.localtime() + timedelta(days=10)).replace(
-                hour=19, minute=0, second=0, microsecond=0
-            )
-            Gathering.objects.create(
-                host=alice,
-                kind=Gathering.Kind.COMMUNITY,
-                starts_at=starts_at,
-                ends_at=starts_at + timedelta(minutes=90),
-                place="Maryville Public Library, meeting room",
-                capacity=30,
-            )
+        hosts = [
+            (
+                User.objects.get(email=demo_email("alice")),
+                "Maryville Public Library, meeting room",
+                "509 N Main St",
+            ),
+            (User.objects.get(email=demo_email("bob")), "Carondelet Lions Club hall", "7500 Michigan Ave"),
+        ]
+        made = create_demo_gatherings(leaders=hosts)
+        self.stdout.write(f"  {len(made)} gatherings, held and coming up, with their RSVPs.")
         self.stdout.write(self.style.SUCCESS(f"Cycle {cycle.name}: demo turf cut."))
 
     def _make_voters(self, size: int, counties: tuple[str, ...], seed: int, verbosity: int) -> None:
