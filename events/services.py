@@ -104,11 +104,13 @@ def gathering_cancel(*, gathering: Gathering) -> Gathering:
 
 def invitations_create(*, gathering: Gathering, voter_ids: Iterable[int], invited_by) -> int:
     """Invite voters who are not invited yet (the caller checked they are the host's); return how many."""
-    created = Invitation.objects.bulk_create(
+    voter_ids = set(voter_ids)
+    voter_ids -= set(gathering.invitations.filter(voter_id__in=voter_ids).values_list("voter_id", flat=True))
+    Invitation.objects.bulk_create(
         [Invitation(gathering=gathering, voter_id=voter_id, invited_by=invited_by) for voter_id in voter_ids],
         ignore_conflicts=True,
     )
-    return sum(1 for invitation in created if invitation.pk)
+    return len(voter_ids)
 
 
 def invitation_new_link(*, invitation: Invitation) -> Invitation:

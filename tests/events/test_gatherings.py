@@ -142,6 +142,7 @@ def test_the_host_invites_from_the_call_list_and_the_doors_they_talked_at(alice,
         {"voters": [lists.calls[0].pk, door_voter.pk]},
     )
     assert response.status_code == 302
+    assert "Invited 2." in make_client(alice).get(response["Location"]).text
     assert set(gathering.invitations.values_list("voter", "rsvp")) == {
         (lists.calls[0].pk, "invited"), (door_voter.pk, "invited"),
     }  # fmt: skip
