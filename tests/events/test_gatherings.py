@@ -137,12 +137,12 @@ def test_the_host_invites_from_the_call_list_and_the_doors_they_talked_at(alice,
     assert set(offered) == {voter.pk for voter in lists.calls} | {door_voter.pk}
     assert silent_door.pk not in offered and lists.bobs_voter.pk not in offered
 
-    response = make_client(alice).post(
-        reverse("events:gathering_invite", args=[gathering.pk]),
-        {"voters": [lists.calls[0].pk, door_voter.pk]},
+    client = make_client(alice)
+    response = client.post(
+        reverse("events:gathering_invite", args=[gathering.pk]), {"voters": [lists.calls[0].pk, door_voter.pk]}
     )
     assert response.status_code == 302
-    assert "Invited 2." in make_client(alice).get(response["Location"]).text
+    assert "Invited 2." in client.get(response["Location"]).text
     assert set(gathering.invitations.values_list("voter", "rsvp")) == {
         (lists.calls[0].pk, "invited"), (door_voter.pk, "invited"),
     }  # fmt: skip
