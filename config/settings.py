@@ -400,7 +400,11 @@ CELERY_BEAT_SCHEDULE["turf-refresh-free-pool"] = {
 # --- Gatherings (events: reminders, the invitee's link) ---------------------------------------
 # Reminders go this many minutes before a gathering starts to each invitee who said yes or maybe.
 _leads = env_list("GATHERING_REMINDER_MINUTES", ["2880", "180"])
-if not _leads or not all(lead.isdigit() and int(lead) > 0 for lead in _leads) or len(set(_leads)) < len(_leads):
+if (
+    not _leads
+    or not all(lead.isdigit() and int(lead) > 0 for lead in _leads)
+    or len(set(_leads)) < len(_leads)
+):
     raise ImproperlyConfigured("GATHERING_REMINDER_MINUTES must be distinct whole minutes, like 2880,180.")
 GATHERING_REMINDER_MINUTES = sorted((int(lead) for lead in _leads), reverse=True)
 # A claimed email whose worker went silent this long is sent again by the next dispatch. Longer than

@@ -139,7 +139,8 @@ def test_the_host_invites_from_the_call_list_and_the_doors_they_talked_at(alice,
 
     client = make_client(alice)
     response = client.post(
-        reverse("events:gathering_invite", args=[gathering.pk]), {"voters": [lists.calls[0].pk, door_voter.pk]}
+        reverse("events:gathering_invite", args=[gathering.pk]),
+        {"voters": [lists.calls[0].pk, door_voter.pk]},
     )
     assert response.status_code == 302
     assert "Invited 2." in client.get(response["Location"]).text
