@@ -79,9 +79,8 @@ ROUTES = [
 
 
 def _field_world(world):
-    from tests.cast import make_gathering, make_lists
-
     from events.models import Invitation
+    from tests.cast import make_gathering, make_lists
 
     world.lists = make_lists(world.alice, world.bob)
     world.gathering = make_gathering(world.alice)
