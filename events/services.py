@@ -145,9 +145,13 @@ class FieldAttempt:
 
 
 def _invite(
-    *, user, gathering_id: int, voter_id: int, rsvp: str, attempt_id: int, answered_at: datetime
+    *, user, gathering_id: int, voter_id: int, rsvp: str, attempt_id: int, answered_at: datetime, email: str
 ) -> None:
-    """Invite a voter, or change their answer; an answer given earlier never replaces a later one."""
+    """Invite a voter, or change their answer; an answer given earlier never replaces a later one.
+
+    An email the neighbor gave on the same call is where their reminders go, unless they gave one
+    through their own link.
+    """
     gathering = _locked(gathering_id)
     invitation = (
         Invitation.objects.select_for_update().filter(gathering_id=gathering_id, voter_id=voter_id).first()
@@ -158,6 +162,7 @@ def _invite(
         return
     _answer(gathering, invitation, rsvp, now=timezone.now())
     invitation.attempt_id, invitation.answered_at = attempt_id, answered_at
+    invitation.email = invitation.email or email.lower()
     invitation.save()
     _promote(gathering)
 
@@ -185,6 +190,9 @@ def field_record(*, user, items: Sequence[FieldAttempt]) -> list[Recorded]:
                     rsvp=item.rsvp,
                     attempt_id=outcome.attempt_id,
                     answered_at=item.attempt.device_time,
+                    email=next(
+                        (address for voter_id, address in item.emails if voter_id == item.attempt.voter_id), ""
+                    ),
                 )
             emails += [
                 LearnedEmail(voter_id=voter_id, address=address, leader=user, attempt_id=outcome.attempt_id)

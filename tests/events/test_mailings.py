@@ -1,5 +1,6 @@
 """Reminders, change and cancellation notices: each sent once, even with a dead worker or two dispatches."""
 
+import json
 import smtplib
 import threading
 from datetime import timedelta
@@ -16,7 +17,7 @@ from events.mailings import mailings_send, reminders_owe, unsubscribe_token
 from events.models import Gathering, Invitation, Mailing, StoppedAddress
 from events.services import gathering_cancel, gathering_update
 from leaders.models import User
-from tests.cast import make_gathering, make_household, make_user, make_voter
+from tests.cast import a_call, make_client, make_gathering, make_household, make_user, make_voter
 
 WEEK_AGO = timedelta(days=7)
 # The outside world: the mail server, here the test backend every message goes through.
@@ -226,3 +227,17 @@ def test_a_gathering_changed_after_a_reminder_is_reminded_again_for_the_new_time
     gathering_update(gathering=moved)
     mailings_send()
     assert [m.subject.split(":")[0] for m in mail.outbox] == ["Reminder", "Changed", "Reminder"]
+
+
+def test_an_email_given_on_the_call_that_invited_is_where_the_reminder_goes(alice, lists):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    voter = lists.calls[0]
+    item = a_call(voter, people=[{"voter": voter.pk, "email": "Callee@Example.org"}],
+                  invite={"gathering": gathering.pk, "rsvp": "yes"})  # fmt: skip
+    item["device_time"] = (timezone.now() - WEEK_AGO).isoformat()
+    make_client(alice).post(
+        reverse("field:sync"), json.dumps({"attempts": [item]}), content_type="application/json"
+    )
+    assert Invitation.objects.get().email == "callee@example.org"
+    mailings_send()
+    assert [m.to for m in mail.outbox] == [["callee@example.org"]]
