@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import Gathering, Invitation
-from events.services import invitation_answer, invitation_new_link
+from events.services import gathering_update, invitation_answer, invitation_new_link
 from leaders.models import User
 from tests.cast import make_gathering, make_household, make_user, make_voter
 
@@ -160,3 +160,18 @@ def test_twenty_yeses_at_once_fill_ten_seats_and_wait_for_the_rest():
         thread.join(60)
     assert errors == []
     assert gathering.invitations.seated().count() == 10 and gathering.invitations.waitlisted().count() == 10
+
+
+def test_a_larger_room_seats_the_first_waiting(alice, lists):
+
+    gathering = make_gathering(alice, capacity=1)
+    first, second = (
+        Invitation.objects.create(gathering=gathering, voter=voter, invited_by=alice)
+        for voter in lists.calls[:2]
+    )
+    invitation_answer(invitation=first, rsvp="yes")
+    invitation_answer(invitation=second, rsvp="yes")
+    assert Invitation.objects.get(pk=second.pk).is_waitlisted
+    gathering.capacity = 2
+    gathering_update(gathering=gathering)
+    assert not Invitation.objects.get(pk=second.pk).is_waitlisted
