@@ -21,6 +21,7 @@ from events.tasks import send_mailings_soon
 
 # What a change notice is about: a guest must hear of a new time or place.
 NOTICE_FIELDS = ("starts_at", "ends_at", "place", "address")
+EDITABLE_FIELDS = (*NOTICE_FIELDS, "kind", "capacity", "notes", "accessibility")
 
 
 def _locked(gathering_id: int) -> Gathering:
@@ -81,9 +82,9 @@ def gathering_update(*, gathering: Gathering) -> Gathering:
                              "the room must hold at least them."}
             )  # fmt: skip
         noticed = any(getattr(current, name) != getattr(gathering, name) for name in NOTICE_FIELDS)
-        if noticed:
-            gathering.sequence = current.sequence + 1
-        gathering.save()
+        gathering.sequence = current.sequence + 1 if noticed else current.sequence
+        # Only what the host edits: a cancellation saved meanwhile stays.
+        gathering.save(update_fields=[*EDITABLE_FIELDS, "sequence"])
         _promote(gathering)
         if noticed:
             _mail_guests(gathering, Mailing.Kind.CHANGE)
