@@ -12,6 +12,7 @@ yes/maybe invitees with an email at gatherings starting within three hours.
   per email as a ratio to one trivial-view request.
 """
 
+import logging
 import os
 import random
 import statistics
@@ -110,6 +111,7 @@ def _measure() -> list[tuple[str, str]]:
     from events.mailings import mailings_send
     from events.models import Invitation, Mailing
 
+    logging.getLogger("django.request").setLevel(logging.ERROR)  # the reference answers 401 without a token
     invitation_ids = list(Invitation.objects.values_list("pk", flat=True))
     sample = Invitation.objects.filter(pk__in=random.Random(2026).sample(invitation_ids, REQUESTS))
     rsvp_urls = [f"/rsvp/{invitation.link_token()}/" for invitation in sample]
