@@ -192,7 +192,8 @@ def field_record(*, user, items: Sequence[FieldAttempt]) -> list[Recorded]:
                     attempt_id=outcome.attempt_id,
                     answered_at=item.attempt.device_time,
                     email=next(
-                        (address for voter_id, address in item.emails if voter_id == item.attempt.voter_id), ""
+                        (address for voter_id, address in item.emails if voter_id == item.attempt.voter_id),
+                        "",
                     ),
                 )
             emails += [
