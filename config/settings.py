@@ -411,7 +411,7 @@ GATHERING_REMINDER_MINUTES = sorted((int(lead) for lead in _leads), reverse=True
 # a batch of sends can take (MAILING_BATCH x the SMTP timeout), so a live worker is never overtaken.
 MAILING_BATCH = 50
 MAILING_CLAIM_TIMEOUT_MINUTES = env_int("MAILING_CLAIM_TIMEOUT_MINUTES", 30, minimum=15)
-# Invitee pages (no account) per client address per minute.
+# Invitee answers and refused invitee links (no account) per client address per minute.
 RSVP_RATE_LIMIT_PER_MINUTE = env_int("RSVP_RATE_LIMIT_PER_MINUTE", 30, minimum=1)
 CELERY_BEAT_SCHEDULE["events-send-mailings"] = {
     "task": "events.tasks.send_mailings",

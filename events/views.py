@@ -200,12 +200,20 @@ def _rate_limited(request) -> HttpResponse | None:
 
 
 def _by_link(request, token) -> Invitation | HttpResponse:
-    if (limited := _rate_limited(request)) is not None:
-        return limited
+    """The invitation a link names, or the page saying why not.
+
+    Each address's refused links and answers are counted (guessing links, hammering answers); a
+    valid link read again is not: the signature check is cheaper than the count, and a link cannot
+    be guessed, so counting every view would only slow down the invitee's own page.
+    """
     try:
-        return get_invitation_by_link(token)
+        invitation = get_invitation_by_link(token)
     except LinkRefused as refused:
-        return render(request, "events/rsvp_refused.html", {"problem": str(refused)}, status=410)
+        limited = _rate_limited(request)
+        return limited or render(request, "events/rsvp_refused.html", {"problem": str(refused)}, status=410)
+    if request.method != "GET" and (limited := _rate_limited(request)) is not None:
+        return limited
+    return invitation
 
 
 def rsvp(request, token):

@@ -103,11 +103,17 @@ def test_a_cancelled_gathering_shows_it_and_takes_no_answer(invitation):
     assert invitation.rsvp == "invited"
 
 
-def test_the_page_is_rate_limited_per_address(invitation, settings):
+def test_answers_and_refused_links_are_rate_limited_per_address(invitation, settings):
     settings.RSVP_RATE_LIMIT_PER_MINUTE = 3
     client = Client(REMOTE_ADDR="203.0.113.9")
-    assert [client.get(_url(invitation)).status_code for _ in range(4)] == [200, 200, 200, 429]
-    assert Client(REMOTE_ADDR="203.0.113.10").get(_url(invitation)).status_code == 200
+    guesses = [
+        client.get(reverse("events:rsvp", args=[f"{invitation.pk}:guess{n}"])).status_code for n in range(2)
+    ]
+    answers = [client.post(_url(invitation), {"rsvp": "no"}).status_code for _ in range(2)]
+    assert guesses + answers == [410, 410, 302, 429]
+    assert client.get(reverse("events:rsvp", args=["another-guess"])).status_code == 429
+    assert client.get(_url(invitation)).status_code == 200  # reading one's own page is never counted
+    assert Client(REMOTE_ADDR="203.0.113.10").post(_url(invitation), {"rsvp": "yes"}).status_code == 302
 
 
 # --- seats and the waitlist ------------------------------------------------------------------------
