@@ -5,8 +5,9 @@ BENCH_INVITATIONS invitations (default 200,000), of which BENCH_DUE_REMINDERS (d
 yes/maybe invitees with an email at gatherings starting within three hours.
 
 - RSVP page: 100 GETs of random invitees' private links through Django's handler in this process
-  (the signature check and the page; a read is not counted by the rate limit), median and p95 server time, and as ratios to the bench's
-  trivial view (bench.urls) measured the same way in the same run. Target p95 < 100 ms.
+  (the signature check and the page; the rate limit counts answers and refused links, not reads),
+  median and p95 server time, and as ratios to the bench's trivial view (bench.urls) measured the
+  same way in the same run. Target p95 < 100 ms.
 - Reminders: one worker (this process) runs the beat's dispatch until nothing is owed, sending
   through the in-memory mail backend. Target < 60 s, 0 duplicates, 0 missed; the time is also given
   per email as a ratio to one trivial-view request.
