@@ -103,9 +103,11 @@ def _program(cycle) -> None:
         )
         cursor.execute(
             """
-            INSERT INTO events_gathering (host_id, kind, starts_at, duration_minutes, place, address, created_at)
-            SELECT leader_id, 'house_meeting', now() - random() * interval '90 days', 90, 'Living room', '', now()
-            FROM turf_turf WHERE id % 7 = 0
+            INSERT INTO events_gathering (host_id, kind, starts_at, ends_at, place, address, notes, accessibility,
+                                          uid, sequence, held_at, created_at)
+            SELECT leader_id, 'house_meeting', day, day + interval '90 minutes', 'Living room', '', '', '',
+                   gen_random_uuid(), 0, day + interval '10 minutes', now()
+            FROM (SELECT leader_id, now() - random() * interval '90 days' AS day FROM turf_turf WHERE id % 7 = 0) t
             """
         )
         cursor.execute("ANALYZE")

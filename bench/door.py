@@ -71,16 +71,19 @@ def _generate() -> int:
     with connection.cursor() as cursor:
         # Gathering n belongs to host n % HOSTS; the measured host's first gathering is tonight.
         cursor.execute(
-            """INSERT INTO events_gathering (host_id, kind, starts_at, duration_minutes, place, address, created_at)
+            """INSERT INTO events_gathering (host_id, kind, starts_at, ends_at, place, address, notes, accessibility,
+                                             uid, sequence, created_at)
                SELECT (%s::bigint[])[1 + n %% %s], 'house_meeting', now() - interval '10 minutes'
-                      + (n / %s) * interval '1 day', 90, 'Living room ' || n, '', now()
+                      + (n / %s) * interval '1 day', now() + interval '80 minutes' + (n / %s) * interval '1 day',
+                      'Living room ' || n, '', '', '', gen_random_uuid(), 0, now()
                FROM generate_series(0, %s - 1) n""",
-            [[host.pk for host in hosts], HOSTS, HOSTS, GATHERINGS],
+            [[host.pk for host in hosts], HOSTS, HOSTS, HOSTS, GATHERINGS],
         )
         cursor.execute(
-            """INSERT INTO events_invitation (gathering_id, voter_id, invited_by_id, rsvp, answered_at, created_at)
+            """INSERT INTO events_invitation (gathering_id, voter_id, invited_by_id, rsvp, answered_at, link_salt,
+                                              email, phone, created_at)
                SELECT g.id, 20000000 + (g.id * 7919 + i * 104729) %% %s, g.host_id,
-                      (ARRAY['yes', 'maybe', 'no'])[1 + i %% 3], now(), now()
+                      (ARRAY['yes', 'maybe', 'no'])[1 + i %% 3], now(), md5(random()::text), '', '', now()
                FROM events_gathering g, generate_series(0, %s - 1) i
                ON CONFLICT DO NOTHING""",
             [VOTERS, EACH],

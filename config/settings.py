@@ -292,30 +292,33 @@ PRIVILEGED_SESSION_AGE = min(
 # Bearer tokens for the sync API stop working this many days after they are issued.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90, minimum=1)
 
-# Email: the console in development, SMTP in production.
+# Email: files under var/mail/ in development (the web server and the Celery worker both write
+# there, one file per process and run), SMTP in production.
 EMAIL_BACKEND_NAME = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
+    "django.core.mail.backends.filebased.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
-MAILERS = {
-    "default": {
-        "BACKEND": EMAIL_BACKEND_NAME,
-        "OPTIONS": {
-            "host": env_str("EMAIL_HOST", "localhost"),
-            "port": env_int("EMAIL_PORT", 587, minimum=1),
-            "username": env_str("EMAIL_HOST_USER", ""),
-            "password": env_str("EMAIL_HOST_PASSWORD", ""),
-            "use_tls": env_bool("EMAIL_USE_TLS", True),
-            "timeout": 10,
-        }
-        if EMAIL_BACKEND_NAME.endswith("smtp.EmailBackend")
-        else {},
+MAIL_DIR = Path(env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail")))
+if EMAIL_BACKEND_NAME.endswith("smtp.EmailBackend"):
+    _mail_options = {
+        "host": env_str("EMAIL_HOST", "localhost"),
+        "port": env_int("EMAIL_PORT", 587, minimum=1),
+        "username": env_str("EMAIL_HOST_USER", ""),
+        "password": env_str("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS", True),
+        "timeout": 10,
     }
-}
+elif EMAIL_BACKEND_NAME.endswith("filebased.EmailBackend"):
+    _mail_options = {"file_path": str(MAIL_DIR)}
+else:
+    _mail_options = {}
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_NAME, "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Neighborhood Leader <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where links in emails point: emails sent by Celery have no request to take the address from.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Time: stored in UTC, shown in the party's time zone.
 USE_TZ = True
@@ -455,4 +458,25 @@ CELERY_BEAT_SCHEDULE["contacts-rollup-ids-full"] = {
 CELERY_BEAT_SCHEDULE["turf-refresh-free-pool"] = {
     "task": "turf.tasks.refresh_free_pool",
     "schedule": timedelta(days=1),
+}
+
+# --- Gatherings (events: reminders, the invitee's link) ---------------------------------------
+# Reminders go this many minutes before a gathering starts to each invitee who said yes or maybe.
+_leads = env_list("GATHERING_REMINDER_MINUTES", ["2880", "180"])
+if (
+    not _leads
+    or not all(lead.isdigit() and int(lead) > 0 for lead in _leads)
+    or len(set(_leads)) < len(_leads)
+):
+    raise ImproperlyConfigured("GATHERING_REMINDER_MINUTES must be distinct whole minutes, like 2880,180.")
+GATHERING_REMINDER_MINUTES = sorted((int(lead) for lead in _leads), reverse=True)
+# A claimed email whose worker went silent this long is sent again by the next dispatch. Longer than
+# a batch of sends can take (MAILING_BATCH x the SMTP timeout), so a live worker is never overtaken.
+MAILING_BATCH = 50
+MAILING_CLAIM_TIMEOUT_MINUTES = env_int("MAILING_CLAIM_TIMEOUT_MINUTES", 30, minimum=15)
+# Invitee answers and refused invitee links (no account) per client address per minute.
+RSVP_RATE_LIMIT_PER_MINUTE = env_int("RSVP_RATE_LIMIT_PER_MINUTE", 30, minimum=1)
+CELERY_BEAT_SCHEDULE["events-send-mailings"] = {
+    "task": "events.tasks.send_mailings",
+    "schedule": timedelta(minutes=5),
 }

@@ -5,7 +5,7 @@ from events.models import Gathering, Invitation
 
 @admin.register(Gathering)
 class GatheringAdmin(admin.ModelAdmin):
-    list_display = ["starts_at", "kind", "host", "place", "capacity"]
+    list_display = ["starts_at", "kind", "host", "place", "capacity", "cancelled_at"]
     list_filter = ["kind"]
     search_fields = ["place", "host__email"]
     raw_id_fields = ["host"]

@@ -17,7 +17,6 @@ from django.db.models import Q
 from contacts.models import Voter
 from contacts.services import Recorded
 from events.models import Attendee, Gathering, Invitation
-from events.schedule import gathering_is_cancelled
 
 _HOUSE_AND_STREET = re.compile(r"^\s*(\d+)\s*[A-Za-z]?\s+(.*[A-Za-z]{2,}.*)$")
 
@@ -106,7 +105,7 @@ def _host_gathering(user, gathering_id: int, cache: dict[int, Gathering | None])
     gathering = cache[gathering_id]
     if gathering is None:
         raise DoorError("No such gathering of yours.")
-    if gathering_is_cancelled(gathering):
+    if gathering.is_cancelled:
         raise DoorError("This gathering was cancelled: nobody can be checked in.")
     return gathering
 

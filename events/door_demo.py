@@ -34,7 +34,11 @@ def make_door_demo(*, host, staff) -> None:
         return
     starts = (timezone.localtime() - timedelta(days=12)).replace(hour=19, minute=0, second=0, microsecond=0)
     past = Gathering.objects.create(
-        host=host, kind=Gathering.Kind.HOUSE_MEETING, starts_at=starts, place="The Hendersons' living room"
+        host=host,
+        kind=Gathering.Kind.HOUSE_MEETING,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=90),
+        place="The Hendersons' living room",
     )
     invitations = [
         Invitation.objects.create(

@@ -1,21 +1,23 @@
-"""Gatherings a leader hosts and the neighbors invited to them.
+"""Gatherings a leader hosts, the neighbors invited to them, and the emails sent to those neighbors.
 
-A gathering is small now (host, kind, time, place, capacity). Speakers, check-in and "the ask"
-come later as their own fields and rows: an Invitation already links a voter to one gathering,
-so attendance and the answer to the ask will hang off it.
+An Invitation links a voter to one gathering: the RSVP, the invitee's private link, and (later)
+attendance and the answer to the ask hang off it. A Mailing is one email owed to one invitee.
 """
 
+import secrets
 import uuid
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.core.signing import BadSignature, Signer
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from contacts.models import ContactAttempt, Voter
+from events.calendar import CalendarEvent
 from leaders.models import leader_scope
 
 
@@ -25,7 +27,7 @@ class GatheringQuerySet(models.QuerySet):
         return self.filter(leader_scope(user, "host__"))
 
     def upcoming(self):
-        return self.filter(starts_at__gte=timezone.now()).order_by("starts_at")
+        return self.filter(starts_at__gte=timezone.now(), cancelled_at__isnull=True).order_by("starts_at")
 
 
 class Gathering(models.Model):
@@ -41,10 +43,20 @@ class Gathering(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.HOUSE_MEETING)
     starts_at = models.DateTimeField()
     # A speaker cannot be in two places at once: that check needs the end, not just the start.
-    duration_minutes = models.PositiveSmallIntegerField(default=90)
+    ends_at = models.DateTimeField()
     place = models.CharField(max_length=120, help_text="Where: a living room, the library, the Lions Club.")
     address = models.CharField(max_length=200, blank=True)
     capacity = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Leave empty for no limit.")
+    notes = models.TextField(blank=True, max_length=2000, help_text="For guests: parking, what to bring.")
+    accessibility = models.TextField(
+        blank=True, max_length=1000, help_text="Steps, ramps, restrooms, hearing loop, a ride if needed."
+    )
+    # Calendars know an event by its UID and take a higher SEQUENCE as a newer version of it.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="Goes up each time the time or place changes."
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     held_at = models.DateTimeField(null=True, blank=True, help_text="When the first attendee was checked in.")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -52,15 +64,53 @@ class Gathering(models.Model):
 
     class Meta:
         ordering = ["starts_at"]
+        indexes = [models.Index(fields=["starts_at"], name="gathering_starts_at")]
         constraints = [
-            models.CheckConstraint(name="gathering_has_duration", condition=Q(duration_minutes__gt=0)),
+            models.CheckConstraint(
+                name="gathering_ends_after_it_starts", condition=Q(ends_at__gt=F("starts_at"))
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {timezone.localtime(self.starts_at):%b %-d, %-I:%M %p}"
 
     def can_edit(self, user) -> bool:
-        return self.host_id == user.pk
+        return self.host_id == user.pk and not self.is_cancelled and not self.is_over
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def is_over(self) -> bool:
+        return self.ends_at <= timezone.now()
+
+    @property
+    def location(self) -> str:
+        return f"{self.place}, {self.address}" if self.address else self.place
+
+    def seats_left(self) -> int | None:
+        if self.capacity is None:
+            return None
+        return max(0, self.capacity - self.invitations.seated().count())
+
+    def calendar_event(self, *, url: str = "") -> CalendarEvent:
+        """This gathering as a calendar entry: its UID and SEQUENCE stay with it through every change."""
+        host = self.host.first_name if self.host_id else ""
+        description = "\n\n".join(
+            part for part in (f"Hosted by {host}." if host else "", self.notes, self.accessibility) if part
+        )
+        return CalendarEvent(
+            uid=f"{self.uid}@{settings.SITE_NAME.lower().replace(' ', '-')}",
+            sequence=self.sequence,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            summary=self.get_kind_display(),
+            location=self.location,
+            description=description,
+            url=url,
+            cancelled=self.is_cancelled,
+        )
 
 
 def get_gathering_for(user, pk) -> Gathering:
@@ -72,25 +122,52 @@ class InvitationQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(gathering__in=Gathering.objects.visible_to(user))
 
+    def seated(self):
+        """Keep the yeses that hold a seat: the ones not waiting on the waitlist."""
+        return self.filter(rsvp=Invitation.Rsvp.YES, waitlisted_at__isnull=True)
+
+    def waitlisted(self):
+        return self.filter(waitlisted_at__isnull=False).order_by("waitlisted_at", "pk")
+
+    def expected(self):
+        """Keep the invitees who may come and are owed reminders: seated yeses and maybes."""
+        return self.filter(rsvp__in=[Invitation.Rsvp.YES, Invitation.Rsvp.MAYBE], waitlisted_at__isnull=True)
+
+
+def get_invitation_for(user, pk) -> "Invitation":
+    """Fetch an invitation to a gathering the user may see, or 404 as if it did not exist."""
+    return get_object_or_404(Invitation.objects.visible_to(user).select_related("gathering", "voter"), pk=pk)
+
+
+def new_link_salt() -> str:
+    return secrets.token_urlsafe(12)
+
 
 class Invitation(models.Model):
-    """A neighbor invited to a gathering, usually at the end of a call, and their answer."""
+    """A neighbor invited to a gathering, at the end of a call or from the host's lists, and their answer."""
 
     class Rsvp(models.TextChoices):
         YES = "yes", "Yes"
         MAYBE = "maybe", "Maybe"
         NO = "no", "No"
+        INVITED = "invited", "No answer yet"
 
     gathering = models.ForeignKey(Gathering, on_delete=models.CASCADE, related_name="invitations")
     voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="invitations")
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    rsvp = models.CharField(max_length=5, choices=Rsvp.choices)
+    rsvp = models.CharField(max_length=8, choices=Rsvp.choices, default=Rsvp.INVITED)
+    # A yes when every seat is taken waits here, first come first seated, until a seat frees up.
+    waitlisted_at = models.DateTimeField(null=True, blank=True)
     attempt = models.ForeignKey(
         ContactAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations",
         help_text="The call the invitation was made on.",
     )  # fmt: skip
     # The device time of the answer: an older answer synced late must not overwrite a newer one.
-    answered_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # The invitee's private link is signed with this salt: a new salt makes every older link invalid.
+    link_salt = models.CharField(max_length=32, default=new_link_salt, editable=False)
+    email = models.EmailField(blank=True, help_text="Given by the invitee for a reminder.")
+    phone = models.CharField(max_length=30, blank=True, help_text="Given by the invitee for a reminder.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = InvitationQuerySet.as_manager()
@@ -98,10 +175,126 @@ class Invitation(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["gathering", "voter"], name="one_invitation_per_voter"),
+            models.CheckConstraint(
+                name="only_a_yes_waits_for_a_seat", condition=Q(waitlisted_at__isnull=True) | Q(rsvp="yes")
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.voter_id} → {self.gathering_id}: {self.rsvp}"
+
+    def link_token(self) -> str:
+        """The invitee's private link token: the invitation's id, signed with its own salt."""
+        return Signer(salt=f"events.rsvp.{self.link_salt}").sign(str(self.pk))
+
+    @property
+    def is_expected(self) -> bool:
+        """A seated yes or a maybe: someone who may come and is owed reminders (see `expected()`)."""
+        return self.rsvp in (self.Rsvp.YES, self.Rsvp.MAYBE) and self.waitlisted_at is None
+
+    @property
+    def is_waitlisted(self) -> bool:
+        return self.waitlisted_at is not None
+
+    @property
+    def status_display(self) -> str:
+        return "Waitlisted" if self.is_waitlisted else self.get_rsvp_display()
+
+
+class LinkRefused(Exception):
+    """An invitee's link that is tampered with, replaced by a newer one, or past its gathering."""
+
+
+def get_invitation_by_link(token: str) -> Invitation:
+    """Return the invitation a private link names, or raise LinkRefused with what to tell the visitor.
+
+    The link is valid while its gathering has not ended and no newer link replaced it (a new salt).
+    """
+    pk, _, _ = token.partition(":")
+    invitation = (
+        Invitation.objects.select_related("gathering", "gathering__host").filter(pk=pk).first()
+        if pk.isdigit() and len(pk) < 19
+        else None
+    )
+    try:
+        if invitation is None:
+            raise BadSignature
+        Signer(salt=f"events.rsvp.{invitation.link_salt}").unsign(token)
+    except BadSignature:
+        raise LinkRefused(
+            "This link is not valid. It may have been mistyped, or replaced by a newer one: "
+            "ask the neighbor who invited you for the latest link."
+        ) from None
+    if invitation.gathering.is_over:
+        raise LinkRefused("This gathering is over, so its invitation link no longer works.")
+    return invitation
+
+
+class StoppedAddress(models.Model):
+    """An email address the app never mails again: its owner unsubscribed, or mail to it bounced."""
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        BOUNCED = "bounced", "Bounced"
+
+    # Stored lower-cased: one row per mailbox, however it was typed.
+    address = models.EmailField(unique=True)
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    detail = models.CharField(max_length=300, blank=True, help_text="What the mail server said.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "stopped addresses"
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.reason})"
+
+
+class Mailing(models.Model):
+    """One email owed to one invitee: a reminder at a lead time, a change notice, or a cancellation.
+
+    The unique key (invitation, kind, lead, sequence) makes "owed" a fact in the database, so two
+    dispatchers can never both create it; `claimed_at` and `sent_at` record who is sending it and
+    that it went (see `events.mailings`).
+    """
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Reminder"
+        CHANGE = "change", "Change notice"
+        CANCEL = "cancel", "Cancellation notice"
+
+    class Outcome(models.TextChoices):
+        PENDING = "", "Not sent yet"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Not needed any more"
+        STOPPED = "stopped", "Address stopped"
+        BOUNCED = "bounced", "Refused by the mail server"
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="mailings")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    lead_minutes = models.PositiveIntegerField(
+        default=0, help_text="For a reminder: how long before the start."
+    )
+    sequence = models.PositiveIntegerField(help_text="The gathering's sequence the email describes.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    tries = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True, default=Outcome.PENDING)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitation", "kind", "lead_minutes", "sequence"],
+                name="one_mailing_per_invitee_and_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["claimed_at"], name="mailing_pending", condition=Q(sent_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to invitation {self.invitation_id}"
 
 
 class LearnedEmail(models.Model):

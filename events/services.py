@@ -1,14 +1,147 @@
-"""Writes of the field app: a synced batch of calls and knocks, with invitations and emails learned."""
+"""Writes about gatherings: plan, change or cancel one, invite neighbors, record answers; and the
+field app's synced batch of calls and knocks, with the invitations and emails learned on them.
 
-from collections.abc import Sequence
+Seats: every write that can take or free a seat locks the gathering's row first, so two answers
+at the same moment are counted one after the other and a freed seat goes to the first waiting.
+"""
+
+from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from contacts.services import Attempt, Recorded, contact_record_many
-from events.models import Invitation, LearnedEmail
+from events.models import Gathering, Invitation, LearnedEmail, Mailing, StoppedAddress, new_link_salt
+from events.speakers import SpeakerConflict, speaker_bookings_follow
+from events.tasks import send_mailings_soon
+
+# What a change notice is about: a guest must hear of a new time or place.
+NOTICE_FIELDS = ("starts_at", "ends_at", "place", "address")
+EDITABLE_FIELDS = (*NOTICE_FIELDS, "kind", "capacity", "notes", "accessibility")
+
+
+def _locked(gathering_id: int) -> Gathering:
+    return Gathering.objects.select_for_update().get(pk=gathering_id)
+
+
+def _promote(gathering: Gathering) -> None:
+    """Give free seats to the first yeses on the waitlist, in the order they said yes."""
+    waiting = gathering.invitations.waitlisted()
+    if gathering.capacity is not None:
+        free = gathering.capacity - gathering.invitations.seated().count()
+        if free <= 0:
+            return
+        waiting = waiting[:free]
+    Invitation.objects.filter(pk__in=list(waiting.values_list("pk", flat=True))).update(waitlisted_at=None)
+
+
+def _answer(gathering: Gathering, invitation: Invitation, rsvp: str, *, now: datetime) -> None:
+    """Set an answer on an invitation of a locked gathering: a yes takes a seat or waits for one."""
+    if rsvp == Invitation.Rsvp.YES:
+        if invitation.rsvp != Invitation.Rsvp.YES:
+            left = gathering.capacity is None or gathering.invitations.seated().count() < gathering.capacity
+            invitation.waitlisted_at = None if left else now
+    else:
+        invitation.waitlisted_at = None
+    invitation.rsvp = rsvp
+
+
+def _mail_guests(gathering: Gathering, kind: str) -> None:
+    """Owe a notice of this gathering's latest sequence to each guest expected who gave an email."""
+    stopped = StoppedAddress.objects.filter(address=OuterRef("email"))
+    guests = gathering.invitations.expected().exclude(email="").exclude(Exists(stopped))
+    Mailing.objects.bulk_create(
+        [Mailing(invitation=guest, kind=kind, sequence=gathering.sequence) for guest in guests],
+        ignore_conflicts=True,
+    )
+    transaction.on_commit(send_mailings_soon)
+
+
+def gathering_create(*, host, gathering: Gathering) -> Gathering:
+    """Save a new gathering the host planned."""
+    gathering.host = host
+    gathering.save()
+    return gathering
+
+
+def gathering_update(*, gathering: Gathering) -> Gathering:
+    """Save the host's changes; a new time or place bumps the sequence and owes guests a notice.
+
+    A capacity below the yeses already seated is refused: nobody who was told "see you there" is
+    turned away by an edit. A larger capacity seats the first of the waitlist.
+    """
+    with transaction.atomic():
+        current = _locked(gathering.pk)
+        if gathering.capacity is not None and gathering.capacity < current.invitations.seated().count():
+            raise ValidationError(
+                {"capacity": f"{current.invitations.seated().count()} people already said yes: "
+                             "the room must hold at least them."}
+            )  # fmt: skip
+        noticed = any(getattr(current, name) != getattr(gathering, name) for name in NOTICE_FIELDS)
+        gathering.sequence = current.sequence + 1 if noticed else current.sequence
+        # Only what the host edits: a cancellation saved meanwhile stays.
+        gathering.save(update_fields=[*EDITABLE_FIELDS, "sequence"])
+        if noticed:
+            try:
+                speaker_bookings_follow(gathering=gathering)
+            except SpeakerConflict as conflict:  # the whole edit rolls back with the booking's move
+                raise ValidationError(
+                    f"The new time clashes with the speaker's other booking: {conflict}"
+                ) from None
+        _promote(gathering)
+        if noticed:
+            _mail_guests(gathering, Mailing.Kind.CHANGE)
+    return gathering
+
+
+def gathering_cancel(*, gathering: Gathering) -> Gathering:
+    """Call a gathering off: it keeps its invitations, and every guest expected gets a cancellation."""
+    with transaction.atomic():
+        gathering = _locked(gathering.pk)
+        if gathering.cancelled_at is None:
+            gathering.cancelled_at = timezone.now()
+            gathering.sequence += 1
+            gathering.save(update_fields=["cancelled_at", "sequence"])
+            speaker_bookings_follow(gathering=gathering)
+            _mail_guests(gathering, Mailing.Kind.CANCEL)
+    return gathering
+
+
+def invitations_create(*, gathering: Gathering, voter_ids: Iterable[int], invited_by) -> int:
+    """Invite voters who are not invited yet (the caller checked they are the host's); return how many."""
+    voter_ids = set(voter_ids)
+    voter_ids -= set(gathering.invitations.filter(voter_id__in=voter_ids).values_list("voter_id", flat=True))
+    Invitation.objects.bulk_create(
+        [Invitation(gathering=gathering, voter_id=voter_id, invited_by=invited_by) for voter_id in voter_ids],
+        ignore_conflicts=True,
+    )
+    return len(voter_ids)
+
+
+def invitation_new_link(*, invitation: Invitation) -> Invitation:
+    """Replace an invitee's private link: every link given out before stops working."""
+    invitation.link_salt = new_link_salt()
+    invitation.save(update_fields=["link_salt"])
+    return invitation
+
+
+def invitation_answer(*, invitation: Invitation, rsvp: str, email: str = "", phone: str = "") -> Invitation:
+    """Record the invitee's own answer from their link, with where to remind them."""
+    now = timezone.now()
+    with transaction.atomic():
+        gathering = _locked(invitation.gathering_id)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        _answer(gathering, invitation, rsvp, now=now)
+        invitation.answered_at = now
+        invitation.email, invitation.phone = email.strip().lower(), phone.strip()
+        invitation.save(update_fields=["rsvp", "waitlisted_at", "answered_at", "email", "phone"])
+        _promote(gathering)
+    return invitation
 
 
 @dataclass(frozen=True)
@@ -22,24 +155,26 @@ class FieldAttempt:
 
 
 def _invite(
-    *, user, gathering_id: int, voter_id: int, rsvp: str, attempt_id: int, answered_at: datetime
+    *, user, gathering_id: int, voter_id: int, rsvp: str, attempt_id: int, answered_at: datetime, email: str
 ) -> None:
-    """Invite a voter, or change their answer; an answer given earlier never replaces a later one."""
+    """Invite a voter, or change their answer; an answer given earlier never replaces a later one.
+
+    An email the neighbor gave on the same call is where their reminders go, unless they gave one
+    through their own link.
+    """
+    gathering = _locked(gathering_id)
     invitation = (
         Invitation.objects.select_for_update().filter(gathering_id=gathering_id, voter_id=voter_id).first()
     )
     if invitation is None:
-        Invitation.objects.create(
-            gathering_id=gathering_id,
-            voter_id=voter_id,
-            invited_by=user,
-            rsvp=rsvp,
-            attempt_id=attempt_id,
-            answered_at=answered_at,
-        )
-    elif invitation.answered_at < answered_at:
-        invitation.rsvp, invitation.attempt_id, invitation.answered_at = rsvp, attempt_id, answered_at
-        invitation.save(update_fields=["rsvp", "attempt", "answered_at"])
+        invitation = Invitation(gathering_id=gathering_id, voter_id=voter_id, invited_by=user)
+    elif invitation.answered_at is not None and invitation.answered_at >= answered_at:
+        return
+    _answer(gathering, invitation, rsvp, now=timezone.now())
+    invitation.attempt_id, invitation.answered_at = attempt_id, answered_at
+    invitation.email = invitation.email or email.lower()
+    invitation.save()
+    _promote(gathering)
 
 
 def field_record(*, user, items: Sequence[FieldAttempt]) -> list[Recorded]:
@@ -65,6 +200,10 @@ def field_record(*, user, items: Sequence[FieldAttempt]) -> list[Recorded]:
                     rsvp=item.rsvp,
                     attempt_id=outcome.attempt_id,
                     answered_at=item.attempt.device_time,
+                    email=next(
+                        (address for voter_id, address in item.emails if voter_id == item.attempt.voter_id),
+                        "",
+                    ),
                 )
             emails += [
                 LearnedEmail(voter_id=voter_id, address=address, leader=user, attempt_id=outcome.attempt_id)

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from events.calendar import CalendarEvent, ics
 from events.models import Booking, Gathering, Speaker
-from events.schedule import gathering_ends, gathering_is_cancelled
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +67,11 @@ def speaker_book(*, speaker: Speaker, gathering: Gathering, booked_by) -> Bookin
     """
     if not speaker.is_active:
         raise SpeakerError(f"{speaker} is not an active speaker.")
-    if gathering_is_cancelled(gathering):
+    if gathering.is_cancelled:
         raise SpeakerError("That gathering was cancelled.")
     if gathering.starts_at < timezone.now():
         raise SpeakerError("That gathering is over.")
-    starts_at, ends_at = gathering.starts_at, gathering_ends(gathering)
+    starts_at, ends_at = gathering.starts_at, gathering.ends_at
     busy = _busy(starts_at, ends_at)
     try:
         with transaction.atomic():
@@ -107,10 +106,14 @@ def speaker_bookings_follow(*, gathering: Gathering) -> None:
     booking = Booking.objects.filter(gathering=gathering).select_related("speaker").first()
     if booking is None:
         return
-    if gathering_is_cancelled(gathering):
+    booking.gathering = gathering
+    if gathering.is_cancelled:
+        # The speaker's calendar entry is cancelled by a file sent before the booking goes.
+        message = _booking_message(booking)
         booking.delete()
+        transaction.on_commit(lambda: _send(message, booking.speaker_id))
         return
-    starts_at, ends_at = gathering.starts_at, gathering_ends(gathering)
+    starts_at, ends_at = gathering.starts_at, gathering.ends_at
     if (booking.starts_at, booking.ends_at) == (starts_at, ends_at):
         return
     booking.starts_at, booking.ends_at, booking.busy = starts_at, ends_at, _busy(starts_at, ends_at)
@@ -125,40 +128,54 @@ def speaker_bookings_follow(*, gathering: Gathering) -> None:
 def _calendar_event(booking: Booking) -> CalendarEvent:
     gathering = booking.gathering
     return CalendarEvent(
-        uid=f"gathering-{gathering.pk}-speaker@neighborhood-leader",
-        # A file sent later must outrank the one before it: seconds since the booking only grow.
-        sequence=int((timezone.now() - booking.created_at).total_seconds()),
+        # The speaker's own entry, apart from the guests' one: it follows the gathering's changes.
+        uid=f"{gathering.uid}-speaker@{settings.SITE_NAME.lower().replace(' ', '-')}",
+        sequence=gathering.sequence,
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
         summary=f"Speak at: {gathering.get_kind_display()}, {gathering.place}",
         location=", ".join(part for part in (gathering.place, gathering.address) if part),
         description=f"Hosted by {gathering.host}. Booked by {settings.PARTY_NAME} staff.",
+        cancelled=gathering.is_cancelled,
     )
+
+
+def _booking_message(booking: Booking) -> EmailMessage:
+    """The speaker's email about their booking, with the .ics: a new time, or a cancellation."""
+    gathering = booking.gathering
+    starts = timezone.localtime(booking.starts_at)
+    ends = timezone.localtime(booking.ends_at)
+    kind = gathering.get_kind_display().lower()
+    # The subject holds no typed text: a place name with a newline must not reach a mail header.
+    if gathering.is_cancelled:
+        subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Cancelled: your talk on {starts:%A, %B %-d}"
+        lead = f"The {kind} hosted by {gathering.host} that you were booked to speak at is cancelled."
+    else:
+        subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You are speaking on {starts:%A, %B %-d}"
+        lead = f"You are booked to speak at a {kind} hosted by {gathering.host}."
+    body = (
+        f"Hello {booking.speaker.name},\n\n{lead}\n\n"
+        f"When: {starts:%A, %B %-d}, {starts:%-I:%M %p} to {ends:%-I:%M %p}\n"
+        f"Where: {gathering.place}{', ' + gathering.address if gathering.address else ''}\n\n"
+        "The attached file updates your calendar.\n"
+    )
+    message = EmailMessage(subject, body, to=[booking.speaker.email])
+    message.attach("gathering.ics", ics(_calendar_event(booking), now=timezone.now()), "text/calendar")
+    return message
+
+
+def _send(message: EmailMessage, speaker_id: int) -> None:
+    try:
+        message.send()
+    except (SMTPException, OSError):
+        log.exception("The booking email to speaker %s could not be sent", speaker_id)
 
 
 def send_booking_email(booking_pk: int) -> None:
     """Email the speaker their booking with an .ics; a mail server that is down is logged, not raised."""
     booking = Booking.objects.filter(pk=booking_pk).select_related("speaker", "gathering__host").first()
-    if booking is None:
-        return
-    gathering = booking.gathering
-    starts = timezone.localtime(booking.starts_at)
-    ends = timezone.localtime(booking.ends_at)
-    # The subject holds no typed text: a place name with a newline must not reach a mail header.
-    subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You are speaking on {starts:%A, %B %-d}"
-    body = (
-        f"Hello {booking.speaker.name},\n\n"
-        f"You are booked to speak at a {gathering.get_kind_display().lower()} hosted by {gathering.host}.\n\n"
-        f"When: {starts:%A, %B %-d}, {starts:%-I:%M %p} to {ends:%-I:%M %p}\n"
-        f"Where: {gathering.place}{', ' + gathering.address if gathering.address else ''}\n\n"
-        "The attached file adds it to your calendar.\n"
-    )
-    message = EmailMessage(subject, body, to=[booking.speaker.email])
-    message.attach("gathering.ics", ics(_calendar_event(booking)), "text/calendar")
-    try:
-        message.send()
-    except (SMTPException, OSError):
-        log.exception("The booking email to speaker %s could not be sent", booking.speaker_id)
+    if booking is not None:
+        _send(_booking_message(booking), booking.speaker_id)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from contacts.services import Recorded
 from contacts.vendor import normalize_phone
 from events.checkin import Ask, CheckIn, WalkIn, door_record, usable_address
 from events.models import Attendee, Gathering, get_gathering_for
-from events.schedule import gathering_is_cancelled
 from field.views import MAX_BATCH, _api_user, _bad_batch, _rate_limited
 from lib.offline import offline_page
 
@@ -178,7 +177,7 @@ def door(request, pk):
             "query": query,
             "form": form,
             "answers": Attendee.Ask.choices,
-            "cancelled": gathering_is_cancelled(gathering),
+            "cancelled": gathering.is_cancelled,
             "checked_in": gathering.attendees.count(),
             "new_uuid": uuid.uuid4,
         },

@@ -272,10 +272,12 @@ def make_lists(alice: User, bob: User) -> SimpleNamespace:
 # --- gatherings, and what a phone sends ---------------------------------------------------------------
 
 
-def make_gathering(host, *, days: int = 7, kind: str = Gathering.Kind.HOUSE_MEETING) -> Gathering:
+def make_gathering(host, *, days: float = 7, kind: str = Gathering.Kind.HOUSE_MEETING, **fields) -> Gathering:
+    starts_at = timezone.now() + timedelta(days=days)
     return Gathering.objects.create(
-        host=host, kind=kind, starts_at=timezone.now() + timedelta(days=days), place="The Lions Club"
-    )
+        host=host, kind=kind, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=90),
+        place="The Lions Club", **fields,
+    )  # fmt: skip
 
 
 def a_call(voter, **fields) -> dict:

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from events.mailings import unsubscribe_token
 from leaders.models import User
 from tests.cast import make_client, make_user
 
@@ -88,10 +89,14 @@ ROUTES = [
 
 
 def _field_world(world):
+    from events.models import Invitation
     from tests.cast import make_gathering, make_lists
 
     world.lists = make_lists(world.alice, world.bob)
     world.gathering = make_gathering(world.alice)
+    world.invitation = Invitation.objects.create(
+        gathering=world.gathering, voter=world.lists.calls[0], invited_by=world.alice, email="pat@example.org"
+    )
 
 
 def _field_item(world) -> dict:
@@ -124,6 +129,16 @@ ROUTES += [
     Route("events:gathering", allowed=frozenset({"alice", "carol", "sam"}), args=lambda w: [w.gathering.pk]),
     Route("events:gathering_edit", allowed=frozenset({"alice"}), read_only=frozenset({"carol", "sam"}),
           args=lambda w: [w.gathering.pk]),
+    Route("events:gathering_cancel", allowed=frozenset({"alice"}), read_only=frozenset({"carol", "sam"}),
+          args=lambda w: [w.gathering.pk]),
+    Route("events:gathering_invite", method="post", allowed=frozenset({"alice"}), ok=(302,),
+          read_only=frozenset({"carol", "sam"}), args=lambda w: [w.gathering.pk]),
+    Route("events:invitation_link", allowed=frozenset({"alice"}), read_only=frozenset({"carol", "sam"}),
+          args=lambda w: [w.gathering.pk, w.invitation.pk]),
+    # The invitee has no account: the signed link is the key, whoever holds it.
+    Route("events:rsvp", allowed=EVERYONE, args=lambda w: [w.invitation.link_token()]),
+    Route("events:rsvp_calendar", allowed=EVERYONE, args=lambda w: [w.invitation.link_token()]),
+    Route("events:unsubscribe", allowed=EVERYONE, args=lambda w: [unsubscribe_token("pat@example.org")]),
     Route("field:service_worker", allowed=EVERYONE),
 ]  # fmt: skip
 

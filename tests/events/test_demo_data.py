@@ -55,3 +55,15 @@ def test_it_grows_generations_of_recruits_with_their_history():
     assert LeaderProfile.objects.get(user__email=demo_email("alice")).stage == LeaderProfile.Stage.RECRUITED
     dates = list(dora.stage_changes.values_list("at", flat=True))
     assert dates == sorted(dates) and dates[-1] - dates[0] > timedelta(days=1)
+
+
+def test_the_demo_gatherings_have_past_and_upcoming_rsvps(db):
+    call_command("make_demo_data", "--force", "--voters", "1500", stdout=StringIO(), stderr=StringIO())
+    alice = User.objects.get(email=demo_email("alice"))
+    held, coming = Gathering.objects.filter(host=alice).order_by("starts_at")
+    assert held.is_over and not coming.is_over
+    for gathering in (held, coming):
+        answers = set(gathering.invitations.values_list("rsvp", flat=True))
+        assert {"yes", "maybe", "no", "invited"} <= answers
+    page = make_client(alice).get(reverse("events:gathering", args=[coming.pk]))
+    assert "yes" in page.text and "Coffee and cookies" in page.text

@@ -19,7 +19,9 @@ def ada(db):
 
 
 def at(gathering, starts_at, minutes=90):
-    Gathering.objects.filter(pk=gathering.pk).update(starts_at=starts_at, duration_minutes=minutes)
+    Gathering.objects.filter(pk=gathering.pk).update(
+        starts_at=starts_at, ends_at=starts_at + timedelta(minutes=minutes)
+    )
     gathering.refresh_from_db()
     return gathering
 

@@ -3,7 +3,7 @@ touches every app: accounts (leaders), the voter file (contacts), lists (turf) a
 
 import tempfile
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -15,8 +15,8 @@ from contacts.demo import DEMO_COUNTIES, STATEWIDE_VOTERS, SyntheticVoterFile, w
 from contacts.models import Voter
 from contacts.services import contact_record
 from contacts.voterfile.layout import ELECTION_AUTHORITIES
+from events.demo import create_demo_gatherings
 from events.door_demo import make_door_demo
-from events.models import Gathering
 from leaders.demo import backdate_history, create_demo_accounts, create_demo_leader, demo_email
 from leaders.models import LeaderProfile, User
 from leaders.pipeline import add_prospect, leader_signed_up, profile_for, record_stage
@@ -128,18 +128,17 @@ class Command(BaseCommand):
             turf = turf_cut_for_leader(leader=leader, actor=staff, cycle=cycle)
             calls, doors = turf.entries.calls().count(), turf.entries.doors().count()
             self.stdout.write(f"  {leader.first_name}: {calls} neighbors to call, {doors} voters to knock.")
-        alice = User.objects.get(email=demo_email("alice"))
-        if not Gathering.objects.filter(host=alice).exists():
-            Gathering.objects.create(
-                host=alice,
-                kind=Gathering.Kind.COMMUNITY,
-                starts_at=(timezone.localtime() + timedelta(days=10)).replace(
-                    hour=19, minute=0, second=0, microsecond=0
-                ),
-                place="Maryville Public Library, meeting room",
-                capacity=30,
-            )
-        make_door_demo(host=alice, staff=staff)
+        hosts = [
+            (
+                User.objects.get(email=demo_email("alice")),
+                "Maryville Public Library, meeting room",
+                "509 N Main St",
+            ),
+            (User.objects.get(email=demo_email("bob")), "Carondelet Lions Club hall", "7500 Michigan Ave"),
+        ]
+        made = create_demo_gatherings(leaders=hosts)
+        self.stdout.write(f"  {len(made)} gatherings, held and coming up, with their RSVPs.")
+        make_door_demo(host=hosts[0][0], staff=staff)
         self.stdout.write(self.style.SUCCESS(f"Cycle {cycle.name}: demo turf cut."))
         self._make_recruits(staff, started)
 

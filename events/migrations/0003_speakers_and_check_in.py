@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contacts', '0002_initial'),
-        ('events', '0001_initial'),
+        ('events', '0002_gathering_end_notes_and_mailings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

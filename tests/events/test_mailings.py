@@ -1,0 +1,243 @@
+"""Reminders, change and cancellation notices: each sent once, even with a dead worker or two dispatches."""
+
+import json
+import smtplib
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from events import mailings
+from events.mailings import mailings_send, reminders_owe, unsubscribe_token
+from events.models import Gathering, Invitation, Mailing, StoppedAddress
+from events.services import gathering_cancel, gathering_update
+from leaders.models import User
+from tests.cast import a_call, make_client, make_gathering, make_household, make_user, make_voter
+
+WEEK_AGO = timedelta(days=7)
+# The outside world: the mail server, here the test backend every message goes through.
+LOCMEM = "django.core.mail.backends.locmem.EmailBackend.send_messages"
+
+
+def _guest(gathering, *, email="pat@example.org", rsvp="yes", answered_ago=WEEK_AGO):
+    return Invitation.objects.create(
+        gathering=gathering, voter=make_voter(make_household((40.35, -94.87))), invited_by=gathering.host,
+        rsvp=rsvp, email=email, answered_at=timezone.now() - answered_ago,
+    )  # fmt: skip
+
+
+def _starting_in(host, delta, **fields):
+    return make_gathering(host, days=delta / timedelta(days=1), **fields)
+
+
+def test_a_reminder_goes_once_with_text_html_calendar_and_unsubscribe(alice):
+    gathering = _starting_in(alice, timedelta(days=2) - timedelta(minutes=5), notes="Bring a <b>chair</b>")
+    guest = _guest(gathering)
+    assert mailings_send() == {"sent": 1}
+    assert mailings_send() == {}
+    [email] = mail.outbox
+    assert email.to == ["pat@example.org"] and email.subject.startswith("Reminder: House meeting")
+    assert "Bring a <b>chair</b>" in email.body
+    html, _ = email.alternatives[0]
+    assert "Bring a &lt;b&gt;chair&lt;/b&gt;" in html
+    [(name, ics, mimetype)] = email.attachments
+    assert name == "gathering.ics" and mimetype.startswith("text/calendar")
+    assert f"UID:{gathering.uid}@" in ics and "SEQUENCE:0" in ics and "METHOD:PUBLISH" in ics
+    unsubscribe = reverse("events:unsubscribe", args=[unsubscribe_token("pat@example.org")])
+    assert email.extra_headers["List-Unsubscribe"].endswith(f"{unsubscribe}>")
+    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert reverse("events:rsvp", args=[guest.link_token()]) in email.body
+    assert Mailing.objects.get().outcome == "sent"
+
+
+def test_each_lead_time_reminds_once_and_a_late_answer_skips_the_earlier_one(alice):
+    gathering = _starting_in(alice, timedelta(hours=47))
+    early, late = _guest(gathering, email="early@example.org"), _guest(gathering, email="late@example.org",
+                                                                     answered_ago=timedelta(hours=1))  # fmt: skip
+    mailings_send()
+    assert [m.to for m in mail.outbox] == [["early@example.org"]]
+    mailings_send(now=gathering.starts_at - timedelta(hours=2))
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "early@example.org",
+        "early@example.org",
+        "late@example.org",
+    ]
+    assert set(Mailing.objects.values_list("invitation", "lead_minutes")) == {
+        (early.pk, 2880), (early.pk, 180), (late.pk, 180),
+    }  # fmt: skip
+
+
+def test_no_reminder_for_a_no_an_invitee_without_email_a_waitlisted_yes_or_a_stopped_address(alice):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    _guest(gathering, rsvp="no", email="no@example.org")
+    _guest(gathering, email="")
+    waiting = _guest(gathering, email="waiting@example.org")
+    Invitation.objects.filter(pk=waiting.pk).update(waitlisted_at=timezone.now())
+    _guest(gathering, email="gone@example.org")
+    StoppedAddress.objects.create(address="gone@example.org", reason="unsubscribed")
+    _guest(gathering, rsvp="maybe", email="maybe@example.org")
+    mailings_send()
+    assert [m.to for m in mail.outbox] == [["maybe@example.org"]]
+
+
+def test_a_worker_killed_after_claiming_is_replaced_after_the_timeout_without_a_duplicate(alice, settings):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    _guest(gathering)
+    now = timezone.now()
+    reminders_owe(now=now)
+    assert mailings._claim(now=now) == [Mailing.objects.get().pk]  # ...and the worker dies before sending
+    assert mailings_send(now=now + timedelta(minutes=1)) == {}  # its claim is fresh: nobody overtakes it
+    assert mail.outbox == []
+    later = now + timedelta(minutes=settings.MAILING_CLAIM_TIMEOUT_MINUTES + 1)
+    assert mailings_send(now=later) == {"sent": 1}
+    assert mailings_send(now=later + timedelta(minutes=settings.MAILING_CLAIM_TIMEOUT_MINUTES + 1)) == {}
+    assert len(mail.outbox) == 1 and Mailing.objects.get().tries == 2
+
+
+def test_a_mail_server_outage_gives_the_claims_back(alice, monkeypatch):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    _guest(gathering)
+
+    def down(self, *args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    monkeypatch.setattr(LOCMEM, down)
+    assert mailings_send() == {}
+    assert Mailing.objects.get().claimed_at is None
+    monkeypatch.undo()
+    assert mailings_send() == {"sent": 1}
+
+
+def test_a_bounce_is_recorded_and_the_address_is_mailed_no_more(alice, monkeypatch):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    _guest(gathering, email="bounce@example.org")
+
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPRecipientsRefused({"bounce@example.org": (550, b"No such user")})
+
+    monkeypatch.setattr(LOCMEM, refuse)
+    assert mailings_send() == {"bounced": 1}
+    assert StoppedAddress.objects.get().reason == "bounced"
+    monkeypatch.undo()
+    gathering_cancel(gathering=gathering)
+    assert mailings_send() == {}  # not even the cancellation: the address is stopped
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_dispatches_at_once_send_each_email_exactly_once(settings):
+    settings.MAILING_BATCH = 5
+    host = make_user("host@example.org", role=User.Role.LEADER)
+    gathering = _starting_in(host, timedelta(hours=2))
+    for number in range(60):
+        _guest(gathering, email=f"guest{number}@example.org")
+    errors = []
+
+    def dispatch():
+        try:
+            mailings_send()
+        except Exception as error:  # noqa: BLE001 - the assertion below reports it
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=dispatch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    sent_to = sorted(message.to[0] for message in mail.outbox)
+    assert sent_to == sorted(f"guest{number}@example.org" for number in range(60))
+    assert Mailing.objects.filter(outcome="sent").count() == 60
+
+
+# --- change and cancellation notices -------------------------------------------------------------
+
+
+def test_a_new_place_sends_a_change_notice_with_a_higher_sequence(alice):
+    gathering = _starting_in(alice, timedelta(days=5))
+    _guest(gathering, rsvp="maybe")
+    _guest(gathering, rsvp="no", email="no@example.org")
+    gathering.place = "The library, room B"
+    gathering_update(gathering=gathering)
+    assert mailings_send() == {"sent": 1}
+    [email] = mail.outbox
+    assert email.subject.startswith("Changed:") and "The library, room B" in email.body
+    assert "SEQUENCE:1" in email.attachments[0][1] and email.to == ["pat@example.org"]
+
+
+def test_two_quick_changes_send_only_the_latest(alice):
+    gathering = _starting_in(alice, timedelta(days=5))
+    _guest(gathering)
+    for place in ("Room A", "Room B"):
+        gathering.place = place
+        gathering_update(gathering=gathering)
+    assert mailings_send() == {"sent": 1, "skipped": 1}
+    assert "Room B" in mail.outbox[0].body and "SEQUENCE:2" in mail.outbox[0].attachments[0][1]
+
+
+def test_a_cancellation_sends_method_cancel_and_no_more_reminders(alice):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    _guest(gathering)
+    reminders_owe(now=timezone.now())
+    gathering_cancel(gathering=gathering)
+    assert mailings_send() == {"sent": 1, "skipped": 1}
+    [email] = mail.outbox
+    ics = email.attachments[0][1]
+    assert email.subject.startswith("Cancelled:") and "METHOD:CANCEL" in ics and "STATUS:CANCELLED" in ics
+    assert "SEQUENCE:1" in ics and f"UID:{gathering.uid}@" in ics
+
+
+# --- unsubscribing ---------------------------------------------------------------------------------
+
+
+def test_unsubscribing_asks_first_then_stops_every_email(alice):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    _guest(gathering, email="pat@example.org")
+    url = reverse("events:unsubscribe", args=[unsubscribe_token("Pat@Example.org")])
+    assert "Stop these emails?" in Client().get(url).text
+    assert not StoppedAddress.objects.exists()
+    # A mail client's one-click unsubscribe posts without a CSRF token.
+    response = Client(enforce_csrf_checks=True).post(url, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200 and "You are unsubscribed" in response.text
+    assert StoppedAddress.objects.get().address == "pat@example.org"
+    assert mailings_send() == {} and mail.outbox == []
+
+
+def test_a_forged_unsubscribe_link_changes_nothing(db):
+    response = Client().post(reverse("events:unsubscribe", args=["someone@example.org"]))
+    assert response.status_code == 400 and not StoppedAddress.objects.exists()
+
+
+def test_a_gathering_changed_after_a_reminder_is_reminded_again_for_the_new_time(alice):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    _guest(gathering)
+    mailings_send()
+    moved = Gathering.objects.get(pk=gathering.pk)
+    moved.starts_at, moved.ends_at = (
+        moved.starts_at + timedelta(minutes=30),
+        moved.ends_at + timedelta(minutes=30),
+    )
+    gathering_update(gathering=moved)
+    mailings_send()
+    assert [m.subject.split(":")[0] for m in mail.outbox] == ["Reminder", "Changed", "Reminder"]
+
+
+def test_an_email_given_on_the_call_that_invited_is_where_the_reminder_goes(alice, lists):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    voter = lists.calls[0]
+    item = a_call(voter, people=[{"voter": voter.pk, "email": "Callee@Example.org"}],
+                  invite={"gathering": gathering.pk, "rsvp": "yes"})  # fmt: skip
+    item["device_time"] = (timezone.now() - WEEK_AGO).isoformat()
+    make_client(alice).post(
+        reverse("field:sync"), json.dumps({"attempts": [item]}), content_type="application/json"
+    )
+    assert Invitation.objects.get().email == "callee@example.org"
+    mailings_send()
+    assert [m.to for m in mail.outbox] == [["callee@example.org"]]
