@@ -14,20 +14,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from candidates import services, van
 from candidates.eligibility import eligibility
-from candidates.exports import audited_csv_response
 from candidates.forms import CandidacyForm, RaceForm, VanExportForm
 from candidates.models import (
     Approval,
     Candidacy,
     Change,
-    Export,
     Race,
     candidate_accounts_visible_to,
     get_candidacy_for,
     get_candidate_account_for,
-    get_export_for,
     get_race_for,
 )
+from contacts.exports import audited_csv_response
+from contacts.models import Export, get_export_for
 from lib.spreadsheet import SafeWriter
 
 
@@ -240,7 +239,7 @@ def van_download(request):
 @require_GET
 def exports(request):
     """The export audit: who sent which file of voter data, when, from where, and its hash."""
-    log = Export.objects.visible_to(request.user).select_related("user", "candidacy__race")
+    log = Export.objects.visible_to(request.user).select_related("user")
     page = Paginator(log, 50).get_page(request.GET.get("page"))
     return render(request, "candidates/exports.html", {"page": page})
 
@@ -268,7 +267,6 @@ def exports_csv(request):
         "finished_at",
         "user",
         "kind",
-        "candidacy",
         "purpose",
         "filters",
         "rows",
@@ -279,10 +277,10 @@ def exports_csv(request):
 
     def lines():
         yield writer.writerow(header)
-        for row in Export.objects.visible_to(request.user).select_related("user", "candidacy").iterator():
+        for row in Export.objects.visible_to(request.user).select_related("user").iterator():
             yield writer.writerow([
                 row.pk, row.started_at.isoformat(), row.finished_at.isoformat() if row.finished_at else "",
-                row.user.email, row.kind, str(row.candidacy or ""), row.purpose, json.dumps(row.filters, sort_keys=True),
+                row.user.email, row.kind, row.purpose, json.dumps(row.filters, sort_keys=True),
                 "" if row.rows is None else row.rows, row.sha256, row.ip or "", row.file_name,
             ])  # fmt: skip
 

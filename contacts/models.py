@@ -1014,3 +1014,64 @@ def get_suppression_for(user, pk) -> Suppression:
     """Fetch a hostile, do-not-contact or phone suppression the user may review, or 404 as if it did not exist."""
     suppressions = Suppression.objects.visible_to(user).filter(reason__in=Suppression.LIFTABLE)
     return get_object_or_404(suppressions.select_related("voter"), pk=pk)
+
+
+# --- the export audit: every file of voter or people data sent out ------------------------------------
+
+
+class ExportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see every export; anyone else the exports they made themselves."""
+        if not user.is_authenticated:
+            return self.none()
+        return self if user.is_state_staff else self.filter(user=user)
+
+
+class Export(models.Model):
+    """The audit row of one file of voter or people data sent out: who, when, what, how many rows, its SHA-256, from where.
+
+    Written before the first byte is sent and completed after the last one, so an export cut off
+    midway still shows (without a hash). Every export path (the VAN export, candidates' mail lists)
+    writes one, and so do staff's downloads of people (the recruitment tree, leader lists).
+    """
+
+    class Kind(models.TextChoices):
+        VAN = "van", "VAN contact results"
+        MAIL = "mail", "Mail list"
+        TREE = "tree", "Recruitment tree"
+        LEADERS = "leaders", "Leader list"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="exports")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    purpose = models.CharField(max_length=40, blank=True, help_text="Persuasion, GOTV, custom…")
+    filters = models.JSONField(default=dict, blank=True)
+    file_name = models.CharField(max_length=200)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, help_text="Of the exact bytes sent.")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = ExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-started_at"])]
+        constraints = [
+            models.CheckConstraint(
+                name="export_finished_with_rows_and_hash",
+                condition=Q(finished_at=None) | (~Q(rows=None) & ~Q(sha256="")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.user}, {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.finished_at is not None
+
+
+def get_export_for(user, pk) -> Export:
+    """Fetch an export's audit row the user sees, or 404 as if it did not exist."""
+    return get_object_or_404(Export.objects.visible_to(user).select_related("user"), pk=pk)

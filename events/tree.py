@@ -6,22 +6,20 @@ recruiter is nobody, or someone with no profile (staff), starts a tree: generati
 Filters choose the rows shown; generations and downlines always count the whole tree.
 """
 
-import hashlib
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from allauth.core.internal import ratelimit
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from leaders.models import Export, LeaderProfile, User
-from lib.spreadsheet import SafeWriter
+from contacts.exports import audited_csv_response
+from contacts.models import Export
+from leaders.models import LeaderProfile, User
 from turf.models import Cycle
 
 # {start}: which profiles start the walk; {where}: which rows come back. Both are fixed SQL with
@@ -156,7 +154,6 @@ def recruitment_tree(
 # --- pages ---------------------------------------------------------------------------------------
 
 PAGE_SIZE = 200
-EXPORT_KIND = "recruitment_tree"
 
 
 class TreeFilterForm(forms.Form):
@@ -212,23 +209,15 @@ def tree_export(request):
         raise Http404
     chosen = TreeFilterForm(request.GET or None, user=user).chosen()
     rows, _ = recruitment_tree(user, chosen)
-    out = io.StringIO()
-    writer = SafeWriter(out)
-    writer.writerow(["Generation", "Name", "County", "Recruited by", "Stage", "Joined", "Downline"])
-    for row in rows:
-        joined = timezone.localtime(row.joined).date().isoformat()
-        writer.writerow(
-            [row.generation, row.name, row.county, row.recruiter, row.stage_label, joined, row.downline]
-        )
-    content = out.getvalue().encode()
-    Export.objects.create(
-        user=user,
-        kind=EXPORT_KIND,
+    return audited_csv_response(
+        request,
+        kind=Export.Kind.TREE,
+        file_name=f"recruitment-tree-{timezone.localdate()}.csv",
         filters=chosen.as_dict(),
-        rows=len(rows),
-        sha256=hashlib.sha256(content).hexdigest(),
-        ip=ratelimit.get_ip(request) or None,
-    )
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="recruitment-tree-{timezone.localdate()}.csv"'
-    return response
+        header=["Generation", "Name", "County", "Recruited by", "Stage", "Joined", "Downline"],
+        rows=(
+            [row.generation, row.name, row.county, row.recruiter, row.stage_label,
+             timezone.localtime(row.joined).date().isoformat(), row.downline]
+            for row in rows
+        ),
+    )  # fmt: skip

@@ -2,7 +2,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from leaders.models import ApiToken, Export, LeaderProfile, StageChange, User
+from leaders.models import ApiToken, LeaderProfile, StageChange, User
 from leaders.pipeline import profile_for
 
 
@@ -90,22 +90,3 @@ class LeaderProfileAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "recruiter", "coordinator"]
     readonly_fields = ["stage", "stage_changed_at", "created_at"]
     inlines = [StageChangeInline]
-
-
-@admin.register(Export)
-class ExportAdmin(admin.ModelAdmin):
-    """The export audit: read-only, for staff."""
-
-    list_display = ["at", "user", "kind", "rows", "ip"]
-    list_filter = ["kind"]
-    fields = ["at", "user", "kind", "filters", "rows", "sha256", "ip"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -533,24 +533,3 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile_id}: {self.from_stage or '—'} → {self.to_stage} at {self.at:%Y-%m-%d}"
-
-
-# --- exports: who took which rows out of the app ------------------------------------------------------
-
-
-class Export(models.Model):
-    """One export a person downloaded: who, when, from where, with which filters, how many rows, its hash."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="exports")
-    kind = models.CharField(max_length=40)
-    filters = models.JSONField(default=dict, blank=True)
-    rows = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-at"]
-
-    def __str__(self) -> str:
-        return f"{self.kind} by {self.user} at {self.at:%Y-%m-%d %H:%M}"

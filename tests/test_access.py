@@ -350,7 +350,7 @@ ROUTES += [
 
 
 def _candidates_world(world):
-    from candidates.models import Export
+    from contacts.models import Export
     from tests.candidates.races import make_candidacy, make_race
 
     world.race = make_race(world.sam)

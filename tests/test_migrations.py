@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # contacts needs two: its attempts point at leaders' User, whose home points at contacts' Voter.
 # Its third adds the shared ID database's tables (migrated there alone) and withdrawn attempts.
 INITIAL = {
-    "contacts": ["0001_initial", "0002_initial", "0003_shared_database_and_withdrawals"],
+    "contacts": ["0001_initial", "0002_initial", "0003_shared_database_and_withdrawals", "0004_export_audit"],
     "leaders": [
         "0001_initial",
         "0002_leader_pipeline",

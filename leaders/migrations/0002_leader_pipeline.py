@@ -15,22 +15,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Export',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40)),
-                ('filters', models.JSONField(blank=True, default=dict)),
-                ('rows', models.PositiveIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exports', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'ordering': ['-at'],
-            },
-        ),
-        migrations.CreateModel(
             name='LeaderProfile',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),

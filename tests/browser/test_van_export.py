@@ -7,8 +7,7 @@ import io
 import pytest
 from django.utils import timezone
 
-from candidates.models import Export
-from contacts.models import ContactAttempt
+from contacts.models import ContactAttempt, Export
 from tests.browser.test_sign_in import sign_in_with_a_code
 from tests.cast import PASSWORD, make_household, make_voter
 

@@ -154,7 +154,7 @@ def test_the_demo_has_an_incumbent_a_contested_and_an_uncontested_race_and_cathy
 
 
 def test_export_audit_rows_are_staffs_to_read_and_each_persons_own_otherwise(sam, cathy):
-    from candidates.models import Export, get_export_for
+    from contacts.models import Export, get_export_for
 
     other = make_user("chris@example.org", role="candidate")
     mine = Export.objects.create(user=cathy, kind="mail", file_name="mail.csv")

@@ -10,9 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from candidates.models import Export
 from candidates.van import HEADER, VAN_RESULTS
-from contacts.models import ContactAttempt, PartyID
+from contacts.models import ContactAttempt, Export, PartyID
 from tests.cast import PASSWORD, make_client, make_household, make_user, make_voter
 
 PAYLOADS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"]

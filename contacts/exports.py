@@ -1,4 +1,4 @@
-"""Files of voter data sent out: streamed CSV, formula-safe, each with its audit row and the SHA-256 of its bytes.
+"""Files of voter or people data sent out: streamed CSV, formula-safe, each with its audit row and the SHA-256 of its bytes.
 
 The audit row is written before the first byte and completed after the last, so an export a
 browser broke off still shows, without a hash. Rows are produced and hashed one at a time: a file of
@@ -16,14 +16,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from candidates.models import Candidacy, Export
+from contacts.models import Export
 from lib.spreadsheet import SafeWriter
 
 
 def export_begin(
-    *, user, kind: str, file_name: str, filters: dict, ip: str | None,
-    candidacy: Candidacy | None = None, purpose: str = "",
-) -> Export:  # fmt: skip
+    *, user, kind: str, file_name: str, filters: dict, ip: str | None, purpose: str = ""
+) -> Export:
     """Write the audit row of an export about to be sent."""
     return Export.objects.create(
         user=user,
@@ -31,7 +30,6 @@ def export_begin(
         file_name=file_name,
         filters=filters,
         ip=ip,
-        candidacy=candidacy,
         purpose=purpose,
     )
 
@@ -71,12 +69,11 @@ def client_ip(request) -> str | None:
 
 def audited_csv_response(
     request, *, kind: str, file_name: str, filters: dict, header: list[str], rows: Iterable[Iterable[Any]],
-    candidacy: Candidacy | None = None, purpose: str = "",
+    purpose: str = "",
 ) -> StreamingHttpResponse:  # fmt: skip
     """Stream rows as a formula-safe CSV attachment, audited from the first byte to the last."""
     export = export_begin(
-        user=request.user, kind=kind, file_name=file_name, filters=filters, ip=client_ip(request),
-        candidacy=candidacy, purpose=purpose,
+        user=request.user, kind=kind, file_name=file_name, filters=filters, ip=client_ip(request), purpose=purpose
     )  # fmt: skip
     response = StreamingHttpResponse(
         _audited_lines(export, header, rows), content_type="text/csv; charset=utf-8"
