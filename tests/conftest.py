@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from tests.axe import AxeWatch
 from tests.cast import make_alice, make_bob, make_carol, make_cathy, make_dave, make_lists, make_sam
 from tests.live_server import wait_for_the_server_to_finish_its_requests
 
@@ -100,14 +101,30 @@ def browser():
 
 
 @pytest.fixture
+def axe_watch(page):
+    """The axe-core results of every page the tab has loaded (see tests/axe.py)."""
+    return page.axe_watch
+
+
+@pytest.fixture
 def page(browser, live_server):
-    """A fresh phone-sized browser tab (a cheap Android phone: 360 × 740)."""
+    """A fresh phone-sized browser tab (a cheap Android phone: 360 × 740) that runs axe-core on each page.
+
+    Any accessibility violation on a page the test opened fails the test when the tab is closed.
+    """
     context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url)
+    watch = AxeWatch(context)
     page = context.new_page()
+    page.axe_watch = watch
     page.set_default_timeout(10_000)
-    yield page
-    context.close()
-    wait_for_the_server_to_finish_its_requests()
+    try:
+        yield page
+        if not page.is_closed():
+            watch.check(page)
+        watch.assert_clean()
+    finally:
+        context.close()
+        wait_for_the_server_to_finish_its_requests()
 
 
 @pytest.fixture
