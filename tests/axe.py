@@ -9,7 +9,7 @@ AXE_SCRIPT = Path(__file__).resolve().parent / "browser" / "vendor" / "axe-4.14.
 # result goes back to the test through the binding, so a page the test leaves at once still counts.
 CHECK_EACH_PAGE = """
 (() => {
-  if (window.top !== window || !window.axe) return;
+  if (window.top !== window || !window.axe || !location.protocol.startsWith('http')) return;
   const summary = (violations) => violations.map((v) => ({
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map((node) => ({target: node.target.join(' '), summary: node.failureSummary})),
@@ -21,6 +21,7 @@ CHECK_EACH_PAGE = """
       .then((results) => window.__axeReport(location.href, summary(results.violations)));
     return running;
   };
+  window.__axeChecked = () => running;
   addEventListener('load', () => window.__axeCheck());
 })();
 """
@@ -57,10 +58,10 @@ class AxeWatch:
         if violations:
             self.found.append((url, violations))
 
-    def check(self, page) -> None:
-        """Check the page as it is now (after what htmx or a script changed), then fail on any violation seen."""
+    def check(self, page, *, again: bool = True) -> None:
+        """Fail on any violation seen, after checking the page as it is now (`again`) or as it loaded."""
         if page.evaluate("typeof window.__axeCheck") == "function":
-            page.evaluate("window.__axeCheck()")
+            page.evaluate("window.__axeCheck()" if again else "window.__axeChecked()")
         self.assert_clean()
 
     def assert_clean(self) -> None:

@@ -100,10 +100,36 @@ def browser():
         browser.close()
 
 
+def _open_tab(browser, live_server, tabs: list):
+    """Open a phone-sized tab (a cheap Android phone: 360 × 740) in its own context, watched by axe-core."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url)
+    watch = AxeWatch(context)
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    tab.axe = watch  # a test checks the page as it is now with page.axe.check(page)
+    tabs.append((tab, watch))
+    return tab
+
+
+def _close_tabs(tabs: list) -> None:
+    """Close the tabs, after failing on any axe violation they saw."""
+    try:
+        for tab, watch in tabs:
+            if not tab.is_closed():
+                watch.check(tab)
+            watch.assert_clean()
+    finally:
+        for tab, _ in tabs:
+            tab.context.close()
+        wait_for_the_server_to_finish_its_requests()
+
+
 @pytest.fixture
-def axe_watch(page):
-    """The axe-core results of every page the tab has loaded (see tests/axe.py)."""
-    return page.axe_watch
+def new_tab(browser, live_server):
+    """Open more tabs, each a separate browser (another person's phone), checked by axe-core like `page`."""
+    tabs = []
+    yield lambda: _open_tab(browser, live_server, tabs)
+    _close_tabs(tabs)
 
 
 @pytest.fixture
@@ -112,19 +138,9 @@ def page(browser, live_server):
 
     Any accessibility violation on a page the test opened fails the test when the tab is closed.
     """
-    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url)
-    watch = AxeWatch(context)
-    page = context.new_page()
-    page.axe_watch = watch
-    page.set_default_timeout(10_000)
-    try:
-        yield page
-        if not page.is_closed():
-            watch.check(page)
-        watch.assert_clean()
-    finally:
-        context.close()
-        wait_for_the_server_to_finish_its_requests()
+    tabs = []
+    yield _open_tab(browser, live_server, tabs)
+    _close_tabs(tabs)
 
 
 @pytest.fixture
