@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.models import ImportRun, Suppression
+from contacts.models import ContactAttempt, ImportRun, Suppression
 from leaders.models import ApiToken, Invitation, User
 from tests.axe import AxeViolations
 from tests.cast import (
@@ -32,6 +32,7 @@ from tests.cast import (
 )
 from tests.sign_in import sign_in_browser
 from tests.test_access import ROUTES
+from turf.models import Change
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +49,8 @@ def make_world() -> SimpleNamespace:
     User.objects.filter(pk=leader.pk).update(first_name="", last_name="")  # signed up without a name
     leader.refresh_from_db()
     homes = [
-        make_household(offset(MARYVILLE, 0, 40 * i), street=LONG_STREET, number=10_000 + 2 * i) for i in range(2)
+        make_household(offset(MARYVILLE, 0, 40 * i), street=LONG_STREET, number=10_000 + 2 * i)
+        for i in range(2)
     ]
     doors = [
         make_voter(home, first="MARY-ELIZABETH-JOSEPHINE", last="VANDERHOEVEN-WASHINGTON-MONTGOMERY")
@@ -61,7 +63,9 @@ def make_world() -> SimpleNamespace:
         for i in range(3)
     ]  # fmt: skip
     turf = make_turf(leader, cycle=cycle, calls=callees, doors=doors)
-    waiting = make_leader("nina.waiting.for.approval.from.her.coordinator@example.org", offset(MARYVILLE, 300, 0))
+    waiting = make_leader(
+        "nina.waiting.for.approval.from.her.coordinator@example.org", offset(MARYVILLE, 300, 0)
+    )
     report = Path(tempfile.mkdtemp()) / "psr-statewide-edition-2026-11-01-full.txt.rejects.csv"
     report.write_text("line,voter_id,outcome,problem,content\n2,,rejected,No Voter ID.,\n")
     sam = make_sam()
@@ -83,6 +87,15 @@ def make_world() -> SimpleNamespace:
         expires_at=timezone.now() + Invitation.lifetime(),
     )  # fmt: skip
     ApiToken.issue(user=leader, name="Grandson-Bartholomew-Alexanders-old-Android-phone")
+    # Calls and knocks so far: the household's history table and the screens' history lists.
+    ContactAttempt.objects.create(leader=leader, household=homes[0], channel="door", result="not_home",
+                                  device_time=timezone.now(), entered_by=carol)  # fmt: skip
+    ContactAttempt.objects.create(leader=leader, voter=doors[1], household=homes[0], channel="door",
+                                  result="talked", device_time=timezone.now())  # fmt: skip
+    ContactAttempt.objects.create(leader=leader, voter=callees[0], channel="phone", result="left_message",
+                                  device_time=timezone.now())  # fmt: skip
+    Change.objects.create(turf=turf, leader=leader, actor=carol, action=Change.Action.ADD,
+                          added=[voter.pk for voter in doors], note="Her street, as she asked at the gathering")  # fmt: skip
     return SimpleNamespace(leader=leader, carol=carol, sam=sam, turf=turf, home=homes[0], callee=callees[0],
                            gathering=make_gathering(leader), waiting=waiting, run=run)  # fmt: skip
 
