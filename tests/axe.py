@@ -6,7 +6,9 @@ AXE_SCRIPT = Path(__file__).resolve().parent / "browser" / "vendor" / "axe-4.14.
 
 # Runs in every document of the tab before its own scripts (an init script, so the page's CSP does
 # not apply to it and the app serves no test tool). Each page is checked once it has loaded, and the
-# result goes back to the test through the binding, so a page the test leaves at once still counts.
+# result goes back to the test through the binding as soon as axe is done, whatever the test does
+# meanwhile. A page the test leaves before that (a second or less) goes unchecked: the walk in
+# tests/browser/test_every_page_fits.py waits for each page's result.
 CHECK_EACH_PAGE = """
 (() => {
   if (window.top !== window || !window.axe || !location.protocol.startsWith('http')) return;
