@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from tests.axe import AxeWatch
 from tests.cast import make_alice, make_bob, make_carol, make_cathy, make_dave, make_lists, make_sam
 from tests.live_server import wait_for_the_server_to_finish_its_requests
 
@@ -99,15 +100,47 @@ def browser():
         browser.close()
 
 
+def _open_tab(browser, live_server, tabs: list):
+    """Open a phone-sized tab (a cheap Android phone: 360 × 740) in its own context, watched by axe-core."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url)
+    watch = AxeWatch(context)
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    tab.axe = watch  # a test checks the page as it is now with page.axe.check(page)
+    tabs.append((tab, watch))
+    return tab
+
+
+def _close_tabs(tabs: list) -> None:
+    """Close the tabs, after failing on any axe violation they saw."""
+    try:
+        for tab, watch in tabs:
+            if not tab.is_closed():
+                watch.check(tab)
+            watch.assert_clean()
+    finally:
+        for tab, _ in tabs:
+            tab.context.close()
+        wait_for_the_server_to_finish_its_requests()
+
+
+@pytest.fixture
+def new_tab(browser, live_server):
+    """Open more tabs, each a separate browser (another person's phone), checked by axe-core like `page`."""
+    tabs = []
+    yield lambda: _open_tab(browser, live_server, tabs)
+    _close_tabs(tabs)
+
+
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh phone-sized browser tab (a cheap Android phone: 360 × 740)."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-    wait_for_the_server_to_finish_its_requests()
+    """A fresh phone-sized browser tab (a cheap Android phone: 360 × 740) that runs axe-core on each page.
+
+    Any accessibility violation on a page the test opened fails the test when the tab is closed.
+    """
+    tabs = []
+    yield _open_tab(browser, live_server, tabs)
+    _close_tabs(tabs)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ NEW_PASSWORD = "a long volunteer passphrase 2028"
 
 
 def test_an_invited_neighbor_signs_up_finds_their_record_and_gets_turf_once_approved(
-    browser, live_server, page, sam, settings
+    new_tab, page, sam, settings
 ):
     settings.TURF_CALL_LIST_SIZE, settings.TURF_DOOR_LIST_SIZE = 6, 10
     make_cycle()
@@ -44,8 +44,7 @@ def test_an_invited_neighbor_signs_up_finds_their_record_and_gets_turf_once_appr
     assert link != first_link
 
     # Nina opens the link on her own phone and signs up with her name.
-    phone = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url).new_page()
-    phone.set_default_timeout(10_000)
+    phone = new_tab()
     phone.goto(first_link)
     phone.get_by_text("has expired").wait_for()
     phone.goto(link)
