@@ -2,21 +2,29 @@
 
 A walk-in is matched to the voter file when one registered voter clearly matches what they told
 the host (their name, and their house number and street, ZIP or phone); otherwise they stay a
-guest known only by that. The first check-in marks the gathering held.
+guest known only by that. The first check-in marks the gathering held (and its host's pipeline
+stage); a yes at the ask becomes a prospect recruited by the host, from this gathering.
 """
 
+import logging
 import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from smtplib import SMTPException
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from contacts.models import Voter
 from contacts.services import Recorded
 from events.models import Attendee, Gathering, Invitation
+from leaders import pipeline
+from leaders.services import InvitationError, invite_prospect
+
+log = logging.getLogger(__name__)
 
 _HOUSE_AND_STREET = re.compile(r"^\s*(\d+)\s*[A-Za-z]?\s+(.*[A-Za-z]{2,}.*)$")
 
@@ -57,6 +65,7 @@ class Ask:
     attendee: uuid.UUID
     answer: str
     device_time: datetime
+    email: str = ""  # given with a yes, for the sign-up link
 
 
 DoorItem = CheckIn | WalkIn | Ask
@@ -111,7 +120,40 @@ def _host_gathering(user, gathering_id: int, cache: dict[int, Gathering | None])
 
 
 def _mark_held(gathering: Gathering, moment: datetime) -> None:
-    Gathering.objects.filter(pk=gathering.pk, held_at__isnull=True).update(held_at=moment)
+    """The first check-in marks the gathering held, and moves its host on in the leader pipeline."""
+    if Gathering.objects.filter(pk=gathering.pk, held_at__isnull=True).update(held_at=moment):
+        pipeline.gathering_held(gathering.host)
+
+
+def _yes_becomes_prospect(attendee: Attendee, *, email: str, by) -> None:
+    """A yes at the ask: a prospect recruited by the host, from this gathering, emailed a sign-up link.
+
+    The email is the one given with the yes, else the one the invitee gave for a reminder. Without
+    one the prospect waits on the prospects list for staff or the coordinator to reach them.
+    """
+    gathering = attendee.gathering
+    voter = attendee.voter
+    first, _, last = (attendee.name or (voter.display_name if voter else "")).strip().partition(" ")
+    invitation = attendee.invitation
+    email = email or (invitation.email if invitation else "")
+    county = voter.county if voter else ""
+    try:
+        profile = pipeline.add_prospect(
+            first_name=first or "Guest", last_name=last, email=email, phone=attendee.phone, county=county,
+            recruiter=gathering.host, origin=pipeline.Origin.GATHERING, by=by,
+        )  # fmt: skip
+    except pipeline.PipelineError as error:
+        raise DoorError(str(error)) from None
+    Attendee.objects.filter(pk=attendee.pk).update(prospect=profile)
+    if profile.invitable:
+        transaction.on_commit(lambda: _invite(profile, gathering.host))
+
+
+def _invite(profile, host) -> None:
+    try:
+        invite_prospect(profile=profile, by=host, site_url=settings.SITE_URL + "/")
+    except (InvitationError, SMTPException, OSError):
+        log.exception("The sign-up link for prospect %s was not sent", profile.pk)
 
 
 def _arrive(*, user, gathering: Gathering, item: CheckIn | WalkIn, **fields) -> str:
@@ -188,8 +230,8 @@ def _ask(*, user, item: Ask, gatherings) -> str:
         return Recorded.DUPLICATE
     if not updated:
         return Recorded.DUPLICATE  # a later answer is already recorded: this one changes nothing
-    # A yes becomes a prospect through the leaders pipeline once that service exists: it reads
-    # Attendee.ask, so nothing here needs to change for it.
+    if item.answer == Attendee.Ask.YES and attendee.prospect_id is None:
+        _yes_becomes_prospect(attendee, email=item.email, by=user)
     return Recorded.CREATED
 
 

@@ -438,6 +438,10 @@ class Attendee(models.Model):
     checked_in_at = models.DateTimeField(help_text="The device time of the check-in.")
     checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     ask = models.CharField(max_length=10, choices=Ask.choices, default=Ask.NOT_ASKED)
+    # A yes becomes a prospect in the leader pipeline: this is where their origin gathering is kept.
+    prospect = models.ForeignKey(
+        "leaders.LeaderProfile", null=True, blank=True, on_delete=models.SET_NULL, related_name="attendances"
+    )
     # The device time and UUID of the answer shown: an older answer synced late never replaces it.
     asked_at = models.DateTimeField(null=True, blank=True)
     ask_uuid = models.UUIDField(null=True, blank=True, unique=True)

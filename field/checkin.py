@@ -115,10 +115,11 @@ class WalkInForm(_DoorItemForm):
 class AskForm(_DoorItemForm):
     attendee = forms.UUIDField()
     answer = forms.ChoiceField(choices=Attendee.Ask.choices)
+    email = forms.EmailField(required=False)
 
     def item(self) -> Ask:
         data = self.cleaned_data
-        return Ask(data["uuid"], data["attendee"], data["answer"], data["device_time"])
+        return Ask(data["uuid"], data["attendee"], data["answer"], data["device_time"], data["email"])
 
 
 FORMS = {"check_in": CheckInForm, "walk_in": WalkInForm, "ask": AskForm}

@@ -20,6 +20,7 @@
     if (kind === "ask") {
       item.attendee = data.get("attendee");
       item.answer = data.get("answer");
+      item.email = String(data.get("email") || "").trim();
     }
     if (kind === "walk_in") {
       ["name", "address", "zip_code", "phone"].forEach(function (key) { item[key] = String(data.get(key) || "").trim(); });

@@ -196,6 +196,31 @@ def test_the_ask_is_recorded_and_an_older_answer_never_replaces_a_newer_one(alic
     assert (attendee.ask, attendee.asked_at, str(attendee.ask_uuid)) == ("yes", now, later["uuid"])
 
 
+def test_a_yes_becomes_a_prospect_of_the_host_from_this_gathering_with_a_sign_up_link(
+    alice, tonight, jo, mailoutbox, django_capture_on_commit_callbacks
+):
+    from leaders.models import LeaderProfile
+
+    arrived = walk_in(tonight, "Jo March", address="412 Juniper St")
+    answer = ask(arrived["uuid"], "yes", email="Jo.March@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert [s for s, _ in statuses(sync(make_client(alice), [arrived, answer]))] == ["created", "created"]
+    attendee = Attendee.objects.get()
+    prospect = attendee.prospect
+    assert (prospect.first_name, prospect.last_name, prospect.email, prospect.recruiter, prospect.origin) == (
+        "Jo", "March", "jo.march@example.org", alice, "gathering",
+    )  # fmt: skip
+    assert prospect.stage == LeaderProfile.Stage.INVITED
+    [email] = mailoutbox
+    assert email.to == ["jo.march@example.org"] and "/join/" in email.body
+    # The host held a gathering: the pipeline says so.
+    assert LeaderProfile.objects.get(user=alice).stage_changes.filter(to_stage="gathering_held").exists()
+    # A replayed yes makes no second prospect and sends no second link.
+    with django_capture_on_commit_callbacks(execute=True):
+        sync(make_client(alice), [answer])
+    assert LeaderProfile.objects.filter(email="jo.march@example.org").count() == 1 and len(mailoutbox) == 1
+
+
 def test_an_answer_for_someone_not_checked_in_is_refused(alice, tonight):
     [(status, error)] = statuses(sync(make_client(alice), [ask(str(uuid.uuid4()), "yes")]))
     assert (status, error) == ("rejected", "Check them in before recording their answer.")
@@ -234,9 +259,6 @@ def test_a_batch_sent_for_another_account_is_refused_whole(alice, bob, tonight):
     assert Attendee.objects.count() == 0
 
 
-@pytest.mark.skipif(
-    not hasattr(Gathering, "cancelled_at"), reason="cancellation arrives with the gatherings branch"
-)
 def test_nobody_is_checked_in_at_a_cancelled_gathering(alice, tonight, lists):
     Gathering.objects.filter(pk=tonight.pk).update(cancelled_at=timezone.now())
     [(status, error)] = statuses(
