@@ -11,6 +11,7 @@ urlpatterns = [
     path("record/", views.record, name="record"),
     path("api/v1/contacts/sync", views.sync, name="sync"),
     path("sw.js", views.service_worker, name="service_worker"),
+    path("offline/<slug:part>/", views.offline_bundle, name="offline_bundle"),
     path("turf/doors/", views.doors, name="doors"),
     path("turf/doors/<int:household_pk>/", views.knock, name="knock"),
     path("turf/<int:pk>/paper/", views.paper, name="paper"),

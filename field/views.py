@@ -12,7 +12,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
-from django.middleware.csrf import CsrfViewMiddleware
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from contacts import party
@@ -43,7 +44,7 @@ from field.forms import ID_CHOICES, PAPER_RESULTS, PaperSheetForm
 from field.models import RequestCount
 from leaders import views as leader_views
 from leaders.models import ApiToken, User
-from lib.offline import offline_page
+from lib.offline import offline_page, render_pages
 from turf.models import Entry, Turf, get_call_entry_for, get_turf_for
 from turf.walking import Door, doors_in_walking_order, get_door_for
 
@@ -53,6 +54,12 @@ FIELD_STATIC = [
     "css/app.css", "css/turf.css", "css/field.css", "js/htmx-2.0.11.min.js", "js/outbox-1.js",
     "js/session-1.js", "js/field-1.js", "img/icon.svg",
 ]  # fmt: skip
+# Assets of the pages kept last (the turf map): fetched after the lists, so they never hold them up.
+LATER_STATIC = ["css/leaflet-1.9.4.css", "js/leaflet-1.9.4.js", "js/turf-map.js"]
+# What a leader's phone keeps for use without signal, in the order it fetches it, one request each:
+# the door list and its knock screens first (a leader walks out soonest), then the calls, then the
+# pages read rather than worked from (their lists, gatherings, account and security).
+OFFLINE_PARTS = ("doors", "calls", "more")
 
 
 def _call_entries(turf: Turf):
@@ -64,6 +71,37 @@ def _call_entries(turf: Turf):
         .select_related("voter")
         .order_by("distance_m", "voter__last_name", "voter__first_name", "voter_id")
     )
+
+
+def _offline_lists(user, turf: Turf | None) -> dict[str, dict[str, list[str]]]:
+    """The list pages and the screens behind them that a leader's phone keeps, per part: doors, calls."""
+    doors = doors_in_walking_order(turf, Entry.List.DOOR) if turf else []
+    calls = _call_entries(turf) if turf else []
+    return {
+        "doors": {
+            "lists": [reverse("home"), reverse("field:doors")],
+            "screens": [reverse("field:knock", args=[door.household.pk]) for door in doors if door.household],
+        },
+        "calls": {
+            "lists": [reverse("field:calls")],
+            "screens": [reverse("field:call", args=[entry.voter_id]) for entry in calls],
+        },
+    }
+
+
+def _offline_paths(user, part: str) -> list[str]:
+    """The pages of one part of what a leader's phone keeps, list pages first."""
+    if part in ("doors", "calls"):
+        pages = _offline_lists(user, Turf.objects.active_for(user).first())[part]
+        return pages["lists"] + pages["screens"]
+    gatherings = Gathering.objects.visible_to(user).filter(host=user).upcoming().order_by("starts_at")
+    return [
+        reverse("turf:mine"),
+        *(reverse("events:gathering", args=[gathering.pk]) for gathering in gatherings),
+        reverse("account_email"),
+        reverse("mfa_index"),
+        reverse("leaders:devices"),
+    ]
 
 
 def _next_door(turf: Turf) -> Door | None:
@@ -132,6 +170,8 @@ def _field_home(request):
             "door_voters": door_counts["voters"],
             "next_call": _call_entries(turf).filter(called=False).first(),
             "next_door": _next_door(turf),
+            # What the home screen counts in the phone's cache to say whether it is ready without signal.
+            "offline_pages": _offline_lists(user, turf),
         }
         if not context["calls_total"] and not context["doors_total"]:
             # Emptied since the cut, or empty from the start: the leader is told which.
@@ -484,13 +524,39 @@ def paper(request, pk):
 # --- offline --------------------------------------------------------------------------------------
 
 
+@login_required
+@require_GET
+@never_cache
+@gzip_page
+def offline_bundle(request, part):
+    """Answer one part of the pages a leader's phone keeps, as JSON {"pages": {path: html}, "aliases"}.
+
+    The service worker unpacks it into its cache: a door list and its knock screens reach the phone
+    in one compressed response instead of a request per screen.
+    """
+    if not request.user.is_leader or part not in OFFLINE_PARTS:
+        raise Http404
+    get_token(request)  # the kept pages' forms carry the token this response's cookie holds
+    pages, aliases = render_pages(request, _offline_paths(request.user, part))
+    return JsonResponse({"part": part, "pages": pages, "aliases": aliases})
+
+
 @require_GET
 def service_worker(request):
     """Serve the service worker from the site root, so it may control every leader page."""
     assets = [staticfiles_storage.url(name) for name in FIELD_STATIC]
+    later = [staticfiles_storage.url(name) for name in LATER_STATIC]
     # The cache name changes whenever an asset's hashed URL does, so a deploy replaces the cache.
-    version = uuid.uuid5(uuid.NAMESPACE_URL, "|".join(assets)).hex[:12]
-    body = render_to_string("field/sw.js", {"assets": json.dumps(assets), "version": version})
+    version = uuid.uuid5(uuid.NAMESPACE_URL, "|".join(assets + later)).hex[:12]
+    context = {
+        "assets": json.dumps(assets),
+        "later_assets": json.dumps(later),
+        "bundles": json.dumps([reverse("field:offline_bundle", args=[part]) for part in OFFLINE_PARTS]),
+        "lists": json.dumps({"home": reverse("home"), "doors": reverse("field:doors"), "calls": reverse("field:calls")}),
+        "stylesheet": staticfiles_storage.url("css/app.css"),
+        "version": version,
+    }
+    body = render_to_string("field/sw.js", context)
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = "no-cache"

@@ -1,6 +1,11 @@
-"""The mark a page carries when the field app's service worker may keep it for use without a connection."""
+"""Pages the field app's service worker keeps for use without a connection: their mark, and bundles of them."""
 
+import copy
 import functools
+from urllib.parse import urlsplit
+
+from django.http import QueryDict
+from django.urls import Resolver404, resolve
 
 
 def offline_page(view):
@@ -15,3 +20,49 @@ def offline_page(view):
         return response
 
     return wrapped
+
+
+def _get(request, path: str):
+    """Answer a GET of `path` as `request`'s reader would get it, without a round trip."""
+    match = resolve(path)
+    page = copy.copy(request)
+    page.method = "GET"
+    page.path = page.path_info = path
+    page.META = {**request.META, "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": ""}
+    page.GET = QueryDict()
+    page.POST = QueryDict()
+    page.resolver_match = match
+    # A message waiting for the reader belongs on the next page they open, not on every kept copy.
+    page._messages = []
+    response = match.func(page, *match.args, **match.kwargs)
+    if hasattr(response, "render"):
+        response.render()
+    return response
+
+
+def render_pages(request, paths: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Render each page as `request`'s reader sees it: ({path: html}, {path: path it redirects to}).
+
+    One request then carries a whole list's screens to a phone, compressed together, instead of a
+    request per screen: on a rural connection each round trip costs more than the bytes do. A page
+    that redirects to another of ours (a leader's "My lists" to their turf) is kept under both paths;
+    one that answers anything but 200 is left out.
+    """
+    pages: dict[str, str] = {}
+    aliases: dict[str, str] = {}
+    for path in dict.fromkeys(paths):
+        response = _get(request, path)
+        if response.status_code in (301, 302):
+            target = urlsplit(response["Location"])
+            if target.netloc or target.query:
+                continue
+            try:
+                response = _get(request, target.path)
+            except Resolver404:
+                continue
+            aliases[path] = target.path
+            path = target.path
+        if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+            pages[path] = response.content.decode(response.charset)
+    # An alias whose page was left out would point at nothing.
+    return pages, {alias: target for alias, target in aliases.items() if target in pages}

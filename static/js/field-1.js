@@ -187,6 +187,57 @@
   window.addEventListener("offline", refresh);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) sync(); });
 
+  // --- is the phone ready without signal? (the home screen) ----------------------------------------
+
+  var readiness = document.querySelector("[data-readiness]");
+  var offlinePages = document.getElementById("offline-pages");
+  var keepProblem = "";
+
+  function keptOf(paths) {
+    return Promise.all(paths.map(function (path) {
+      return caches.match(new URL(path, location.origin).href, { ignoreVary: true }).then(Boolean);
+    })).then(function (found) { return found.filter(Boolean).length; });
+  }
+
+  // {kept, total} of a part's screens, and whether its list pages are kept too.
+  function countPart(part) {
+    return Promise.all([keptOf(part.lists), keptOf(part.screens)]).then(function (counts) {
+      return { lists: counts[0] === part.lists.length, kept: counts[1], total: part.screens.length };
+    });
+  }
+
+  function showReadiness() {
+    if (!readiness || !offlinePages) return Promise.resolve();
+    var line = readiness.querySelector("[data-readiness-line]");
+    var progress = readiness.querySelector("[data-readiness-progress]");
+    var more = readiness.querySelector("[data-readiness-more]");
+    if (!window.caches || !navigator.serviceWorker) {
+      line.textContent = "This phone's browser cannot save your lists for use without signal: take your paper walk sheet.";
+      return Promise.resolve();
+    }
+    var pages = JSON.parse(offlinePages.textContent);
+    return Promise.all([countPart(pages.doors), countPart(pages.calls)]).then(function (counts) {
+      // The doors lead (a leader walks out with them); a list of calls only, when there are no doors.
+      var first = counts[0].total ? { count: counts[0], name: "the doors", unit: "doors" } : { count: counts[1], name: "your calls", unit: "calls" };
+      var second = counts[0].total && counts[1].total ? counts[1] : null;
+      var c = first.count;
+      var ready = c.lists && c.kept === c.total;
+      var saved = c.kept + " of " + c.total + " saved on this phone";
+      if (ready) line.textContent = "Ready for " + first.name + ": " + saved + ".";
+      else if (!navigator.onLine || keepProblem) line.textContent = "Not ready for " + first.name + ": " + saved + ". " +
+        (keepProblem || "No signal: the rest are saved when you have signal again.");
+      else line.textContent = "Not ready for " + first.name + " yet: " + saved + ". Stay where you have signal until this says Ready.";
+      readiness.classList.toggle("ready", ready);
+      readiness.dataset.ready = ready ? "1" : "0";
+      progress.hidden = ready;
+      progress.max = c.total;
+      progress.value = c.kept;
+      progress.textContent = saved;
+      more.hidden = !second;
+      if (second) more.textContent = "Calls: " + second.kept + " of " + second.total + " saved" + (second.kept === second.total && second.lists ? "." : " so far.");
+    });
+  }
+
   // --- keeping pages for offline -----------------------------------------------------------------
 
   function keepPages() {
@@ -199,11 +250,19 @@
         if (a.origin === location.origin) urls.push(a.pathname + a.search);
       });
       var channel = new MessageChannel();
-      channel.port1.onmessage = function () { document.documentElement.dataset.offlineReady = "1"; };
+      // The worker says so after each bundle it kept, and once at the end.
+      channel.port1.onmessage = function (event) {
+        if (event.data.done && event.data.ok) document.documentElement.dataset.offlineReady = "1";
+        keepProblem = event.data.ok === false && event.data.done ? "The connection went before the rest were saved." : "";
+        showReadiness();
+      };
       registration.active.postMessage({ type: "keep", urls: urls }, [channel.port2]);
     }).catch(function () {});
   }
 
+  window.addEventListener("online", function () { keepProblem = ""; showReadiness(); keepPages(); });
+  window.addEventListener("offline", showReadiness);
+  showReadiness();
   refresh().then(sync);
   // After session-1.js has forgotten another account's kept pages, never before.
   (window.NLSession ? NLSession.ready : Promise.resolve()).then(keepPages);
