@@ -115,6 +115,8 @@ ROUTES += [
     Route("events:gathering_edit", allowed=frozenset({"alice"}), read_only=frozenset({"carol", "sam"}),
           args=lambda w: [w.gathering.pk]),
     Route("field:service_worker", allowed=EVERYONE),
+    # The pages a leader's phone keeps: only a leader's own, rendered for them.
+    Route("field:offline_bundle", allowed=LEADERS, args=lambda w: ["doors"]),
 ]  # fmt: skip
 
 # --- devices: alice's API token ---------------------------------------------------------------------

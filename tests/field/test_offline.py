@@ -90,9 +90,11 @@ def test_an_unknown_part_is_a_404(alice, lists):
 def test_the_home_screen_lists_what_it_counts_as_ready(alice, lists):
     home = make_client(alice).get(reverse("home"))
     expected = {
-        "doors": [reverse("home"), reverse("field:doors"), *(reverse("field:knock", args=[h.pk]) for h in lists.homes)],
-        "calls": [reverse("field:calls"), *(reverse("field:call", args=[v.pk]) for v in lists.calls)],
-    }
+        "doors": {"lists": [reverse("home"), reverse("field:doors")],
+                  "screens": [reverse("field:knock", args=[home.pk]) for home in lists.homes]},
+        "calls": {"lists": [reverse("field:calls")],
+                  "screens": [reverse("field:call", args=[voter.pk]) for voter in lists.calls]},
+    }  # fmt: skip
     assert home.context["offline_pages"] == expected
     assert 'id="offline-pages"' in home.text and "data-readiness" in home.text
 
