@@ -542,6 +542,7 @@ def offline_bundle(request, part):
 
 
 @require_GET
+@gzip_page
 def service_worker(request):
     """Serve the service worker from the site root, so it may control every leader page."""
     assets = [staticfiles_storage.url(name) for name in FIELD_STATIC]
@@ -552,7 +553,9 @@ def service_worker(request):
         "assets": json.dumps(assets),
         "later_assets": json.dumps(later),
         "bundles": json.dumps([reverse("field:offline_bundle", args=[part]) for part in OFFLINE_PARTS]),
-        "lists": json.dumps({"home": reverse("home"), "doors": reverse("field:doors"), "calls": reverse("field:calls")}),
+        "lists": json.dumps(
+            {"home": reverse("home"), "doors": reverse("field:doors"), "calls": reverse("field:calls")}
+        ),
         "stylesheet": staticfiles_storage.url("css/app.css"),
         "version": version,
     }
