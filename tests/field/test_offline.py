@@ -17,8 +17,8 @@ from tests.cast import (
     make_household,
     make_turf,
     make_voter,
+    offset,
 )
-from tests.cast import offset
 
 GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
 
