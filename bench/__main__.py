@@ -10,7 +10,7 @@ import sys
 import time
 import traceback
 
-BENCHMARKS = ["importer", "turf", "sync"]
+BENCHMARKS = ["importer", "turf", "sync", "offline"]
 
 
 def print_table(sections: list[tuple[str, list[tuple[str, str]]]]) -> None:

@@ -1,8 +1,10 @@
 """The leader's phone app: home, calls, doors, the knock screen, paper entry and sheets, the sync API."""
 
+import functools
 import json
 import time
 import uuid
+from collections.abc import Callable
 
 import qrcode
 from django.conf import settings
@@ -73,27 +75,45 @@ def _call_entries(turf: Turf):
     )
 
 
-def _offline_lists(user, turf: Turf | None) -> dict[str, dict[str, list[str]]]:
-    """The list pages and the screens behind them that a leader's phone keeps, per part: doors, calls."""
-    doors = doors_in_walking_order(turf, Entry.List.DOOR) if turf else []
-    calls = _call_entries(turf) if turf else []
+def _door_screens(turf: Turf | None) -> dict[str, Callable]:
+    """The knock screens of a leader's door list: {path: draw(request)}, from one load of the list."""
+    doors = [door for door in doors_in_walking_order(turf, Entry.List.DOOR) if door.household] if turf else []
     return {
-        "doors": {
-            "lists": [reverse("home"), reverse("field:doors")],
-            "screens": [reverse("field:knock", args=[door.household.pk]) for door in doors if door.household],
-        },
-        "calls": {
-            "lists": [reverse("field:calls")],
-            "screens": [reverse("field:call", args=[entry.voter_id]) for entry in calls],
-        },
+        reverse("field:knock", args=[door.household.pk]): functools.partial(
+            _knock_page, doors=doors, here=here
+        )
+        for here, door in enumerate(doors)
     }
 
 
-def _offline_paths(user, part: str) -> list[str]:
-    """The pages of one part of what a leader's phone keeps, list pages first."""
-    if part in ("doors", "calls"):
-        pages = _offline_lists(user, Turf.objects.active_for(user).first())[part]
-        return pages["lists"] + pages["screens"]
+def _call_screens(turf: Turf | None) -> dict[str, Callable]:
+    """The call screens of a leader's call list: {path: draw(request)}, from one load of the list."""
+    queue = _call_queue(turf) if turf else []
+    return {
+        reverse("field:call", args=[voter_id]): functools.partial(_call_page, voter_id=voter_id, queue=queue)
+        for voter_id, _ in queue
+    }
+
+
+# The two lists' parts of what a leader's phone keeps: their list pages (url names), and their screens.
+LIST_PAGES = {"doors": ("home", "field:doors"), "calls": ("field:calls",)}
+SCREENS = {"doors": _door_screens, "calls": _call_screens}
+
+
+def _offline_lists(turf: Turf | None) -> dict[str, dict[str, list[str]]]:
+    """The list pages and the screens behind them that a leader's phone keeps, per part: doors, calls."""
+    return {
+        part: {"lists": [reverse(name) for name in LIST_PAGES[part]], "screens": list(SCREENS[part](turf))}
+        for part in SCREENS
+    }
+
+
+def _offline_part(user, part: str) -> tuple[list[str], dict[str, Callable]]:
+    """The pages of one part of what a leader's phone keeps, list pages first, and how to draw some."""
+    if part in SCREENS:
+        turf = Turf.objects.active_for(user).first()
+        screens = SCREENS[part](turf)
+        return [*(reverse(name) for name in LIST_PAGES[part]), *screens], screens
     gatherings = Gathering.objects.visible_to(user).filter(host=user).upcoming().order_by("starts_at")
     return [
         reverse("turf:mine"),
@@ -101,7 +121,7 @@ def _offline_paths(user, part: str) -> list[str]:
         reverse("account_email"),
         reverse("mfa_index"),
         reverse("leaders:devices"),
-    ]
+    ], {}
 
 
 def _next_door(turf: Turf) -> Door | None:
@@ -171,7 +191,7 @@ def _field_home(request):
             "next_call": _call_entries(turf).filter(called=False).first(),
             "next_door": _next_door(turf),
             # What the home screen counts in the phone's cache to say whether it is ready without signal.
-            "offline_pages": _offline_lists(user, turf),
+            "offline_pages": _offline_lists(turf),
         }
         if not context["calls_total"] and not context["doors_total"]:
             # Emptied since the cut, or empty from the start: the leader is told which.
@@ -198,9 +218,17 @@ def calls(request):
 def call(request, voter_id):
     """The call screen: dial by hand, then log the result, the ID, an invitation and a note."""
     entry = get_call_entry_for(request.user, voter_id)
-    voter = (
-        party.with_party_signals(Voter.objects.filter(pk=entry.voter_id)).select_related("household").get()
-    )
+    return _call_page(request, voter_id=entry.voter_id, queue=_call_queue(entry.turf))
+
+
+def _call_queue(turf: Turf) -> list[tuple[int, bool]]:
+    """The call list in calling order: (voter id, called yet)."""
+    return [(entry.voter_id, entry.called) for entry in _call_entries(turf)]
+
+
+def _call_page(request, *, voter_id: int, queue: list[tuple[int, bool]]):
+    """Draw the call screen of one neighbor on the leader's call list, in `queue` order."""
+    voter = party.with_party_signals(Voter.objects.filter(pk=voter_id)).select_related("household").get()
     voter.likely = party.likely_party(voter)
     phones = list(Phone.objects.callable().filter(voter=voter).order_by("-kind", "pk"))
     gatherings = list(Gathering.objects.visible_to(request.user).filter(host=request.user).upcoming()[:1])
@@ -210,7 +238,6 @@ def call(request, voter_id):
     }
     for gathering in gatherings:
         gathering.invitation = invitations.get(gathering.pk)
-    queue = [(e.voter_id, e.called) for e in _call_entries(entry.turf)]
     order = [pk for pk, _ in queue]
     here = order.index(voter.pk) if voter.pk in order else len(order)
     # Next: the first neighbor not yet called after this one, wrapping round to the top.
@@ -261,8 +288,13 @@ def doors(request):
 def knock(request, household_pk):
     """The knock screen: one household result, or an ID for each person talked to."""
     doors_here, here = get_door_for(request.user, household_pk)
-    door = doors_here[here]
-    following = doors_here[here + 1 :]
+    return _knock_page(request, doors=doors_here, here=here)
+
+
+def _knock_page(request, *, doors: list[Door], here: int):
+    """Draw the knock screen of the door at `here` in the leader's door list."""
+    door = doors[here]
+    following = doors[here + 1 :]
     next_url = (
         reverse("field:knock", args=[following[0].household.pk]) if following else reverse("field:doors")
     )
@@ -284,7 +316,7 @@ def knock(request, household_pk):
         "client_uuid": uuid.uuid4(),
         "next_url": next_url,
         "position": here + 1,
-        "total": len(doors_here),
+        "total": len(doors),
     }
     return render(request, "field/knock.html", context)
 
@@ -537,7 +569,8 @@ def offline_bundle(request, part):
     if not request.user.is_leader or part not in OFFLINE_PARTS:
         raise Http404
     get_token(request)  # the kept pages' forms carry the token this response's cookie holds
-    pages, aliases = render_pages(request, _offline_paths(request.user, part))
+    paths, screens = _offline_part(request.user, part)
+    pages, aliases = render_pages(request, paths, screens)
     return JsonResponse({"part": part, "pages": pages, "aliases": aliases})
 
 

@@ -138,7 +138,9 @@ def test_a_full_list_reaches_the_phone_in_a_few_compressed_requests(alice, setti
     worker = client.get(reverse("field:service_worker"), **GZIP)
     prefetch = {reverse("field:service_worker"): len(worker.content)}
     # The worker keeps the app shell at install: what the home screen did not load already is fetched.
-    for url in json.loads(re.search(r"const ASSETS = (\[.*?\]);", worker.text).group(1)):
+    assert worker["Content-Encoding"] == "gzip"
+    script = gzip.decompress(worker.content).decode()
+    for url in json.loads(re.search(r"const ASSETS = (\[.*?\]);", script).group(1)):
         if url not in shown:
             prefetch[url] = asset_bytes(url)
     kept = {}
