@@ -88,9 +88,16 @@ def _door_screens(turf: Turf | None) -> dict[str, Callable]:
 
 def _call_screens(turf: Turf | None) -> dict[str, Callable]:
     """The call screens of a leader's call list: {path: draw(request)}, from one load of the list."""
-    queue = _call_queue(turf) if turf else []
+    if turf is None:
+        return {}
+    queue = _call_queue(turf)
+    voters = {
+        voter.pk: voter for voter in _with_likely(Voter.objects.filter(turf_entries__in=_call_entries(turf)))
+    }
     return {
-        reverse("field:call", args=[voter_id]): functools.partial(_call_page, voter_id=voter_id, queue=queue)
+        reverse("field:call", args=[voter_id]): functools.partial(
+            _call_page, voter=voters[voter_id], queue=queue
+        )
         for voter_id, _ in queue
     }
 
@@ -218,7 +225,17 @@ def calls(request):
 def call(request, voter_id):
     """The call screen: dial by hand, then log the result, the ID, an invitation and a note."""
     entry = get_call_entry_for(request.user, voter_id)
-    return _call_page(request, voter_id=entry.voter_id, queue=_call_queue(entry.turf))
+    (voter,) = _with_likely(Voter.objects.filter(pk=entry.voter_id))
+    return _call_page(request, voter=voter, queue=_call_queue(entry.turf))
+
+
+def _with_likely(voters) -> list[Voter]:
+    """Load voters for their call screens, each with their likely party and its reason."""
+    loaded = list(party.with_party_signals(voters).select_related("household"))
+    now = timezone.now()
+    for voter in loaded:
+        voter.likely = party.likely_party(voter, now=now)
+    return loaded
 
 
 def _call_queue(turf: Turf) -> list[tuple[int, bool]]:
@@ -226,10 +243,8 @@ def _call_queue(turf: Turf) -> list[tuple[int, bool]]:
     return [(entry.voter_id, entry.called) for entry in _call_entries(turf)]
 
 
-def _call_page(request, *, voter_id: int, queue: list[tuple[int, bool]]):
+def _call_page(request, *, voter: Voter, queue: list[tuple[int, bool]]):
     """Draw the call screen of one neighbor on the leader's call list, in `queue` order."""
-    voter = party.with_party_signals(Voter.objects.filter(pk=voter_id)).select_related("household").get()
-    voter.likely = party.likely_party(voter)
     phones = list(Phone.objects.callable().filter(voter=voter).order_by("-kind", "pk"))
     gatherings = list(Gathering.objects.visible_to(request.user).filter(host=request.user).upcoming()[:1])
     invitations = {
