@@ -75,9 +75,14 @@ def _call_entries(turf: Turf):
     )
 
 
+def _walkable_doors(turf: Turf | None) -> list[Door]:
+    """The doors of a leader's door list that have an address to knock at, in walking order."""
+    return [door for door in doors_in_walking_order(turf, Entry.List.DOOR) if door.household] if turf else []
+
+
 def _door_screens(turf: Turf | None) -> dict[str, Callable]:
     """The knock screens of a leader's door list: {path: draw(request)}, from one load of the list."""
-    doors = [door for door in doors_in_walking_order(turf, Entry.List.DOOR) if door.household] if turf else []
+    doors = _walkable_doors(turf)
     return {
         reverse("field:knock", args=[door.household.pk]): functools.partial(
             _knock_page, doors=doors, here=here
@@ -109,8 +114,14 @@ SCREENS = {"doors": _door_screens, "calls": _call_screens}
 
 def _offline_lists(turf: Turf | None) -> dict[str, dict[str, list[str]]]:
     """The list pages and the screens behind them that a leader's phone keeps, per part: doors, calls."""
+    screens = {
+        "doors": [reverse("field:knock", args=[door.household.pk]) for door in _walkable_doors(turf)],
+        "calls": [reverse("field:call", args=[voter_id]) for voter_id, _ in _call_queue(turf)]
+        if turf
+        else [],
+    }
     return {
-        part: {"lists": [reverse(name) for name in LIST_PAGES[part]], "screens": list(SCREENS[part](turf))}
+        part: {"lists": [reverse(name) for name in LIST_PAGES[part]], "screens": screens[part]}
         for part in SCREENS
     }
 
@@ -133,7 +144,7 @@ def _offline_part(user, part: str) -> tuple[list[str], dict[str, Callable]]:
 
 def _next_door(turf: Turf) -> Door | None:
     """The first door in walking order that the leader has not knocked yet."""
-    door_list = [door for door in doors_in_walking_order(turf, Entry.List.DOOR) if door.household]
+    door_list = _walkable_doors(turf)
     knocked = turf.knocked_doors(door.household.pk for door in door_list)
     return next((door for door in door_list if door.household.pk not in knocked), None)
 
