@@ -199,7 +199,8 @@ async function keepAll(urls, port) {
   const tell = (message) => { if (port) port.postMessage(message); };
   try {
     for (const url of BUNDLES) tell({ bundle: url, ok: await keepOnce(url) });
-    await caches.open(STATIC_CACHE).then((cache) => cache.addAll(LATER_ASSETS));
+    const assets = await caches.open(STATIC_CACHE);
+    for (const url of LATER_ASSETS) if (!(await assets.match(url))) await assets.add(url);
     await keepEach(urls);
   } catch (_) {
     tell({ done: true, ok: false });  // the connection went: keep what we have
