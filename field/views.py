@@ -54,7 +54,7 @@ MAX_BATCH = 100
 # The app shell the service worker keeps: every asset a field page loads.
 FIELD_STATIC = [
     "css/app.css", "css/turf.css", "css/field.css", "js/htmx-2.0.11.min.js", "js/outbox-1.js",
-    "js/session-1.js", "js/field-1.js", "img/icon.svg",
+    "js/session-1.js", "js/attempt-1.js", "js/field-1.js", "img/icon.svg",
 ]  # fmt: skip
 # Assets of the pages kept last (the turf map): fetched after the lists, so they never hold them up.
 LATER_STATIC = ["css/leaflet-1.9.4.css", "js/leaflet-1.9.4.js", "js/turf-map.js"]
@@ -616,6 +616,10 @@ def service_worker(request):
             {"home": reverse("home"), "doors": reverse("field:doors"), "calls": reverse("field:calls")}
         ),
         "stylesheet": staticfiles_storage.url("css/app.css"),
+        "outbox_scripts": json.dumps(
+            [staticfiles_storage.url(f"js/{name}") for name in ("outbox-1.js", "attempt-1.js")]
+        ),
+        "record_url": reverse("field:record"),
         "version": version,
     }
     body = render_to_string("field/sw.js", context)

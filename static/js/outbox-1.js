@@ -84,7 +84,8 @@
     });
   }
 
-  window.NLOutbox = {
+  // `self`: the page's window, or the service worker, which keeps a form sent with no signal here too.
+  self.NLOutbox = {
     add: function (user, item) {
       var record = { uuid: item.uuid, user: String(user), item: item, state: "pending", error: "", created: Date.now() };
       return inStore("readwrite", function (store) { store.add(record); }).then(function () { return record; });

@@ -1,6 +1,10 @@
 /* The field app's service worker: keeps the app shell and the leader's pages on the phone.
    Rendered by field.views.service_worker, which fills in the asset URLs and the version. */
 "use strict";
+// The outbox and the reading of a form, shared with the pages: a knock sent with no signal before
+// its page's scripts had loaded goes into the same outbox, never lost.
+importScripts(...{{ outbox_scripts|safe }});
+const RECORD_URL = "{{ record_url }}";
 const VERSION = "{{ version }}";
 const ASSETS = {{ assets|safe }};
 // Assets only the pages kept last need (the turf map): fetched after the lists, never before them.
@@ -109,10 +113,12 @@ async function forgetPages() {
 async function post(request, url) {
   const signing = url.pathname.startsWith("/accounts/");
   if (signing) generation += 1;
+  const form = url.pathname === RECORD_URL ? await request.clone().formData() : null;
   let response;
   try {
     response = await fetch(request);
   } catch (_) {
+    if (form) return keepInOutbox(form);
     return page(503, "Not sent: no signal",
       "<p>Nothing was sent and nothing was changed. Go back and send it again when you have signal.</p>" +
       SAFE + links([[LISTS.home, "Home"]]));
@@ -120,6 +126,22 @@ async function post(request, url) {
   // Signing in or out may change who holds this phone: forget the last person's pages.
   if (signing) await forgetPages();
   return response;
+}
+
+// A call or knock sent by the page's own form (its scripts had not loaded yet) with no signal: the
+// outbox keeps it under the form's UUID, as if the page had, and the leader moves on as usual.
+async function keepInOutbox(form) {
+  const next = String(form.get("next") || "");
+  try {
+    await NLOutbox.add(form.get("outbox_user"), NLAttempt.fromForm(form, form.get("uuid")));
+  } catch (error) {
+    // The same form sent twice is kept once; anything else is said, not swallowed.
+    if (!error || error.name !== "ConstraintError") {
+      return page(503, "Not saved", "<p>This phone could not save it: " + error + ". Go back and try again.</p>");
+    }
+  }
+  const target = next.startsWith("/") && !next.startsWith("//") ? next : LISTS.home;
+  return Response.redirect(new URL(target, self.location.origin).href, 303);
 }
 
 self.addEventListener("fetch", (event) => {

@@ -216,7 +216,7 @@ def test_offline_between_saving_and_moving_on_every_attempt_lands_exactly_once(
     sign_in(page, alice.email)
     page.wait_for_selector("html[data-offline-ready='1']", timeout=60_000)
     page.get_by_role("link", name="Knock at 100 Elm St").click()
-    page.get_by_role("heading", name="100 Elm St").wait_for()
+    page.get_by_text("Everything is synced.").wait_for()  # the page's scripts are running
 
     # The knock reaches the server, but the signal goes before its answer comes back, and before
     # the next door is fetched: the phone still holds the knock, and the next door is the kept one.
@@ -273,3 +273,31 @@ def test_my_lists_gatherings_account_and_security_open_offline_read_only(page, b
     assert "Nothing was sent and nothing was changed" in page.content()
     phone.online()
     assert not alice.emailaddress_set.filter(email="alice.new@example.org").exists()
+
+
+def test_a_knock_sent_before_the_page_scripts_loaded_with_no_signal_goes_to_the_outbox(
+    page, browser, live_server, alice
+):
+    homes = make_street(alice)
+    phone = SlowPhone(page, browser)
+    sign_in(page, alice.email)
+    page.wait_for_selector("html[data-offline-ready='1']", timeout=60_000)
+    page.get_by_role("link", name="Knock at 100 Elm St").click()
+    page.get_by_role("heading", name="100 Elm St").wait_for()
+    phone.offline()
+    # On a slow page the leader can tap before its scripts have loaded: the form itself is sent.
+    page.evaluate(
+        """() => {
+            const form = document.querySelector("form[data-record]");
+            form.insertAdjacentHTML("beforeend", '<input type="hidden" name="result" value="not_home">');
+            HTMLFormElement.prototype.submit.call(form);
+        }"""
+    )
+    page.get_by_role("heading", name="102 Elm St").wait_for()
+    page.get_by_text("1 attempt waits to sync").wait_for()
+    assert ContactAttempt.objects.count() == 0
+
+    phone.online()
+    page.get_by_text("Everything is synced.").wait_for(timeout=30_000)
+    (attempt,) = ContactAttempt.objects.all()
+    assert (attempt.household, attempt.result) == (homes[0], "not_home")
