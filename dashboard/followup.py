@@ -1,0 +1,147 @@
+"""Follow-up: the people staff or a coordinator should reach today, one list per reason, one query each.
+
+Stalled leaders, approved leaders whose turf is empty, prospects never invited, invites never
+accepted and yeses at the ask nobody followed up. Each list is one query whatever the number of
+leaders (the last contact and the newest link are correlated subqueries on indexed columns).
+
+A "yes" at the ask has no link to the prospect made from it yet (events.Attendee holds a voter or
+a name and phone, a LeaderProfile a name, email and phone): a yes counts as followed up when the
+person has an account (their voter record is linked to one), or the host recruited a profile with
+the same phone or the same name.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, Lower, Trim
+from django.utils import timezone
+
+from contacts.models import ContactAttempt
+from events.models import Attendee
+from leaders.models import Invitation, LeaderProfile, User
+from turf.models import Entry
+
+Stage = LeaderProfile.Stage
+
+# Stages at which a leader holds turf and is expected to report contacts.
+WITH_TURF = [Stage.TURF_DELIVERED, Stage.FIRST_CONTACT, Stage.GATHERING_HELD, Stage.RECRUITED]
+# Approved and not gone: a leader who should have neighbors on their lists.
+APPROVED_ON = [Stage.APPROVED, *WITH_TURF]
+
+
+def _profiles(user) -> QuerySet:
+    return LeaderProfile.objects.visible_to(user).select_related("user", "coordinator")
+
+
+def stalled(user, now: datetime) -> QuerySet:
+    """Leaders with turf who reported no call or knock for STALLED_AFTER_DAYS (or none since turf).
+
+    `last_contact_at` is their newest attempt; without one, the day their stage last moved counts.
+    """
+    since = now - timedelta(days=settings.STALLED_AFTER_DAYS)
+    newest = ContactAttempt.objects.filter(leader=OuterRef("user")).order_by("-device_time")
+    return (
+        _profiles(user)
+        .filter(stage__in=WITH_TURF, user__is_active=True)
+        .annotate(last_contact_at=Subquery(newest.values("device_time")[:1]))
+        .annotate(quiet_since=Coalesce("last_contact_at", "stage_changed_at"))
+        .filter(quiet_since__lt=since)
+        .order_by("quiet_since", "pk")
+    )
+
+
+def empty_turf(user) -> QuerySet:
+    """Approved leaders with no neighbor on an active list this cycle."""
+    listed = Entry.objects.filter(
+        turf__leader=OuterRef("user"), turf__cycle__is_active=True, turf__status="active"
+    )
+    return (
+        _profiles(user)
+        .filter(stage__in=APPROVED_ON, user__is_active=True)
+        .exclude(Exists(listed))
+        .order_by("stage_changed_at", "pk")
+    )
+
+
+def never_invited(user) -> QuerySet:
+    """Prospects nobody has sent a sign-up link yet."""
+    return (
+        _profiles(user)
+        .prospects()
+        .filter(stage=Stage.PROSPECT)
+        .exclude(Exists(Invitation.objects.filter(profile=OuterRef("pk"))))
+        .order_by("created_at", "pk")
+    )
+
+
+def invites_unanswered(user, now: datetime) -> QuerySet:
+    """Invited prospects whose newest link went out INVITE_NUDGE_DAYS ago or more and is unused."""
+    newest = Invitation.objects.filter(profile=OuterRef("pk")).order_by("-created_at")
+    before = now - timedelta(days=settings.INVITE_NUDGE_DAYS)
+    return (
+        _profiles(user)
+        .prospects()
+        .filter(stage=Stage.INVITED)
+        .annotate(invited_at=Subquery(newest.values("created_at")[:1]))
+        .filter(invited_at__lt=before)
+        .order_by("invited_at", "pk")
+    )
+
+
+def _full_name() -> Lower:
+    return Lower(Trim(Concat(F("first_name"), Value(" "), F("last_name"))))
+
+
+def _attendee_name() -> Lower:
+    # A walk-in no voter matched has only the name they gave, in one field.
+    last = Coalesce("voter__last_name", Value(""))
+    return Lower(Trim(Concat(Coalesce("voter__first_name", "name"), Value(" "), last)))
+
+
+def yeses_not_followed_up(user) -> QuerySet:
+    """People who said yes at the ask and have neither an account nor a profile their host recruited."""
+    recruited = LeaderProfile.objects.filter(recruiter=OuterRef("gathering__host"))
+    same_phone = recruited.exclude(phone="").filter(phone=OuterRef("phone"))
+    same_name = recruited.annotate(full=_full_name()).filter(full=OuterRef("who"))
+    return (
+        Attendee.objects.visible_to(user)
+        .filter(ask=Attendee.Ask.YES)
+        .select_related("gathering__host", "voter")
+        .annotate(who=_attendee_name())
+        .exclude(Q(voter__isnull=False) & Exists(User.objects.filter(voter=OuterRef("voter"))))
+        .exclude(Exists(same_phone))
+        .exclude(Exists(same_name))
+        .order_by("asked_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Every follow-up list for one user, evaluated."""
+
+    stalled: list
+    empty_turf: list
+    never_invited: list
+    invites_unanswered: list
+    yeses: list
+
+    @property
+    def total(self) -> int:
+        return sum(
+            len(rows)
+            for rows in (self.stalled, self.empty_turf, self.never_invited, self.invites_unanswered, self.yeses)
+        )
+
+
+def follow_up(user, now: datetime | None = None) -> FollowUp:
+    """The user's follow-up lists (staff: the state; a coordinator: their counties)."""
+    now = now or timezone.now()
+    return FollowUp(
+        stalled=list(stalled(user, now)),
+        empty_turf=list(empty_turf(user)),
+        never_invited=list(never_invited(user)),
+        invites_unanswered=list(invites_unanswered(user, now)),
+        yeses=list(yeses_not_followed_up(user)),
+    )
