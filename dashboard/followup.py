@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Concat, Lower, Trim
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Cast, Coalesce, Concat, Lower, Trim
 from django.utils import timezone
 
 from contacts.models import ContactAttempt
@@ -91,13 +91,15 @@ def invites_unanswered(user, now: datetime) -> QuerySet:
 
 
 def _full_name() -> Lower:
-    return Lower(Trim(Concat(F("first_name"), Value(" "), F("last_name"))))
+    return Lower(Trim(Concat(F("first_name"), Value(" "), F("last_name"), output_field=TextField())))
 
 
 def _attendee_name() -> Lower:
     # A walk-in no voter matched has only the name they gave, in one field.
-    last = Coalesce("voter__last_name", Value(""))
-    return Lower(Trim(Concat(Coalesce("voter__first_name", "name"), Value(" "), last)))
+    text = TextField()
+    first = Coalesce("voter__first_name", Cast("name", text), output_field=text)
+    last = Coalesce("voter__last_name", Value(""), output_field=text)
+    return Lower(Trim(Concat(first, Value(" "), last, output_field=text)))
 
 
 def yeses_not_followed_up(user) -> QuerySet:

@@ -58,10 +58,14 @@ def index(request):
 
 
 @login_required
-@reauthentication_required
 def export(request):
     """Download the leader list as a spreadsheet-safe CSV; each download is recorded in the export audit."""
-    scope_for(request.user)
+    scope_for(request.user)  # before the password prompt: leaders and candidates get a 404
+    return _export(request)
+
+
+@reauthentication_required
+def _export(request):
     _, chosen, rows = _leaders(request)
     out = io.StringIO()
     writer = SafeWriter(out)
@@ -160,7 +164,8 @@ def deactivate(request, pk):
 def invite_file(request):
     """Upload a CSV of people to invite: a dry run shows each row, or each bad row and why."""
     scope = scope_for(request.user)
-    form = InviteFileForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = InviteFileForm(request.POST if posted else None, request.FILES if posted else None)
     checked = None
     if request.method == "POST" and form.is_valid():
         try:
