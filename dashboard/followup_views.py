@@ -33,7 +33,7 @@ def yes_to_prospect(request, pk):
     scope_for(request.user)
     attendee = get_attendee_for(request.user, pk)
     voter, host = attendee.voter, attendee.gathering.host
-    first, last = (voter.first_name, voter.last_name) if voter else (attendee.name, "")
+    first, last = (voter.first_name, voter.last_name) if voter else attendee.name.partition(" ")[::2]
     # A walk-in no voter matched lives, as far as we know, where the gathering's host does.
     home = voter or host.voter
     try:
