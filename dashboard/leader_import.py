@@ -42,6 +42,7 @@ class InviteResource(resources.ModelResource):
         self.by = by
         self.seen: set[str] = set()
         self.created: list[LeaderProfile] = []
+        self.clean_rows: list[dict] = []  # as they will be written, for the preview
 
     def get_instance(self, instance_loader, row):
         return None  # every row is someone new
@@ -73,6 +74,7 @@ class InviteResource(resources.ModelResource):
             errors["county"] = f"{row['county'] or 'An empty cell'} is not a county you can invite into."
         if errors:
             raise ValidationError(errors)
+        self.clean_rows.append({column: row[column] for column in COLUMNS})
 
     def save_instance(self, instance, is_create, row, **kwargs):
         profile = pipeline.add_prospect(
@@ -123,7 +125,7 @@ def read(content: bytes) -> tablib.Dataset:
     return dataset
 
 
-def _outcome(result, dataset: tablib.Dataset) -> Checked:
+def _outcome(result, resource: InviteResource) -> Checked:
     checked = Checked()
     for invalid in result.invalid_rows:
         messages = [f"{name}: {' '.join(errors)}" for name, errors in invalid.error_dict.items()]
@@ -132,15 +134,15 @@ def _outcome(result, dataset: tablib.Dataset) -> Checked:
         checked.problems.append(RowProblem(number + 1, [str(error.error) for error in errors]))
     checked.problems.sort(key=lambda problem: problem.line)
     if not checked.problems:
-        checked.rows = list(dataset.dict)
+        checked.rows = resource.clean_rows
     return checked
 
 
 def check(content: bytes, *, by: User) -> Checked:
     """Dry-run an invitation file: nothing is written, whatever it holds."""
-    dataset = read(content)
-    result = InviteResource(by=by).import_data(dataset, dry_run=True, use_transactions=True)
-    return _outcome(result, dataset)
+    resource = InviteResource(by=by)
+    result = resource.import_data(read(content), dry_run=True, use_transactions=True)
+    return _outcome(result, resource)
 
 
 @dataclass
@@ -157,7 +159,7 @@ def invite_all(content: bytes, *, by: User, site_url: str) -> tuple[Checked, Inv
         result = resource.import_data(
             dataset, dry_run=False, use_transactions=True, rollback_on_validation_errors=True
         )
-        checked = _outcome(result, dataset)
+        checked = _outcome(result, resource)
         if not checked.ok:
             transaction.set_rollback(True)
             return checked, None
