@@ -32,7 +32,7 @@ APPROVED_ON = [Stage.APPROVED, *WITH_TURF]
 
 
 def _profiles(user) -> QuerySet:
-    return LeaderProfile.objects.visible_to(user).select_related("user", "coordinator")
+    return LeaderProfile.objects.visible_to(user).select_related("user", "coordinator", "recruiter")
 
 
 def stalled(user, now: datetime) -> QuerySet:
@@ -84,7 +84,8 @@ def invites_unanswered(user, now: datetime) -> QuerySet:
         _profiles(user)
         .prospects()
         .filter(stage=Stage.INVITED)
-        .annotate(invited_at=Subquery(newest.values("created_at")[:1]))
+        # A prospect moved to "invited" by hand (a paper sign-up sheet) has no link: the move's date counts.
+        .annotate(invited_at=Coalesce(Subquery(newest.values("created_at")[:1]), "stage_changed_at"))
         .filter(invited_at__lt=before)
         .order_by("invited_at", "pk")
     )
