@@ -106,16 +106,25 @@ def _measure() -> list[tuple[str, str]]:
     staff = Client()
     staff.force_login(dashboard_bench._person("staff@bench.example", "staff"))
     coordinator = Client()
-    coordinator.force_login(dashboard_bench._person("coordinator@bench.example", "coordinator", ["Boone", "Nodaway"]))
-    rows = [("program", f"{voters:,} voters, {leaders:,} leaders ({changes:,} stage rows), {attempts:,} attempts")]
-    with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"], SECURE_SSL_REDIRECT=False):
+    coordinator.force_login(
+        dashboard_bench._person("coordinator@bench.example", "coordinator", ["Boone", "Nodaway"])
+    )
+    rows = [
+        ("program", f"{voters:,} voters, {leaders:,} leaders ({changes:,} stage rows), {attempts:,} attempts")
+    ]
+    with override_settings(
+        ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"], SECURE_SSL_REDIRECT=False
+    ):
         reference, reference_queries, _, _ = dashboard_bench._time(staff, "/bench/trivial")
         ref_median, ref_p95 = statistics.median(reference), dashboard_bench._p95(reference)
         rows.append(
             (f"trivial view, reference ({dashboard_bench.REQUESTS} requests)",
              f"median {ref_median:.1f} ms, p95 {ref_p95:.1f} ms, {reference_queries} queries")
         )  # fmt: skip
-        for label, client in (("follow-up, staff (statewide)", staff), ("follow-up, coordinator (2 counties)", coordinator)):
+        for label, client in (
+            ("follow-up, staff (statewide)", staff),
+            ("follow-up, coordinator (2 counties)", coordinator),
+        ):
             timings, queries, _, _ = dashboard_bench._time(client, reverse("dashboard:followup"))
             median, p95 = statistics.median(timings), dashboard_bench._p95(timings)
             rows.append(

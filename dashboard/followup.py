@@ -134,7 +134,13 @@ class FollowUp:
     def total(self) -> int:
         return sum(
             len(rows)
-            for rows in (self.stalled, self.empty_turf, self.never_invited, self.invites_unanswered, self.yeses)
+            for rows in (
+                self.stalled,
+                self.empty_turf,
+                self.never_invited,
+                self.invites_unanswered,
+                self.yeses,
+            )
         )
 
 

@@ -118,7 +118,9 @@ def read(content: bytes) -> tablib.Dataset:
     headers = [str(header or "").strip().lower() for header in dataset.headers or []]
     missing = [column for column in COLUMNS if column not in headers]
     if missing:
-        raise ImportRefused(f"The first line must name the columns {', '.join(COLUMNS)}; missing: {', '.join(missing)}.")
+        raise ImportRefused(
+            f"The first line must name the columns {', '.join(COLUMNS)}; missing: {', '.join(missing)}."
+        )
     if len(dataset) > MAX_ROWS:
         raise ImportRefused(f"At most {MAX_ROWS} people a file: split it.")
     dataset.headers = headers

@@ -33,7 +33,9 @@ INVITE_FILE_SESSION_KEY = "dashboard_invite_file"
 def _leaders(request):
     form = LeaderFilterForm(request.GET or None)
     chosen = form.cleaned_data if form.is_valid() else {}
-    rows = LeaderProfile.objects.visible_to(request.user).select_related("user__voter", "coordinator", "recruiter")
+    rows = LeaderProfile.objects.visible_to(request.user).select_related(
+        "user__voter", "coordinator", "recruiter"
+    )
     if chosen.get("stage"):
         rows = rows.filter(stage=chosen["stage"])
     if chosen.get("q"):
@@ -139,7 +141,9 @@ def coordinator(request, pk):
         return redirect("dashboard:leader", profile.pk)
     profile.coordinator = form.cleaned_data["coordinator"]
     profile.save(update_fields=["coordinator"])
-    messages.success(request, f"{profile} is looked after by {profile.coordinator or 'nobody in particular'} now.")
+    messages.success(
+        request, f"{profile} is looked after by {profile.coordinator or 'nobody in particular'} now."
+    )
     return redirect("dashboard:leader", profile.pk)
 
 
@@ -197,9 +201,16 @@ def invite_file_confirm(request):
         messages.error(request, str(error))
         return redirect("dashboard:invite_file")
     if invited is None:
-        context = {"scope": scope, "form": InviteFileForm(), "checked": checked, "columns": leader_import.COLUMNS}
+        context = {
+            "scope": scope,
+            "form": InviteFileForm(),
+            "checked": checked,
+            "columns": leader_import.COLUMNS,
+        }
         return render(request, "dashboard/invite_file.html", context, status=409)
-    messages.success(request, f"Sent {len(invited.sent)} sign-up link{'s' if len(invited.sent) != 1 else ''}.")
+    messages.success(
+        request, f"Sent {len(invited.sent)} sign-up link{'s' if len(invited.sent) != 1 else ''}."
+    )
     for profile, reason in invited.not_sent:
         messages.error(request, f"{profile}: {reason} They are on the follow-up list.")
     return redirect("dashboard:followup")

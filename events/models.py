@@ -281,4 +281,6 @@ class Attendee(models.Model):
 
 def get_attendee_for(user, pk) -> Attendee:
     """Fetch someone checked in at a gathering the user may see, or 404 as if they did not exist."""
-    return get_object_or_404(Attendee.objects.visible_to(user).select_related("gathering__host", "voter"), pk=pk)
+    return get_object_or_404(
+        Attendee.objects.visible_to(user).select_related("gathering__host", "voter"), pk=pk
+    )

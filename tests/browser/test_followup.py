@@ -16,12 +16,16 @@ from tests.sign_in import sign_in_browser
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_coordinator_resends_a_link_and_follows_up_a_yes_at_360_px(page, live_server, alice, carol, tmp_path):
+def test_a_coordinator_resends_a_link_and_follows_up_a_yes_at_360_px(
+    page, live_server, alice, carol, tmp_path
+):
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     make_home(alice, MARYVILLE)
-    ivan = add_prospect(first_name="Ivan", last_name="Old", email="ivan@example.org", county="Nodaway", by=carol)
+    ivan = add_prospect(
+        first_name="Ivan", last_name="Old", email="ivan@example.org", county="Nodaway", by=carol
+    )
     invite_prospect(profile=ivan, by=carol, site_url=live_server.url)
     Invitation.objects.update(created_at=timezone.now() - timedelta(days=10))
     gathering = make_gathering(alice, days=-1)

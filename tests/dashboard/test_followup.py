@@ -12,9 +12,20 @@ from django.utils import timezone
 from dashboard.followup import follow_up
 from events.models import Attendee
 from leaders.models import Invitation, LeaderProfile
-from leaders.pipeline import add_prospect, profile_for, record_stage
+from leaders.pipeline import add_prospect, record_stage
 from leaders.services import invite_prospect
-from tests.cast import COLUMBIA, MARYVILLE, make_client, make_cycle, make_gathering, make_leader, make_turf, make_voter, make_household, offset
+from tests.cast import (
+    COLUMBIA,
+    MARYVILLE,
+    make_client,
+    make_cycle,
+    make_gathering,
+    make_household,
+    make_leader,
+    make_turf,
+    make_voter,
+    offset,
+)
 from tests.dashboard.world import attempt
 
 pytestmark = pytest.mark.django_db
@@ -47,14 +58,22 @@ def program(sam):
     world.quiet = leader_with_turf("quiet@example.org", MARYVILLE, cycle=cycle, quiet_days=20)
     world.busy = leader_with_turf("busy@example.org", offset(MARYVILLE, 500, 0), cycle=cycle, quiet_days=2)
     world.silent = leader_with_turf("silent@example.org", offset(MARYVILLE, 900, 0), cycle=cycle)
-    LeaderProfile.objects.filter(user=world.silent).update(stage_changed_at=timezone.now() - timedelta(days=30))
+    LeaderProfile.objects.filter(user=world.silent).update(
+        stage_changed_at=timezone.now() - timedelta(days=30)
+    )
     world.new = leader_with_turf("new@example.org", offset(MARYVILLE, 1300, 0), cycle=cycle)
     world.boone = leader_with_turf("boone@example.org", COLUMBIA, cycle=cycle, county="Boone", quiet_days=40)
     world.approved = make_leader("approved@example.org", offset(MARYVILLE, 0, 700))
     record_stage(world.approved, Stage.APPROVED, reason="approved")
-    world.nora = add_prospect(first_name="Nora", last_name="New", email="nora@example.org", county="Nodaway", by=sam)
-    world.ivan = add_prospect(first_name="Ivan", last_name="Old", email="ivan@example.org", county="Nodaway", by=sam)
-    world.fresh = add_prospect(first_name="Fay", last_name="Fresh", email="fay@example.org", county="Nodaway", by=sam)
+    world.nora = add_prospect(
+        first_name="Nora", last_name="New", email="nora@example.org", county="Nodaway", by=sam
+    )
+    world.ivan = add_prospect(
+        first_name="Ivan", last_name="Old", email="ivan@example.org", county="Nodaway", by=sam
+    )
+    world.fresh = add_prospect(
+        first_name="Fay", last_name="Fresh", email="fay@example.org", county="Nodaway", by=sam
+    )
     invite_prospect(profile=world.ivan, by=sam, site_url=SITE)
     invite_prospect(profile=world.fresh, by=sam, site_url=SITE)
     Invitation.objects.filter(profile=world.ivan).update(created_at=timezone.now() - timedelta(days=10))
@@ -127,7 +146,9 @@ def test_resending_a_link_takes_the_prospect_off_the_unanswered_list(program, ca
 def test_adding_a_yes_as_a_prospect_follows_it_up(program, carol):
     response = make_client(carol).post(reverse("dashboard:yes_to_prospect", args=[program.yolanda.pk]))
     profile = LeaderProfile.objects.get(first_name="Yolanda")
-    assert response.status_code == 302 and response["Location"] == reverse("dashboard:leader", args=[profile.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "dashboard:leader", args=[profile.pk]
+    )
     assert (profile.recruiter, profile.origin, profile.phone) == (program.quiet, "gathering", "6605550100")
     assert follow_up(carol).yeses == []
     assert profile.pk in [p.pk for p in follow_up(carol).never_invited]
@@ -140,7 +161,9 @@ def test_the_query_count_does_not_grow_with_the_number_of_leaders(program, sam, 
     with CaptureQueriesContext(connection) as before:
         client.get(url)
     for i in range(5):
-        leader_with_turf(f"more{i}@example.org", offset(MARYVILLE, 0, -400 * (i + 1)), cycle=program.cycle, quiet_days=30)
+        leader_with_turf(
+            f"more{i}@example.org", offset(MARYVILLE, 0, -400 * (i + 1)), cycle=program.cycle, quiet_days=30
+        )
         add_prospect(first_name=f"Pros{i}", email=f"pros{i}@example.org", county="Nodaway")
     with django_assert_num_queries(len(before)):
         page = client.get(url).content.decode()

@@ -10,7 +10,18 @@ from django.urls import reverse
 
 from leaders.models import Export, Invitation, LeaderProfile, StageChange
 from leaders.pipeline import profile_for, record_stage
-from tests.cast import PASSWORD, MARYVILLE, make_client, make_cycle, make_household, make_leader, make_turf, make_user, make_voter, offset
+from tests.cast import (
+    MARYVILLE,
+    PASSWORD,
+    make_client,
+    make_cycle,
+    make_household,
+    make_leader,
+    make_turf,
+    make_user,
+    make_voter,
+    offset,
+)
 from turf.models import Change, PoolVoter, Turf
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +41,9 @@ BAD = GOOD + (
 
 
 def upload(client, text, name="people.csv"):
-    return client.post(reverse("dashboard:invite_file"), {"file": SimpleUploadedFile(name, text.encode(), "text/csv")})
+    return client.post(
+        reverse("dashboard:invite_file"), {"file": SimpleUploadedFile(name, text.encode(), "text/csv")}
+    )
 
 
 def test_a_dry_run_shows_the_rows_and_writes_nothing(carol):
@@ -61,7 +74,12 @@ def test_bad_rows_are_each_named_and_nothing_is_written(carol):
     assert response.status_code == 400
     page = response.content.decode()
     assert "4 rows to fix" in page
-    for line, why in ((4, "not an email"), (5, "first name is needed"), (6, "earlier row"), (7, "not a county you can")):
+    for line, why in (
+        (4, "not an email"),
+        (5, "first name is needed"),
+        (6, "earlier row"),
+        (7, "not a county you can"),
+    ):
         assert f"Line {line}:" in page and why in page, (line, why)
     assert "Line 2:" not in page and "Line 3:" not in page
     # Nothing to confirm: a bad file never reaches the session.
@@ -99,7 +117,9 @@ def alice_with_turf(alice, carol):
 def test_deactivating_a_leader_returns_their_turf_to_the_pool(alice_with_turf, alice, carol):
     turf, neighbors = alice_with_turf
     profile = profile_for(alice)
-    response = make_client(carol).post(reverse("dashboard:leader_deactivate", args=[profile.pk]), {"reason": "Moved"})
+    response = make_client(carol).post(
+        reverse("dashboard:leader_deactivate", args=[profile.pk]), {"reason": "Moved"}
+    )
     assert response.status_code == 302
     turf.refresh_from_db()
     profile.refresh_from_db()
@@ -113,7 +133,9 @@ def test_deactivating_a_leader_returns_their_turf_to_the_pool(alice_with_turf, a
 
 def test_a_coordinator_cannot_deactivate_another_countys_leader(alice_with_turf, alice, dave):
     profile = profile_for(alice)
-    response = make_client(dave).post(reverse("dashboard:leader_deactivate", args=[profile.pk]), {"reason": "x"})
+    response = make_client(dave).post(
+        reverse("dashboard:leader_deactivate", args=[profile.pk]), {"reason": "x"}
+    )
     assert response.status_code == 404
     assert Turf.objects.get(leader=alice).status == Turf.Status.ACTIVE
 
@@ -153,4 +175,9 @@ def test_the_leader_list_export_is_formula_safe_and_audited(alice_with_turf, ali
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[1][0].startswith("'=HYPERLINK")
     export = Export.objects.get()
-    assert (export.user, export.kind, export.rows, export.filters) == (sam, "leader_list", 1, {"stage": "turf_delivered"})
+    assert (export.user, export.kind, export.rows, export.filters) == (
+        sam,
+        "leader_list",
+        1,
+        {"stage": "turf_delivered"},
+    )

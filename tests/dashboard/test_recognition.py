@@ -7,7 +7,17 @@ from dashboard.progress import scope_for
 from dashboard.recognition import boards, standing
 from leaders.models import LeaderProfile
 from leaders.pipeline import profile_for
-from tests.cast import COLUMBIA, MARYVILLE, make_client, make_cycle, make_household, make_home, make_leader, make_voter, offset
+from tests.cast import (
+    COLUMBIA,
+    MARYVILLE,
+    make_client,
+    make_cycle,
+    make_home,
+    make_household,
+    make_leader,
+    make_voter,
+    offset,
+)
 from tests.dashboard.world import attempt
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +48,11 @@ def counts(places):
 def test_the_statewide_boards_count_this_cycle_and_share_ranks_on_ties(program, sam):
     cycle, dan = program
     found = boards(cycle, scope_for(sam))
-    assert counts(found["active"]) == [(1, "Alice", "Nodaway", 3), (2, "Bob", "Boone", 1), (2, "Dan", "Nodaway", 1)]
+    assert counts(found["active"]) == [
+        (1, "Alice", "Nodaway", 3),
+        (2, "Bob", "Boone", 1),
+        (2, "Dan", "Nodaway", 1),
+    ]
     assert counts(found["recruiters"]) == [(1, "Alice", "Nodaway", 2), (2, "Bob", "Boone", 1)]
 
 
