@@ -103,13 +103,14 @@ def detail(request, pk):
         "turfs": [],
         "contacts": [],
         "gatherings": [],
-        "recruits": LeaderProfile.objects.filter(recruiter_id=profile.user_id).select_related("user")
-        if user
-        else [],
+        "recruits": [],
         "coordinator_form": CoordinatorForm(profile=profile),
         "deactivate_form": DeactivateForm(),
     }
     if user is not None:
+        context["recruits"] = (
+            LeaderProfile.objects.visible_to(request.user).filter(recruiter=user).select_related("user")
+        )
         context["turfs"] = (
             Turf.objects.filter(leader=user)
             .select_related("cycle")
