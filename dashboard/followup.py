@@ -120,37 +120,49 @@ def yeses_not_followed_up(user) -> QuerySet:
     )
 
 
+# A page of a few thousand rows helps nobody: each list shows the longest-waiting this many.
+ROWS_SHOWN = 100
+
+
+class Rows(list):
+    """The first ROWS_SHOWN rows of a list, and whether more were left off."""
+
+    def __init__(self, rows: QuerySet):
+        fetched = list(rows[: ROWS_SHOWN + 1])
+        super().__init__(fetched[:ROWS_SHOWN])
+        self.more = len(fetched) > ROWS_SHOWN
+
+
 @dataclass(frozen=True)
 class FollowUp:
-    """Every follow-up list for one user, evaluated."""
+    """Every follow-up list for one user, evaluated (each at most ROWS_SHOWN rows)."""
 
-    stalled: list
-    empty_turf: list
-    never_invited: list
-    invites_unanswered: list
-    yeses: list
+    stalled: Rows
+    empty_turf: Rows
+    never_invited: Rows
+    invites_unanswered: Rows
+    yeses: Rows
+
+    @property
+    def lists(self) -> tuple[Rows, ...]:
+        return (self.stalled, self.empty_turf, self.never_invited, self.invites_unanswered, self.yeses)
 
     @property
     def total(self) -> int:
-        return sum(
-            len(rows)
-            for rows in (
-                self.stalled,
-                self.empty_turf,
-                self.never_invited,
-                self.invites_unanswered,
-                self.yeses,
-            )
-        )
+        return sum(len(rows) for rows in self.lists)
+
+    @property
+    def more(self) -> bool:
+        return any(rows.more for rows in self.lists)
 
 
 def follow_up(user, now: datetime | None = None) -> FollowUp:
     """The user's follow-up lists (staff: the state; a coordinator: their counties)."""
     now = now or timezone.now()
     return FollowUp(
-        stalled=list(stalled(user, now)),
-        empty_turf=list(empty_turf(user)),
-        never_invited=list(never_invited(user)),
-        invites_unanswered=list(invites_unanswered(user, now)),
-        yeses=list(yeses_not_followed_up(user)),
+        stalled=Rows(stalled(user, now)),
+        empty_turf=Rows(empty_turf(user)),
+        never_invited=Rows(never_invited(user)),
+        invites_unanswered=Rows(invites_unanswered(user, now)),
+        yeses=Rows(yeses_not_followed_up(user)),
     )

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from dashboard.followup import follow_up
+from dashboard.followup import ROWS_SHOWN, follow_up
 from dashboard.progress import scope_for
 from events.models import get_attendee_for
 from leaders import pipeline
@@ -22,6 +22,7 @@ def index(request):
         "lists": follow_up(request.user),
         "stalled_days": settings.STALLED_AFTER_DAYS,
         "nudge_days": settings.INVITE_NUDGE_DAYS,
+        "rows_shown": ROWS_SHOWN,
     }
     return render(request, "dashboard/followup.html", context)
 

@@ -168,3 +168,11 @@ def test_the_query_count_does_not_grow_with_the_number_of_leaders(program, sam, 
     with django_assert_num_queries(len(before)):
         page = client.get(url).content.decode()
     assert page.lower().count("more") >= 5
+
+
+def test_each_list_shows_the_longest_waiting_first_and_says_when_more_are_left(program, sam, monkeypatch):
+    monkeypatch.setattr("dashboard.followup.ROWS_SHOWN", 2)
+    found = follow_up(sam)
+    assert [p.user for p in found.stalled] == [program.boone, program.silent] and found.stalled.more
+    assert not found.empty_turf.more and found.more
+    assert "More than" in make_client(sam).get(reverse("dashboard:followup")).content.decode()
