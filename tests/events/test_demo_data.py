@@ -55,3 +55,12 @@ def test_it_grows_generations_of_recruits_with_their_history():
     assert LeaderProfile.objects.get(user__email=demo_email("alice")).stage == LeaderProfile.Stage.RECRUITED
     dates = list(dora.stage_changes.values_list("at", flat=True))
     assert dates == sorted(dates) and dates[-1] - dates[0] > timedelta(days=1)
+
+
+def test_the_demo_gives_every_follow_up_list_someone(db):
+    from dashboard.followup import follow_up
+
+    call_command("make_demo_data", "--force", "--voters", "1500", stdout=StringIO(), stderr=StringIO())
+    staff = User.objects.filter(role=User.Role.STAFF).first()
+    found = follow_up(staff)
+    assert found.empty_turf and found.never_invited and found.invites_unanswered and found.yeses
