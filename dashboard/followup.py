@@ -121,7 +121,7 @@ def yeses_not_followed_up(user) -> QuerySet:
 
 
 # A page of a few thousand rows helps nobody: each list shows the longest-waiting this many.
-ROWS_SHOWN = 100
+ROWS_SHOWN = 50
 
 
 class Rows(list):
