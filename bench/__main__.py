@@ -19,6 +19,7 @@ BENCHMARKS = [
     "door",
     "rollup",
     "dashboard",
+    "followup",
     "tree",
     "gatherings",
 ]

@@ -424,6 +424,10 @@ if MAP_TILE_URL:
 # A county with fewer registered voters per square mile of its (vendored Census) shape is rural,
 # unless staff classed it otherwise on the coverage page. 50 is about 70 residents per square mile.
 RURAL_VOTERS_PER_SQ_MILE = env_float("RURAL_VOTERS_PER_SQ_MILE", 50.0)
+# Follow-up: a leader with turf and no call or knock for this many days has stalled; an invited
+# prospect who has not signed up this many days after their newest link needs a nudge.
+STALLED_AFTER_DAYS = env_int("STALLED_AFTER_DAYS", 14, minimum=1)
+INVITE_NUDGE_DAYS = env_int("INVITE_NUDGE_DAYS", 7, minimum=1)
 
 # --- Data imports (contacts: voter file, geocodes, phones, scores) ----------------------------
 # Uploaded files are kept here, outside MEDIA_ROOT: voter data is never served as a static file.

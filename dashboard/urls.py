@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import followup_views, leaders_views, recognition_views, views
 
 app_name = "dashboard"
 
@@ -12,4 +12,16 @@ urlpatterns = [
     path("goals/", views.goals, name="goals"),
     path("goals/<int:pk>/", views.goal_edit, name="goal_edit"),
     path("goals/<int:pk>/delete/", views.goal_delete, name="goal_delete"),
+    path("follow-up/", followup_views.index, name="followup"),
+    path("follow-up/yeses/<int:pk>/prospect/", followup_views.yes_to_prospect, name="yes_to_prospect"),
+    path("leaders/", leaders_views.index, name="leaders"),
+    path("leaders/export.csv", leaders_views.export, name="leaders_export"),
+    path("leaders/invite/", leaders_views.invite_file, name="invite_file"),
+    path("leaders/invite/confirm/", leaders_views.invite_file_confirm, name="invite_file_confirm"),
+    path("leaders/<int:pk>/", leaders_views.detail, name="leader"),
+    path("leaders/<int:pk>/coordinator/", leaders_views.coordinator, name="leader_coordinator"),
+    path("leaders/<int:pk>/deactivate/", leaders_views.deactivate, name="leader_deactivate"),
+    path("recognition/", recognition_views.index, name="recognition"),
+    path("recognition/<slug:county>/", recognition_views.index, name="recognition_county"),
+    path("standing/", recognition_views.mine, name="standing"),
 ]

@@ -22,6 +22,7 @@ from contacts.models import Voter
 from contacts.services import Recorded
 from events.models import Attendee, Gathering, Invitation
 from leaders import pipeline
+from leaders.models import User
 from leaders.services import InvitationError, invite_prospect
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,10 @@ def _yes_becomes_prospect(attendee: Attendee, *, email: str, by) -> None:
     invitation = attendee.invitation
     email = email or (invitation.email if invitation else "")
     county = voter.county if voter else ""
+    account = User.objects.filter(voter=voter).first() if voter else None
+    if account is not None:  # a leader already: their own profile, recruiter unchanged
+        Attendee.objects.filter(pk=attendee.pk).update(prospect=pipeline.profile_for(account))
+        return
     try:
         profile = pipeline.add_prospect(
             first_name=first or "Guest", last_name=last, email=email, phone=attendee.phone, county=county,

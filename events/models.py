@@ -474,3 +474,10 @@ class Attendee(models.Model):
     @property
     def is_guest(self) -> bool:
         return self.voter_id is None
+
+
+def get_attendee_for(user, pk) -> Attendee:
+    """Fetch someone checked in at a gathering the user may see, or 404 as if they did not exist."""
+    return get_object_or_404(
+        Attendee.objects.visible_to(user).select_related("gathering__host", "voter"), pk=pk
+    )

@@ -393,7 +393,7 @@ ROUTES += [
     Route("candidates:van_export", allowed=RACE_STAFF),
     # Staff are asked to confirm their password first (tests/candidates/test_van_export.py downloads).
     Route("candidates:van_download", allowed=RACE_STAFF, ok=(302,)),
-]
+]  # fmt: skip
 
 
 # --- the dashboard: staff see the state, coordinators their counties; staff set goals and classes ---
@@ -449,6 +449,42 @@ ROUTES += [
           data=lambda w: {"stage": "inactive", "reason": "No answer"}),
     Route("events:tree", allowed=ORGANIZERS | LEADERS),
     Route("events:tree_export", allowed=ORGANIZERS),
+]  # fmt: skip
+
+# --- managing leaders, follow-up and leaderboards: alice's profile, a yes at her gathering ---------------
+
+
+def _follow_world(world):
+    from django.utils import timezone
+
+    from events.models import Attendee
+    from leaders.pipeline import profile_for
+
+    world.alice_profile = profile_for(world.alice)
+    world.yes = Attendee.objects.create(
+        gathering=world.gathering, origin=Attendee.Origin.WALK_IN, name="Yolanda Yes", phone="6605550100",
+        checked_in_at=timezone.now(), checked_in_by=world.alice, ask=Attendee.Ask.YES, asked_at=timezone.now(),
+    )  # fmt: skip
+
+
+WORLD_BUILDERS.append(_follow_world)
+ROUTES += [
+    Route("dashboard:followup", allowed=ORGANIZERS),
+    Route("dashboard:yes_to_prospect", method="post", allowed=TURF_STAFF, ok=(302,), args=lambda w: [w.yes.pk]),
+    Route("dashboard:leaders", allowed=ORGANIZERS),
+    # Staff and coordinators confirm their password first (tests/dashboard/test_leaders.py downloads).
+    Route("dashboard:leaders_export", allowed=ORGANIZERS, ok=(302,)),
+    Route("dashboard:invite_file", allowed=ORGANIZERS),
+    Route("dashboard:invite_file", method="post", allowed=ORGANIZERS, ok=(400,)),
+    Route("dashboard:invite_file_confirm", method="post", allowed=ORGANIZERS, ok=(302,)),
+    Route("dashboard:leader", allowed=TURF_STAFF, args=lambda w: [w.alice_profile.pk]),
+    Route("dashboard:leader_coordinator", method="post", allowed=TURF_STAFF, ok=(302,),
+          args=lambda w: [w.alice_profile.pk], data=lambda w: {"coordinator": str(w.carol.pk)}),
+    Route("dashboard:leader_deactivate", method="post", allowed=TURF_STAFF, ok=(302,),
+          args=lambda w: [w.alice_profile.pk], data=lambda w: {"reason": "Moved away"}),
+    Route("dashboard:recognition", allowed=ORGANIZERS),
+    Route("dashboard:recognition_county", allowed=TURF_STAFF, args=lambda w: ["nodaway"]),
+    Route("dashboard:standing", allowed=LEADERS),
 ]  # fmt: skip
 
 # Third-party routes, by family: (predicate on the url name, who reaches a page there).

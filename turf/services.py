@@ -122,18 +122,39 @@ def turf_recut(*, turf: Turf, actor: User | None) -> Turf:
 # --- leaving, locking, hand edits -----------------------------------------------------------------
 
 
-@transaction.atomic
-def turf_quit(*, turf: Turf, actor: User | None) -> Turf:
-    """Close a leader's turf: their voters go back to the pool; nobody else's lists change."""
+def _close(turf: Turf, *, actor: User | None) -> tuple[Turf, bool]:
+    """Close a turf under the cycle's lock, its voters back to the pool; return it and whether it closed."""
     lock_cycle(turf.cycle)
     turf = Turf.objects.select_for_update().get(pk=turf.pk)
     if not turf.is_active:
-        return turf
+        return turf, False
     removed = release(turf)
     turf.status, turf.locked = Turf.Status.QUIT, False
     turf.save(update_fields=["status", "locked"])
     _record(turf, leader=turf.leader, actor=actor, action=Change.Action.QUIT, removed=removed)
-    record_stage(turf.leader, Stage.QUIT, by=actor, reason="their turf was closed")
+    return turf, True
+
+
+@transaction.atomic
+def turf_quit(*, turf: Turf, actor: User | None) -> Turf:
+    """Close a leader's turf: their voters go back to the pool; nobody else's lists change."""
+    turf, closed = _close(turf, actor=actor)
+    if closed:
+        record_stage(turf.leader, Stage.QUIT, by=actor, reason="their turf was closed")
+    return turf
+
+
+@transaction.atomic
+def leader_deactivate(*, leader: User, actor: User, reason: str) -> Turf | None:
+    """Mark a leader inactive: this cycle's turf closes and its voters go back to the pool.
+
+    Unlike quitting, the leader keeps their account and comes back where they were when they are
+    approved or report a contact again. Return the closed turf, if they had any.
+    """
+    turf = Turf.objects.current().filter(leader=leader).first()
+    if turf is not None:
+        turf, _ = _close(turf, actor=actor)
+    record_stage(leader, Stage.INACTIVE, by=actor, reason=reason or "deactivated")
     return turf
 
 

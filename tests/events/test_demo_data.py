@@ -71,3 +71,12 @@ def test_the_demo_gatherings_have_past_and_upcoming_rsvps(db):
         assert {"yes", "maybe", "no", "invited"} <= answers
     page = make_client(alice).get(reverse("events:gathering", args=[coming.pk]))
     assert "yes" in page.text and "Coffee and cookies" in page.text
+
+
+def test_the_demo_gives_every_follow_up_list_someone(db):
+    from dashboard.followup import follow_up
+
+    call_command("make_demo_data", "--force", "--voters", "1500", stdout=StringIO(), stderr=StringIO())
+    staff = User.objects.filter(role=User.Role.STAFF).first()
+    found = follow_up(staff)
+    assert found.empty_turf and found.never_invited and found.invites_unanswered and found.yeses

@@ -164,6 +164,8 @@ class Command(BaseCommand):
                 made[local] = user
             if how == "turf":
                 self._approve(made[local], county, staff)
+        # Approved before anyone linked his home: the follow-up page shows his empty turf.
+        record_stage(made["ed"], Stage.APPROVED, by=staff, reason="approved; home not linked yet")
         backdate_history(since=started, days=42)
         self.stdout.write(f"  {len(DEMO_RECRUITS)} recruits in four generations.")
 
