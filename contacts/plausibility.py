@@ -151,7 +151,7 @@ _BATCH = """
 CLOCK_SQL = f"""
     WITH {_BATCH},
     k AS (
-        SELECT *, extract(epoch FROM abs(device_time - received_at)) AS off FROM batch
+        SELECT *, abs(extract(epoch FROM device_time - received_at)) AS off FROM batch
         WHERE device_time > received_at + %(ahead)s OR device_time < received_at - %(behind)s
     ),
     found AS (
