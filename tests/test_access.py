@@ -358,6 +358,7 @@ ROUTES += [
     Route("candidates:van_export", allowed=RACE_STAFF),
     # Staff are asked to confirm their password first (tests/candidates/test_van_export.py downloads).
     Route("candidates:van_download", allowed=RACE_STAFF, ok=(302,)),
+]  # fmt: skip
 
 
 # --- the dashboard: staff see the state, coordinators their counties; staff set goals and classes ---
@@ -390,6 +391,7 @@ ROUTES += [
           args=lambda w: [w.goal.pk]),
     Route("dashboard:goal_delete", method="post", allowed=frozenset({"sam"}), read_only=ORGANIZERS - {"sam"},
           ok=(302,), args=lambda w: [w.goal.pk]),
+]  # fmt: skip
 
 
 # --- the leader pipeline and the recruitment tree: a prospect alice recruited in Nodaway ---------------
