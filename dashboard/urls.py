@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import review_views, views
 
 app_name = "dashboard"
 
@@ -12,4 +12,8 @@ urlpatterns = [
     path("goals/", views.goals, name="goals"),
     path("goals/<int:pk>/", views.goal_edit, name="goal_edit"),
     path("goals/<int:pk>/delete/", views.goal_delete, name="goal_delete"),
+    path("flags/", review_views.flags, name="flags"),
+    path("flags/<int:pk>/", review_views.flag, name="flag"),
+    path("flags/<int:pk>/confirm/", review_views.flag_confirm_view, name="flag_confirm"),
+    path("flags/<int:pk>/roll-back/", review_views.flag_roll_back_view, name="flag_roll_back"),
 ]

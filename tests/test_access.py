@@ -26,7 +26,17 @@ from tests.cast import make_client, make_user
 # The world is built before the function-scoped settings fixtures run: hash its passwords cheaply too.
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 
-PROJECT_MODULES = ("config", "lib", "leaders", "contacts", "turf", "events", "candidates", "field", "dashboard")
+PROJECT_MODULES = (
+    "config",
+    "lib",
+    "leaders",
+    "contacts",
+    "turf",
+    "events",
+    "candidates",
+    "field",
+    "dashboard",
+)
 
 # Who walks the routes. alice owns the objects; the others must not reach them unless allowed.
 PERSONAS = {
