@@ -11,7 +11,7 @@ from contacts.plausibility import FlagDecided, flag_confirm, flag_implausible, f
 from contacts.rollup import rollup_ids
 from contacts.shared import SharedVoter
 from leaders.models import User
-from tests.cast import make_alice, make_household, make_sam, make_user, make_voter, offset
+from tests.cast import make_household, make_sam, make_user, make_voter, offset
 
 pytestmark = pytest.mark.django_db(databases=["default", "shared"])
 
@@ -47,11 +47,6 @@ def another_staffer():
 def flags(rule=None) -> list[PlausibilityFlag]:
     found = PlausibilityFlag.objects.order_by("pk")
     return list(found.filter(rule=rule) if rule else found)
-
-
-@pytest.fixture
-def alice(db):
-    return make_alice()
 
 
 # --- speed ----------------------------------------------------------------------------------------
