@@ -650,6 +650,10 @@ class ContactAttemptQuerySet(models.QuerySet):
         """Keep the attempts where the leader talked with someone."""
         return self.filter(result=ContactAttempt.Result.TALKED)
 
+    def standing(self):
+        """Keep the attempts a plausibility review has not withdrawn (contacts.plausibility)."""
+        return self.filter(withdrawn_at__isnull=True)
+
 
 class ContactAttempt(models.Model):
     """One call or knock, as the leader entered it; never deleted, never rewritten."""
@@ -735,6 +739,10 @@ class PartyIDQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Keep the IDs of the voters the user sees."""
         return self.filter(voter_scope(user, "voter__"))
+
+    def standing(self):
+        """Keep the IDs whose attempt a plausibility review has not withdrawn (contacts.plausibility)."""
+        return self.filter(Q(attempt__isnull=True) | Q(attempt__withdrawn_at__isnull=True))
 
 
 class PartyID(models.Model):
@@ -829,7 +837,7 @@ def party_id_half_life() -> timedelta:
 
 def party_ids_of_outer_voter(*, refusals: bool = False) -> models.QuerySet:
     """The IDs of the voter a subquery is about (`OuterRef("pk")`), refusals left out unless asked for."""
-    ids = PartyID.objects.filter(voter=OuterRef("pk"))
+    ids = PartyID.objects.standing().filter(voter=OuterRef("pk"))
     return ids if refusals else ids.exclude(value=PartyID.Value.REFUSED)
 
 

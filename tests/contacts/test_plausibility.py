@@ -6,7 +6,8 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from contacts.models import ContactAttempt, PartyID, PlausibilityFlag, Suppression
+from candidates.van import van_rows
+from contacts.models import ContactAttempt, PartyID, PlausibilityFlag, Suppression, Voter
 from contacts.plausibility import FlagDecided, flag_confirm, flag_implausible, flag_roll_back
 from contacts.rollup import rollup_ids
 from contacts.shared import SharedVoter
@@ -218,6 +219,9 @@ def test_rolling_back_withdraws_the_ids_and_suppressions_and_the_rollup_follows(
     )
     rollup_ids()
     assert SharedVoter.objects.get(voter_id=voters[0].pk).tier == 1
+    assert not Voter.objects.needing_id().filter(pk=voters[0].pk).exists()
+    exported = list(van_rows(made_up[0].device_time.date() - timedelta(days=1), timezone.localdate()))
+    assert len(exported) == 4
     assert SharedVoter.objects.get(voter_id=voters[1].pk).mail_suppressions == ["hostile"]
     flag_implausible()
     [flag] = flags()
@@ -237,6 +241,9 @@ def test_rolling_back_withdraws_the_ids_and_suppressions_and_the_rollup_follows(
     assert Suppression.objects.in_force().filter(pk=confirmed.pk).exists()
     rollup_ids()
     assert SharedVoter.objects.get(voter_id=voters[0].pk).tier is None
+    # Lists ask for the voter's preference again, and the ID leaves the VAN export.
+    assert Voter.objects.needing_id().filter(pk=voters[0].pk).exists()
+    assert list(van_rows(made_up[0].device_time.date() - timedelta(days=1), timezone.localdate())) == []
     assert SharedVoter.objects.get(voter_id=voters[1].pk).mail_suppressions == []
 
     decided_at = flag.decided_at
