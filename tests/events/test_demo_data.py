@@ -55,3 +55,17 @@ def test_it_grows_generations_of_recruits_with_their_history():
     assert LeaderProfile.objects.get(user__email=demo_email("alice")).stage == LeaderProfile.Stage.RECRUITED
     dates = list(dora.stage_changes.values_list("at", flat=True))
     assert dates == sorted(dates) and dates[-1] - dates[0] > timedelta(days=1)
+
+
+def test_it_leaves_carol_two_flagged_batches_to_review(db):
+    from contacts.models import PlausibilityFlag
+
+    call_command("make_demo_data", "--force", "--voters", "1500", stdout=StringIO(), stderr=StringIO())
+    flags = PlausibilityFlag.objects.order_by("rule")
+    # The day of talks also hops between doors faster than one drives: a third flag, on part of it.
+    found = {flag.rule: (flag.county, len(flag.attempt_ids)) for flag in flags}
+    assert found[PlausibilityFlag.Rule.CLOCK] == ("Nodaway", 3)
+    assert found[PlausibilityFlag.Rule.CONTACT_RATE] == ("Nodaway", 20)
+    carol = User.objects.get(email=demo_email("carol"))
+    listed = make_client(carol).get(reverse("dashboard:flags")).text
+    assert all(flag.reason in listed for flag in flags)

@@ -16,6 +16,7 @@ from contacts.models import Voter
 from contacts.services import contact_record
 from contacts.voterfile.layout import ELECTION_AUTHORITIES
 from events.door_demo import make_door_demo
+from events.flag_demo import make_flag_demo
 from events.models import Gathering
 from leaders.demo import backdate_history, create_demo_accounts, create_demo_leader, demo_email
 from leaders.models import LeaderProfile, User
@@ -140,6 +141,7 @@ class Command(BaseCommand):
                 capacity=30,
             )
         make_door_demo(host=alice, staff=staff)
+        make_flag_demo(leader=alice)
         self.stdout.write(self.style.SUCCESS(f"Cycle {cycle.name}: demo turf cut."))
         self._make_recruits(staff, started)
 
