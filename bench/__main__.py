@@ -10,7 +10,7 @@ import sys
 import time
 import traceback
 
-BENCHMARKS = ["importer", "turf", "sync", "van", "door", "rollup", "dashboard", "tree"]
+BENCHMARKS = ["importer", "turf", "sync", "van", "door", "rollup", "dashboard", "tree", "plausibility"]
 
 
 def print_table(sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
