@@ -1099,6 +1099,15 @@ class PlausibilityFlag(models.Model):
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
 
+    def attempts_seen_by(self, user):
+        """Return the flag's attempts the user sees, in the order the phone entered them."""
+        return (
+            ContactAttempt.objects.visible_to(user)
+            .filter(pk__in=self.attempt_ids)
+            .select_related("voter", "household", "voter__household")
+            .order_by("device_time", "pk")
+        )
+
 
 def get_flag_for(user, pk) -> PlausibilityFlag:
     """Fetch a plausibility flag the user may judge, or 404 as if it did not exist."""

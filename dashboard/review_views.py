@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from contacts.models import ContactAttempt, PlausibilityFlag, get_flag_for
+from contacts.models import PlausibilityFlag, get_flag_for
 from contacts.plausibility import FlagDecided, flag_confirm, flag_roll_back
 
 DECIDED_SHOWN = 20
@@ -46,12 +46,7 @@ def flags(request):
 
 
 def _flag_page(request, flag, form, *, status=200):
-    attempts = (
-        ContactAttempt.objects.visible_to(request.user)
-        .filter(pk__in=flag.attempt_ids)
-        .select_related("voter", "household", "voter__household")
-        .order_by("device_time", "pk")
-    )
+    attempts = flag.attempts_seen_by(request.user)
     return render(
         request,
         "dashboard/review_flag.html",
