@@ -22,6 +22,7 @@ BENCHMARKS = [
     "followup",
     "tree",
     "gatherings",
+    "plausibility",
 ]
 
 

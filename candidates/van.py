@@ -76,7 +76,11 @@ def _window(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 def _party_id(voter_path: str) -> Subquery:
-    ids = PartyID.objects.filter(attempt=OuterRef("pk"), voter=OuterRef(voter_path)).order_by("-recorded_at")
+    ids = (
+        PartyID.objects.standing()
+        .filter(attempt=OuterRef("pk"), voter=OuterRef(voter_path))
+        .order_by("-recorded_at")
+    )
     return Subquery(ids.values("value")[:1])
 
 
@@ -100,7 +104,7 @@ FIELDS = ("channel", "result", "day", "canvasser", "party")
 def van_rows(start: date, end: date, *, chunk_size: int = 2000) -> Iterator[list]:
     """Yield the VAN file's rows for the attempts entered (by the device's clock) from `start` to `end`."""
     since, until = _window(start, end)
-    attempts = ContactAttempt.objects.filter(device_time__gte=since, device_time__lt=until)
+    attempts = ContactAttempt.objects.standing().filter(device_time__gte=since, device_time__lt=until)
     by_voter = (
         attempts.filter(voter__isnull=False)
         .annotate(party=_party_id("voter_id"), day=_local_day(), canvasser=_canvasser())

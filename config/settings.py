@@ -458,6 +458,20 @@ CELERY_BEAT_SCHEDULE["contacts-rollup-ids-full"] = {
     "schedule": timedelta(days=1),
     "kwargs": {"full": True},
 }
+# Plausibility (contacts/plausibility.py): contacts that look made up are flagged for the county's
+# coordinator. A sweep each minute reads what arrived since its watermark, off the sync request.
+PLAUSIBILITY_MAX_SPEED = env_float("PLAUSIBILITY_MAX_SPEED", 45.0)  # DISTANCE_UNITS per hour
+PLAUSIBILITY_MIN_FAST_HOPS = env_int("PLAUSIBILITY_MIN_FAST_HOPS", 3, minimum=1)
+PLAUSIBILITY_MAX_CONTACT_RATE = env_int("PLAUSIBILITY_MAX_CONTACT_RATE", 90, minimum=1)  # percent
+PLAUSIBILITY_MIN_KNOCKS = env_int("PLAUSIBILITY_MIN_KNOCKS", 20, minimum=1)
+PLAUSIBILITY_CLOCK_AHEAD_MINUTES = env_int("PLAUSIBILITY_CLOCK_AHEAD_MINUTES", 10, minimum=1)
+PLAUSIBILITY_CLOCK_BEHIND_HOURS = env_int("PLAUSIBILITY_CLOCK_BEHIND_HOURS", 72, minimum=1)
+PLAUSIBILITY_FAR_KNOCK = env_float("PLAUSIBILITY_FAR_KNOCK", 0.5)  # DISTANCE_UNITS (miles or km)
+PLAUSIBILITY_MIN_FAR_KNOCKS = env_int("PLAUSIBILITY_MIN_FAR_KNOCKS", 2, minimum=1)
+CELERY_BEAT_SCHEDULE["contacts-flag-implausible"] = {
+    "task": "contacts.tasks.flag_implausible_task",
+    "schedule": timedelta(minutes=1),
+}
 # Voters who became eligible since the last full cut (a new voter-file edition) join the pool nightly.
 CELERY_BEAT_SCHEDULE["turf-refresh-free-pool"] = {
     "task": "turf.tasks.refresh_free_pool",

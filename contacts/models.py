@@ -650,6 +650,10 @@ class ContactAttemptQuerySet(models.QuerySet):
         """Keep the attempts where the leader talked with someone."""
         return self.filter(result=ContactAttempt.Result.TALKED)
 
+    def standing(self):
+        """Keep the attempts a plausibility review has not withdrawn (contacts.plausibility)."""
+        return self.filter(withdrawn_at__isnull=True)
+
 
 class ContactAttempt(models.Model):
     """One call or knock, as the leader entered it; never deleted, never rewritten."""
@@ -735,6 +739,10 @@ class PartyIDQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Keep the IDs of the voters the user sees."""
         return self.filter(voter_scope(user, "voter__"))
+
+    def standing(self):
+        """Keep the IDs whose attempt a plausibility review has not withdrawn (contacts.plausibility)."""
+        return self.filter(Q(attempt__isnull=True) | Q(attempt__withdrawn_at__isnull=True))
 
 
 class PartyID(models.Model):
@@ -829,7 +837,7 @@ def party_id_half_life() -> timedelta:
 
 def party_ids_of_outer_voter(*, refusals: bool = False) -> models.QuerySet:
     """The IDs of the voter a subquery is about (`OuterRef("pk")`), refusals left out unless asked for."""
-    ids = PartyID.objects.filter(voter=OuterRef("pk"))
+    ids = PartyID.objects.standing().filter(voter=OuterRef("pk"))
     return ids if refusals else ids.exclude(value=PartyID.Value.REFUSED)
 
 
@@ -1075,3 +1083,102 @@ class Export(models.Model):
 def get_export_for(user, pk) -> Export:
     """Fetch an export's audit row the user sees, or 404 as if it did not exist."""
     return get_object_or_404(Export.objects.visible_to(user).select_related("user"), pk=pk)
+
+
+class PlausibilityFlagQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see every flag; a coordinator those of their counties; nobody else any."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_state_staff:
+            return self
+        if user.is_coordinator:
+            return self.filter(county__in=list(user.counties))
+        return self.none()
+
+    def open(self):
+        return self.filter(status=PlausibilityFlag.Status.OPEN)
+
+
+class PlausibilityFlag(models.Model):
+    """A set of one leader's attempts that looks made up, held for their county's coordinator to judge.
+
+    Written by contacts.plausibility, set-based; `key` names the set (a sync batch, the first attempt
+    of a run) so that flagging the same attempts again writes nothing.
+    """
+
+    class Rule(models.TextChoices):
+        SPEED = "speed", "Doors too far apart for the time between them"
+        CONTACT_RATE = "contact_rate", "Door contact rate near 100 %"
+        CLOCK = "clock", "Device times far from their arrival"
+        LOCATION = "location", "Knocks far from the door"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for review"
+        CONFIRMED = "confirmed", "Confirmed fine"
+        ROLLED_BACK = "rolled_back", "Rolled back"
+
+    rule = models.CharField(max_length=20, choices=Rule.choices)
+    key = models.TextField(help_text="What the flag covers, for its rule: a batch, a run of knocks.")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    county = models.TextField(db_collation="C", help_text="Where the doors are: whose coordinator decides.")
+    reason = models.TextField(help_text="Why, in plain words.")
+    attempt_ids = ArrayField(models.BigIntegerField())
+    first_at = models.DateTimeField(help_text="The first attempt's device time.")
+    last_at = models.DateTimeField(help_text="The last attempt's device time.")
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_default="open")
+    # The audit of the decision: who, when, and how many attempts and suppressions it withdrew.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_attempts = models.IntegerField(default=0, db_default=0)
+    withdrawn_suppressions = models.IntegerField(default=0, db_default=0)
+
+    objects = PlausibilityFlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "leader", "key"], name="one_flag_per_rule_leader_key"),
+            models.CheckConstraint(
+                name="flag_decided_when_closed",
+                condition=Q(status="open") | Q(decided_at__isnull=False),
+            ),
+        ]
+        indexes = [models.Index(fields=["county", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()}: {self.reason}"
+
+    @property
+    def attempt_count(self) -> int:
+        return len(self.attempt_ids)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def attempts_seen_by(self, user):
+        """Return the flag's attempts the user sees, in the order the phone entered them."""
+        return (
+            ContactAttempt.objects.visible_to(user)
+            .filter(pk__in=self.attempt_ids)
+            .select_related("voter", "household", "voter__household")
+            .order_by("device_time", "pk")
+        )
+
+
+def get_flag_for(user, pk) -> PlausibilityFlag:
+    """Fetch a plausibility flag the user may judge, or 404 as if it did not exist."""
+    return get_object_or_404(PlausibilityFlag.objects.visible_to(user).select_related("leader"), pk=pk)
+
+
+class PlausibilityWatermark(models.Model):
+    """How far the plausibility sweep has read the attempts, by arrival: one row."""
+
+    checked_until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Checked attempts received until {self.checked_until}"

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from contacts.import_runs import import_files_delete_expired, run_import
+from contacts.plausibility import flag_implausible
 from contacts.rollup import rollup_ids
 
 
@@ -20,3 +21,9 @@ def delete_expired_import_files() -> None:
 def rollup_ids_task(full: bool = False) -> None:
     """Bring the shared ID database up to date (beat: each minute, and in full nightly)."""
     rollup_ids(full=full)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def flag_implausible_task() -> None:
+    """Flag the contacts received since the last sweep that look made up (beat: each minute)."""
+    flag_implausible()

@@ -103,9 +103,9 @@ def _activity(cycle: Cycle, now: datetime) -> tuple[dict[str, int], dict[str, in
     """Contacts in the 7 days to `now` and IDs this cycle, per county of the voter or door (a few minutes old)."""
 
     def count():
-        recent = ContactAttempt.objects.filter(device_time__gte=now - timedelta(days=7))
+        recent = ContactAttempt.objects.standing().filter(device_time__gte=now - timedelta(days=7))
         contacts = recent.annotate(county=Coalesce("household__county", "voter__county"))
-        ids = PartyID.objects.filter(recorded_at__gte=cycle_began(cycle))
+        ids = PartyID.objects.standing().filter(recorded_at__gte=cycle_began(cycle))
         return (
             dict(contacts.order_by().values_list("county").annotate(n=Count("pk"))),
             dict(ids.order_by().values_list("voter__county").annotate(n=Count("pk"))),

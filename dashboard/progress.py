@@ -147,9 +147,12 @@ def totals(cycle: Cycle, scope: Scope) -> Totals:
 def _count_totals(cycle: Cycle, scope: Scope) -> Totals:
     now = timezone.now()
     since = cycle_began(cycle)
-    attempts = ContactAttempt.objects.filter(device_time__gte=since).filter(scope.leaders("leader__"))
+    attempts = (
+        ContactAttempt.objects.standing().filter(device_time__gte=since).filter(scope.leaders("leader__"))
+    )
     by_tier = dict(
-        PartyID.objects.filter(recorded_at__gte=since)
+        PartyID.objects.standing()
+        .filter(recorded_at__gte=since)
         .filter(scope.leaders("leader__"))
         .order_by()
         .values_list("value")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import followup_views, leaders_views, recognition_views, views
+from dashboard import followup_views, leaders_views, recognition_views, review_views, views
 
 app_name = "dashboard"
 
@@ -24,4 +24,8 @@ urlpatterns = [
     path("recognition/", recognition_views.index, name="recognition"),
     path("recognition/<slug:county>/", recognition_views.index, name="recognition_county"),
     path("standing/", recognition_views.mine, name="standing"),
+    path("flags/", review_views.flags, name="flags"),
+    path("flags/<int:pk>/", review_views.flag, name="flag"),
+    path("flags/<int:pk>/confirm/", review_views.flag_confirm_view, name="flag_confirm"),
+    path("flags/<int:pk>/roll-back/", review_views.flag_roll_back_view, name="flag_roll_back"),
 ]

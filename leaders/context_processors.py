@@ -17,6 +17,7 @@ NAVIGATION = [
     ("Recruits", "events:tree", {"staff", "coordinator", "leader"}),
     ("Voter file", "contacts:imports", {"staff"}),
     ("Moves and deaths", "contacts:reports", {"staff", "coordinator"}),
+    ("Flagged contacts", "dashboard:flags", {"staff", "coordinator"}),
     ("Races", "candidates:races", {"staff"}),
     ("My candidacies", "candidates:mine", {"candidate"}),
     ("Speakers", "events:speakers", {"staff"}),

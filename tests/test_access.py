@@ -429,6 +429,34 @@ ROUTES += [
 ]  # fmt: skip
 
 
+# --- plausibility flags: one on alice's knocks in Nodaway, carol's county; dave's (Boone) 404s it ---
+
+
+def _flag_world(world):
+    from django.utils import timezone
+
+    from contacts.models import ContactAttempt, PlausibilityFlag
+    from tests.cast import make_household
+
+    knock = ContactAttempt.objects.create(leader=world.alice, household=make_household(None), channel="door",
+                                          result="talked", device_time=timezone.now())  # fmt: skip
+    world.flag = PlausibilityFlag.objects.create(
+        rule=PlausibilityFlag.Rule.CLOCK, key="batch", leader=world.alice, county="Nodaway",
+        reason="1 contact sent together", attempt_ids=[knock.pk], first_at=knock.device_time,
+        last_at=knock.device_time,
+    )  # fmt: skip
+
+
+WORLD_BUILDERS.append(_flag_world)
+ROUTES += [
+    Route("dashboard:flags", allowed=frozenset({"carol", "dave", "sam"})),
+    Route("dashboard:flag", allowed=TURF_STAFF, args=lambda w: [w.flag.pk]),
+    # Deciding again changes nothing: each decider is sent back to the list.
+    Route("dashboard:flag_confirm", method="post", allowed=TURF_STAFF, ok=(302,), args=lambda w: [w.flag.pk]),
+    Route("dashboard:flag_roll_back", method="post", allowed=TURF_STAFF, ok=(302,), args=lambda w: [w.flag.pk],
+          data=lambda w: {"sure": "on"}),
+]  # fmt: skip
+
 # --- the leader pipeline and the recruitment tree: a prospect alice recruited in Nodaway ---------------
 
 

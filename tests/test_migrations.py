@@ -11,9 +11,16 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 # contacts needs two: its attempts point at leaders' User, whose home points at contacts' Voter.
-# Its third adds the shared ID database's tables (migrated there alone) and withdrawn attempts.
+# Its third adds the shared ID database's tables (migrated there alone) and withdrawn attempts, its
+# fourth the plausibility flags.
 INITIAL = {
-    "contacts": ["0001_initial", "0002_initial", "0003_shared_database_and_withdrawals", "0004_export_audit"],
+    "contacts": [
+        "0001_initial",
+        "0002_initial",
+        "0003_shared_database_and_withdrawals",
+        "0004_export_audit",
+        "0005_plausibility_flags",
+    ],
     "leaders": [
         "0001_initial",
         "0002_leader_pipeline",

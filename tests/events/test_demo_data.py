@@ -79,4 +79,18 @@ def test_the_demo_gives_every_follow_up_list_someone(db):
     call_command("make_demo_data", "--force", "--voters", "1500", stdout=StringIO(), stderr=StringIO())
     staff = User.objects.filter(role=User.Role.STAFF).first()
     found = follow_up(staff)
-    assert found.empty_turf and found.never_invited and found.invites_unanswered and found.yeses
+    assert found.empty_turf and found.never_invited and found.invites_unanswered
+
+
+def test_it_leaves_carol_two_flagged_batches_to_review(db):
+    from contacts.models import PlausibilityFlag
+
+    call_command("make_demo_data", "--force", "--voters", "1500", stdout=StringIO(), stderr=StringIO())
+    flags = PlausibilityFlag.objects.order_by("rule")
+    # The day of talks also hops between doors faster than one drives: a third flag, on part of it.
+    found = {flag.rule: (flag.county, len(flag.attempt_ids)) for flag in flags}
+    assert found[PlausibilityFlag.Rule.CLOCK] == ("Nodaway", 3)
+    assert found[PlausibilityFlag.Rule.CONTACT_RATE] == ("Nodaway", 20)
+    carol = User.objects.get(email=demo_email("carol"))
+    listed = make_client(carol).get(reverse("dashboard:flags")).text
+    assert all(flag.reason in listed for flag in flags)

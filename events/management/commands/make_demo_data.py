@@ -17,6 +17,7 @@ from contacts.services import contact_record
 from contacts.voterfile.layout import ELECTION_AUTHORITIES
 from events.demo import create_demo_gatherings
 from events.door_demo import make_door_demo
+from events.flag_demo import make_flag_demo
 from leaders.demo import backdate_history, create_demo_accounts, create_demo_leader, demo_email
 from leaders.models import LeaderProfile, User
 from leaders.pipeline import add_prospect, leader_signed_up, profile_for, record_stage
@@ -139,6 +140,7 @@ class Command(BaseCommand):
         made = create_demo_gatherings(leaders=hosts)
         self.stdout.write(f"  {len(made)} gatherings, held and coming up, with their RSVPs.")
         make_door_demo(host=hosts[0][0], staff=staff)
+        make_flag_demo(leader=hosts[0][0])
         self.stdout.write(self.style.SUCCESS(f"Cycle {cycle.name}: demo turf cut."))
         self._make_recruits(staff, started)
 
