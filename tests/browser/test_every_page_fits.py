@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import ContactAttempt, Export, ImportRun, Suppression
-from contacts.shared import RollupRun
+from contacts.rollup import rollup_ids
 from dashboard.models import Goal
 from events.mailings import unsubscribe_token
 from events.models import Booking, Speaker
@@ -43,7 +43,7 @@ from tests.sign_in import sign_in_browser
 from tests.test_access import ROUTES
 from turf.models import Change
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases=["default", "shared"])]
 
 WIDTHS = (320, 360)
 # Names, emails and streets as long as real ones get, with no space to break at.
@@ -143,9 +143,7 @@ def add_the_new_pages_world(world: SimpleNamespace, callees: list) -> None:
                                          filters={"county": "Nodaway"})  # fmt: skip
     world.goal = Goal.objects.create(cycle=world.turf.cycle, due=date(2028, 6, 1), active_leaders=1000)
     Goal.objects.create(cycle=world.turf.cycle, due=date(2028, 8, 1), active_leaders=40, county="Nodaway")
-    now = timezone.now()
-    RollupRun.objects.create(full=True, started_at=now - timedelta(minutes=3), finished_at=now,
-                             watermark=now - timedelta(minutes=3), voters_touched=123_456, rows_changed=7_890)  # fmt: skip
+    rollup_ids()  # the shared ID database's first run
     world.county = "nodaway"
 
 
