@@ -23,7 +23,7 @@ from events.mailings import unsubscribe_token
 from events.models import Booking, Speaker
 from events.models import Invitation as GuestInvitation
 from leaders.models import ApiToken, Invitation, User
-from leaders.pipeline import add_prospect
+from leaders.pipeline import add_prospect, profile_for
 from tests.axe import AxeViolations
 from tests.candidates.races import make_candidacy, make_race
 from tests.cast import (
@@ -130,6 +130,7 @@ def add_the_new_pages_world(world: SimpleNamespace, callees: list) -> None:
         speaker=world.speaker, gathering=gathering, starts_at=starts, ends_at=starts + timedelta(hours=1),
         busy=DateTimeTZRange(starts, starts + timedelta(hours=1)), booked_by=world.sam,
     )  # fmt: skip
+    profile_for(world.leader)  # her place in the recruitment tree, above her prospect
     world.prospect = add_prospect(
         first_name="Maximiliana-Evangelina", last_name="Vanderhoeven-Washington", county="Nodaway",
         email=LONG_EMAIL.replace("max", "pro"), recruiter=world.leader, origin="gathering",
