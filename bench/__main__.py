@@ -10,7 +10,18 @@ import sys
 import time
 import traceback
 
-BENCHMARKS = ["importer", "turf", "sync", "van", "door", "rollup", "dashboard", "tree", "gatherings"]
+BENCHMARKS = [
+    "importer",
+    "turf",
+    "sync",
+    "offline",
+    "van",
+    "door",
+    "rollup",
+    "dashboard",
+    "tree",
+    "gatherings",
+]
 
 
 def print_table(sections: list[tuple[str, list[tuple[str, str]]]]) -> None:

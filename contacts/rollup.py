@@ -158,9 +158,11 @@ TOUCHED_BY_CONTACTS = """
         SELECT id, voter_id, household_id FROM contacts_contactattempt WHERE withdrawn_at >= %(since)s
     )
     SELECT voter_id FROM recent WHERE voter_id IS NOT NULL
-    UNION SELECT v.id FROM recent r JOIN contacts_voter v ON v.household_id = r.household_id
-        WHERE r.voter_id IS NULL
-    UNION SELECT p.voter_id FROM contacts_partyid p JOIN recent r ON r.id = p.attempt_id
+    -- LATERAL: a few recent attempts look up their voters and IDs by index, never by a scan of all.
+    UNION SELECT v.id FROM (SELECT DISTINCT household_id FROM recent WHERE voter_id IS NULL) r
+        CROSS JOIN LATERAL (SELECT id FROM contacts_voter WHERE household_id = r.household_id) v
+    UNION SELECT p.voter_id FROM recent r
+        CROSS JOIN LATERAL (SELECT voter_id FROM contacts_partyid WHERE attempt_id = r.id) p
     UNION SELECT voter_id FROM contacts_suppression WHERE updated_at >= %(since)s
 """
 # ... and by an import (the importers alone write voters and scores).

@@ -15,7 +15,7 @@ from dashboard.goals import Milestone, Outlook, active_on, goal_on, weeks
 from dashboard.shapes import MAP_WIDTH, WITHOUT_SHAPE, county_shapes, map_height
 
 WIDTH, HEIGHT = 600, 300
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
+LEFT, RIGHT, TOP, BOTTOM = 72, 16, 16, 36
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,8 @@ def progress_chart(dates: list[date], milestones: list[Milestone], outlook: Outl
     y_ticks = [{"y": round(y(top * n / 4), 1), "label": f"{round(top * n / 4):,}"} for n in range(5)]
     months = [date(year, month, 1) for year in range(start.year, end.year + 1) for month in range(1, 13)]
     months = [day for day in months if start <= day <= end]
-    # At most eight labels: a phone has room for no more. January shows its year.
-    step = math.ceil(len(months) / 8) or 1
+    # At most six labels: a phone has room for no more. January shows its year.
+    step = math.ceil(len(months) / 6) or 1
     x_ticks = [
         {"x": round(x(day), 1), "label": f"{day:%Y}" if day.month == 1 else f"{day:%b}"}
         for day in months[::step]

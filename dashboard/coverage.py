@@ -1,8 +1,9 @@
 """Coverage of every election authority: leaders against their goal share, households inside some
 leader's turf, contacts in the last 7 days, IDs, and whether the county is rural.
 
-Each number is one grouped query over all the counties asked for, never one query per county.
-Leaders count in their home county (where their coordinator is); households, contacts and IDs in
+Each number is one grouped query over every county, never one query per county, kept in the cache
+(voters and households until the next import, doors in turf until turf changes, leaders, contacts
+and IDs for a few minutes): a coordinator's page reads the same counts as staff's. Leaders count in their home county (where their coordinator is); households, contacts and IDs in
 the county of the voter or door.
 """
 
@@ -14,7 +15,7 @@ from django.db.models import Count
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from contacts.models import ContactAttempt, PartyID
+from contacts.models import ContactAttempt, Household, PartyID
 from dashboard.goals import Milestone, apportion
 from dashboard.models import CountyClass, Goal
 from dashboard.progress import (
@@ -70,28 +71,32 @@ def default_is_rural(registered: int, square_miles: float | None) -> bool:
     return registered / square_miles < settings.RURAL_VOTERS_PER_SQ_MILE
 
 
-def _grouped(queryset, field: str, counties) -> dict[str, int]:
-    rows = (
-        queryset.filter(**{f"{field}__in": list(counties)})
-        .order_by()
-        .values_list(field)
-        .annotate(n=Count("pk"))
-    )
-    return dict(rows)
-
-
 def _households_in_turf(cycle: Cycle) -> dict[str, int]:
     """Households on some active list of the cycle, per county: counted again only when turf changes."""
     last_change = Change.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
     def count() -> dict[str, int]:
-        # Distinct doors: a household on two lists (a call and a door list) is one household covered.
-        entries = Entry.objects.filter(cycle=cycle, turf__status=Turf.Status.ACTIVE)
-        return dict(
-            entries.order_by().values_list("household__county").annotate(n=Count("household", distinct=True))
-        )
+        # Each door once, however many lists it is on: a semi-join, not a COUNT(DISTINCT) of every entry.
+        listed = Entry.objects.filter(cycle=cycle, turf__status=Turf.Status.ACTIVE).values("household_id")
+        doors = Household.objects.filter(pk__in=listed)
+        return dict(doors.order_by().values_list("county").annotate(n=Count("pk")))
 
     return cached(f"dashboard:in-turf:{cycle.pk}:{last_change}", count, VOTER_FILE_SECONDS)
+
+
+def _leaders(cycle: Cycle) -> tuple[dict[str, int], dict[str, int]]:
+    """Leaders with lists this cycle, and active leaders, per home county (a few minutes old)."""
+
+    def count():
+        by_home = ("leader__voter__county",)
+        with_lists = Turf.objects.filter(cycle=cycle).active()
+        active = Turf.objects.of_active_leaders().filter(cycle=cycle)
+        return (
+            dict(with_lists.order_by().values_list(*by_home).annotate(n=Count("pk"))),
+            dict(active.order_by().values_list(*by_home).annotate(n=Count("pk"))),
+        )
+
+    return cached(f"dashboard:leaders:{cycle.pk}", count, ACTIVITY_SECONDS)
 
 
 def _activity(cycle: Cycle, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
@@ -123,8 +128,7 @@ def county_rows(cycle: Cycle, counties, *, now: datetime | None = None) -> list[
     shapes = county_shapes()
     voter_file = voter_file_counts()
     in_turf = _households_in_turf(cycle)
-    with_lists = _grouped(Turf.objects.filter(cycle=cycle).active(), "leader__voter__county", counties)
-    active = _grouped(Turf.objects.of_active_leaders().filter(cycle=cycle), "leader__voter__county", counties)
+    with_lists, active = _leaders(cycle)
     contacts, ids = _activity(cycle, now)
     classes = {c.county: c for c in CountyClass.objects.filter(county__in=counties)}
     own_goals = _own_goals(cycle, counties, timezone.localdate(now))

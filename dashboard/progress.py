@@ -156,9 +156,7 @@ def _count_totals(cycle: Cycle, scope: Scope) -> Totals:
         .annotate(n=Count("pk"))
     )
     held = (
-        Gathering.objects.filter(starts_at__gte=since, starts_at__lt=now)
-        .filter(scope.leaders("host__"))
-        .count()
+        Gathering.objects.filter(held_at__gte=since, held_at__lt=now).filter(scope.leaders("host__")).count()
     )
     ids = [(label, by_tier.get(value, 0)) for value, label in PartyID.Value.choices]
     return Totals(

@@ -14,6 +14,7 @@ from dashboard import services
 from dashboard.charts import MAP_MEASURES, county_map, progress_chart
 from dashboard.coverage import county_rows, sort_rows
 from dashboard.forms import CountyClassForm, CoverageForm, GoalForm
+from dashboard.funnel import funnel
 from dashboard.goals import PROJECTION_METHOD, outlook
 from dashboard.models import Goal, get_goal_for
 from dashboard.progress import (
@@ -56,6 +57,7 @@ def index(request, county=None):
         "method": PROJECTION_METHOD,
         "chart": progress_chart(dates, milestones, seen, start),
         "totals": totals(cycle, scope),
+        "funnel": funnel(scope),
         "districts": district_progress(cycle, scope, today),
     }
     return render(request, "dashboard/index.html", context)

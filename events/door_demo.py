@@ -32,15 +32,25 @@ def make_door_demo(*, host, staff) -> None:
     callees = [entry.voter for entry in entries[:6]]
     if not callees:
         return
-    starts = (timezone.localtime() - timedelta(days=12)).replace(hour=19, minute=0, second=0, microsecond=0)
-    past = Gathering.objects.create(
-        host=host,
-        kind=Gathering.Kind.HOUSE_MEETING,
-        starts_at=starts,
-        ends_at=starts + timedelta(minutes=90),
-        place="The Hendersons' living room",
+    # The door of the host's last gathering, or of a house meeting twelve days ago if they held none.
+    past = (
+        Gathering.objects.filter(host=host, ends_at__lt=timezone.now(), cancelled_at__isnull=True)
+        .order_by("-starts_at")
+        .first()
     )
-    invitations = [
+    if past is None:
+        starts = (timezone.localtime() - timedelta(days=12)).replace(
+            hour=19, minute=0, second=0, microsecond=0
+        )
+        past = Gathering.objects.create(
+            host=host,
+            kind=Gathering.Kind.HOUSE_MEETING,
+            starts_at=starts,
+            ends_at=starts + timedelta(minutes=90),
+            place="The Hendersons' living room",
+        )
+    starts = past.starts_at
+    invitations = list(past.invitations.expected().order_by("pk")[:4]) or [
         Invitation.objects.create(
             gathering=past,
             voter=voter,

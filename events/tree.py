@@ -13,14 +13,16 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
 from contacts.exports import audited_csv_response
 from contacts.models import Export
+from events.models import Attendee, Gathering
 from leaders.models import LeaderProfile, User
-from turf.models import Cycle
+from turf.models import Cycle, Turf
 
 # {start}: which profiles start the walk; {where}: which rows come back. Both are fixed SQL with
 # %s parameters, chosen below; nothing a user typed is ever formatted into the statement.
@@ -151,6 +153,35 @@ def recruitment_tree(
     return rows, (found[0][8] if found else 0)
 
 
+# --- which gatherings produced leaders ------------------------------------------------------------
+
+
+def recruiting_gatherings(user, chosen: TreeFilter, *, limit: int = 50) -> list[Gathering]:
+    """The user's gatherings that had people at the door, each annotated attended → asked → yes →
+    signed up → active (an active leader: turf's one definition), most yeses first; one query."""
+    attendees = "attendees"
+    active = Turf.objects.of_active_leaders().values("leader_id")
+    gatherings = Gathering.objects.visible_to(user).filter(held_at__isnull=False)
+    if chosen.county:
+        gatherings = gatherings.filter(host__voter__county=chosen.county)
+    if chosen.cycle is not None:
+        after, until = cycle_window(chosen.cycle)
+        gatherings = gatherings.filter(held_at__date__lte=until)
+        if after is not None:
+            gatherings = gatherings.filter(held_at__date__gt=after)
+    return list(
+        gatherings.select_related("host")
+        .annotate(
+            attended=Count(attendees),
+            asked=Count(attendees, filter=~Q(attendees__ask=Attendee.Ask.NOT_ASKED)),
+            said_yes=Count(attendees, filter=Q(attendees__ask=Attendee.Ask.YES)),
+            signed_up=Count(attendees, filter=Q(attendees__prospect__user__isnull=False)),
+            active=Count(attendees, filter=Q(attendees__prospect__user__in=active)),
+        )
+        .order_by("-said_yes", "-held_at")[:limit]
+    )
+
+
 # --- pages ---------------------------------------------------------------------------------------
 
 PAGE_SIZE = 200
@@ -197,6 +228,7 @@ def tree(request):
         "number": number,
         "has_next": number * PAGE_SIZE < total,
         "query": request.GET.copy(),
+        "gatherings": recruiting_gatherings(user, chosen),
     }
     return render(request, "events/tree.html", context)
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("gatherings/<int:pk>/door/", checkin.door, name="door"),
     path("gatherings/<int:pk>/door/record/", checkin.door_post, name="door_post"),
     path("api/v1/door/sync", checkin.door_sync, name="door_sync"),
+    path("offline/<slug:part>/", views.offline_bundle, name="offline_bundle"),
     path("turf/doors/", views.doors, name="doors"),
     path("turf/doors/<int:household_pk>/", views.knock, name="knock"),
     path("turf/<int:pk>/paper/", views.paper, name="paper"),

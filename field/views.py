@@ -1,8 +1,10 @@
 """The leader's phone app: home, calls, doors, the knock screen, paper entry and sheets, the sync API."""
 
+import functools
 import json
 import time
 import uuid
+from collections.abc import Callable
 
 import qrcode
 from django.conf import settings
@@ -12,7 +14,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
-from django.middleware.csrf import CsrfViewMiddleware
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
@@ -22,6 +24,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from contacts import party
@@ -43,7 +46,7 @@ from field.forms import ID_CHOICES, PAPER_RESULTS, PaperSheetForm
 from field.models import RequestCount
 from leaders import views as leader_views
 from leaders.models import ApiToken, User
-from lib.offline import offline_page
+from lib.offline import offline_page, render_pages
 from turf.models import Entry, Turf, get_call_entry_for, get_turf_for
 from turf.walking import Door, doors_in_walking_order, get_door_for
 
@@ -51,8 +54,14 @@ MAX_BATCH = 100
 # The app shell the service worker keeps: every asset a field page loads.
 FIELD_STATIC = [
     "css/app.css", "css/turf.css", "css/field.css", "js/htmx-2.0.11.min.js", "js/outbox-1.js",
-    "js/session-1.js", "js/field-1.js", "js/door-1.js", "img/icon.svg",
+    "js/session-1.js", "js/attempt-1.js", "js/field-1.js", "js/door-1.js", "img/icon.svg",
 ]  # fmt: skip
+# Assets of the pages kept last (the turf map): fetched after the lists, so they never hold them up.
+LATER_STATIC = ["css/leaflet-1.9.4.css", "js/leaflet-1.9.4.js", "js/turf-map.js"]
+# What a leader's phone keeps for use without signal, in the order it fetches it, one request each:
+# the door list and its knock screens first (a leader walks out soonest), then the calls, then the
+# pages read rather than worked from (their lists, gatherings, account and security).
+OFFLINE_PARTS = ("doors", "calls", "more")
 
 
 def _call_entries(turf: Turf):
@@ -66,9 +75,76 @@ def _call_entries(turf: Turf):
     )
 
 
+def _walkable_doors(turf: Turf | None) -> list[Door]:
+    """The doors of a leader's door list that have an address to knock at, in walking order."""
+    return [door for door in doors_in_walking_order(turf, Entry.List.DOOR) if door.household] if turf else []
+
+
+def _door_screens(turf: Turf | None) -> dict[str, Callable]:
+    """The knock screens of a leader's door list: {path: draw(request)}, from one load of the list."""
+    doors = _walkable_doors(turf)
+    return {
+        reverse("field:knock", args=[door.household.pk]): functools.partial(
+            _knock_page, doors=doors, here=here
+        )
+        for here, door in enumerate(doors)
+    }
+
+
+def _call_screens(turf: Turf | None) -> dict[str, Callable]:
+    """The call screens of a leader's call list: {path: draw(request)}, from one load of the list."""
+    if turf is None:
+        return {}
+    queue = _call_queue(turf)
+    voters = {
+        voter.pk: voter for voter in _with_likely(Voter.objects.filter(turf_entries__in=_call_entries(turf)))
+    }
+    return {
+        reverse("field:call", args=[voter_id]): functools.partial(
+            _call_page, voter=voters[voter_id], queue=queue
+        )
+        for voter_id, _ in queue
+    }
+
+
+# The two lists' parts of what a leader's phone keeps: their list pages (url names), and their screens.
+LIST_PAGES = {"doors": ("home", "field:doors"), "calls": ("field:calls",)}
+SCREENS = {"doors": _door_screens, "calls": _call_screens}
+
+
+def _offline_lists(turf: Turf | None) -> dict[str, dict[str, list[str]]]:
+    """The list pages and the screens behind them that a leader's phone keeps, per part: doors, calls."""
+    screens = {
+        "doors": [reverse("field:knock", args=[door.household.pk]) for door in _walkable_doors(turf)],
+        "calls": [reverse("field:call", args=[voter_id]) for voter_id, _ in _call_queue(turf)]
+        if turf
+        else [],
+    }
+    return {
+        part: {"lists": [reverse(name) for name in LIST_PAGES[part]], "screens": screens[part]}
+        for part in SCREENS
+    }
+
+
+def _offline_part(user, part: str) -> tuple[list[str], dict[str, Callable]]:
+    """The pages of one part of what a leader's phone keeps, list pages first, and how to draw some."""
+    if part in SCREENS:
+        turf = Turf.objects.active_for(user).first()
+        screens = SCREENS[part](turf)
+        return [*(reverse(name) for name in LIST_PAGES[part]), *screens], screens
+    gatherings = Gathering.objects.visible_to(user).filter(host=user).upcoming().order_by("starts_at")
+    return [
+        reverse("turf:mine"),
+        *(reverse("events:gathering", args=[gathering.pk]) for gathering in gatherings),
+        reverse("account_email"),
+        reverse("mfa_index"),
+        reverse("leaders:devices"),
+    ], {}
+
+
 def _next_door(turf: Turf) -> Door | None:
     """The first door in walking order that the leader has not knocked yet."""
-    door_list = [door for door in doors_in_walking_order(turf, Entry.List.DOOR) if door.household]
+    door_list = _walkable_doors(turf)
     knocked = turf.knocked_doors(door.household.pk for door in door_list)
     return next((door for door in door_list if door.household.pk not in knocked), None)
 
@@ -132,6 +208,8 @@ def _field_home(request):
             "door_voters": door_counts["voters"],
             "next_call": _call_entries(turf).filter(called=False).first(),
             "next_door": _next_door(turf),
+            # What the home screen counts in the phone's cache to say whether it is ready without signal.
+            "offline_pages": _offline_lists(turf),
         }
         if not context["calls_total"] and not context["doors_total"]:
             # Emptied since the cut, or empty from the start: the leader is told which.
@@ -158,10 +236,26 @@ def calls(request):
 def call(request, voter_id):
     """The call screen: dial by hand, then log the result, the ID, an invitation and a note."""
     entry = get_call_entry_for(request.user, voter_id)
-    voter = (
-        party.with_party_signals(Voter.objects.filter(pk=entry.voter_id)).select_related("household").get()
-    )
-    voter.likely = party.likely_party(voter)
+    (voter,) = _with_likely(Voter.objects.filter(pk=entry.voter_id))
+    return _call_page(request, voter=voter, queue=_call_queue(entry.turf))
+
+
+def _with_likely(voters) -> list[Voter]:
+    """Load voters for their call screens, each with their likely party and its reason."""
+    loaded = list(party.with_party_signals(voters).select_related("household"))
+    now = timezone.now()
+    for voter in loaded:
+        voter.likely = party.likely_party(voter, now=now)
+    return loaded
+
+
+def _call_queue(turf: Turf) -> list[tuple[int, bool]]:
+    """The call list in calling order: (voter id, called yet)."""
+    return [(entry.voter_id, entry.called) for entry in _call_entries(turf)]
+
+
+def _call_page(request, *, voter: Voter, queue: list[tuple[int, bool]]):
+    """Draw the call screen of one neighbor on the leader's call list, in `queue` order."""
     phones = list(Phone.objects.callable().filter(voter=voter).order_by("-kind", "pk"))
     gatherings = list(Gathering.objects.visible_to(request.user).filter(host=request.user).upcoming()[:1])
     invitations = {
@@ -170,7 +264,6 @@ def call(request, voter_id):
     }
     for gathering in gatherings:
         gathering.invitation = invitations.get(gathering.pk)
-    queue = [(e.voter_id, e.called) for e in _call_entries(entry.turf)]
     order = [pk for pk, _ in queue]
     here = order.index(voter.pk) if voter.pk in order else len(order)
     # Next: the first neighbor not yet called after this one, wrapping round to the top.
@@ -221,8 +314,13 @@ def doors(request):
 def knock(request, household_pk):
     """The knock screen: one household result, or an ID for each person talked to."""
     doors_here, here = get_door_for(request.user, household_pk)
-    door = doors_here[here]
-    following = doors_here[here + 1 :]
+    return _knock_page(request, doors=doors_here, here=here)
+
+
+def _knock_page(request, *, doors: list[Door], here: int):
+    """Draw the knock screen of the door at `here` in the leader's door list."""
+    door = doors[here]
+    following = doors[here + 1 :]
     next_url = (
         reverse("field:knock", args=[following[0].household.pk]) if following else reverse("field:doors")
     )
@@ -244,7 +342,7 @@ def knock(request, household_pk):
         "client_uuid": uuid.uuid4(),
         "next_url": next_url,
         "position": here + 1,
-        "total": len(doors_here),
+        "total": len(doors),
     }
     return render(request, "field/knock.html", context)
 
@@ -484,13 +582,47 @@ def paper(request, pk):
 # --- offline --------------------------------------------------------------------------------------
 
 
+@login_required
 @require_GET
+@never_cache
+@gzip_page
+def offline_bundle(request, part):
+    """Answer one part of the pages a leader's phone keeps, as JSON {"pages": {path: html}, "aliases"}.
+
+    The service worker unpacks it into its cache: a door list and its knock screens reach the phone
+    in one compressed response instead of a request per screen.
+    """
+    if not request.user.is_leader or part not in OFFLINE_PARTS:
+        raise Http404
+    get_token(request)  # the kept pages' forms carry the token this response's cookie holds
+    paths, screens = _offline_part(request.user, part)
+    pages, aliases = render_pages(request, paths, screens)
+    return JsonResponse({"part": part, "pages": pages, "aliases": aliases})
+
+
+@require_GET
+@gzip_page
 def service_worker(request):
     """Serve the service worker from the site root, so it may control every leader page."""
     assets = [staticfiles_storage.url(name) for name in FIELD_STATIC]
+    later = [staticfiles_storage.url(name) for name in LATER_STATIC]
     # The cache name changes whenever an asset's hashed URL does, so a deploy replaces the cache.
-    version = uuid.uuid5(uuid.NAMESPACE_URL, "|".join(assets)).hex[:12]
-    body = render_to_string("field/sw.js", {"assets": json.dumps(assets), "version": version})
+    version = uuid.uuid5(uuid.NAMESPACE_URL, "|".join(assets + later)).hex[:12]
+    context = {
+        "assets": json.dumps(assets),
+        "later_assets": json.dumps(later),
+        "bundles": json.dumps([reverse("field:offline_bundle", args=[part]) for part in OFFLINE_PARTS]),
+        "lists": json.dumps(
+            {"home": reverse("home"), "doors": reverse("field:doors"), "calls": reverse("field:calls")}
+        ),
+        "stylesheet": staticfiles_storage.url("css/app.css"),
+        "outbox_scripts": json.dumps(
+            [staticfiles_storage.url(f"js/{name}") for name in ("outbox-1.js", "attempt-1.js")]
+        ),
+        "record_url": reverse("field:record"),
+        "version": version,
+    }
+    body = render_to_string("field/sw.js", context)
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = "no-cache"

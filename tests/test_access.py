@@ -140,6 +140,8 @@ ROUTES += [
     Route("events:rsvp_calendar", allowed=EVERYONE, args=lambda w: [w.invitation.link_token()]),
     Route("events:unsubscribe", allowed=EVERYONE, args=lambda w: [unsubscribe_token("pat@example.org")]),
     Route("field:service_worker", allowed=EVERYONE),
+    # The pages a leader's phone keeps: only a leader's own, rendered for them.
+    Route("field:offline_bundle", allowed=LEADERS, args=lambda w: ["doors"]),
 ]  # fmt: skip
 
 # --- speakers and the door: staff's roster, alice's gathering -----------------------------------------

@@ -21,7 +21,12 @@ INITIAL = {
         "0004_remove_user_invited_by",
     ],
     "turf": ["0001_initial"],
-    "events": ["0001_initial", "0002_gathering_end_notes_and_mailings", "0003_speakers_and_check_in", "0004_attendee_prospect"],
+    "events": [
+        "0001_initial",
+        "0002_gathering_end_notes_and_mailings",
+        "0003_speakers_and_check_in",
+        "0004_attendee_prospect",
+    ],
     "candidates": ["0001_initial"],
     "field": ["0001_initial"],
     "dashboard": ["0001_goals_and_county_classes"],

@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   var bar = document.querySelector("[data-outbox]");
-  if (!bar || !window.NLOutbox) return;
+  if (!bar || !window.NLOutbox || !window.NLAttempt) return;
   var user = bar.dataset.user;
   var syncUrl = bar.dataset.syncUrl;
   var countText = bar.querySelector("[data-outbox-count]");
@@ -26,43 +26,8 @@
 
   // --- building an attempt from a page form ------------------------------------------------------
 
-  var NUMBERS = ["voter", "household", "phone", "gathering"];
-  var PERSON_FIELDS = ["party_id", "know_them", "do_not_contact", "phone", "email"];
-
   function itemFromForm(form, submitter) {
-    var data = new FormData(form, submitter);
-    var parts = String(data.get("result") || "").split(":");
-    var result = parts[0];
-    var subject = parts[1] || "";
-    var item = { uuid: newUuid(), device_time: new Date().toISOString(), channel: data.get("channel"), result: result };
-    NUMBERS.forEach(function (name) {
-      if (name !== "gathering" && data.get(name)) item[name] = Number(data.get(name));
-    });
-    var note = String(data.get("note") || "").trim();
-    if (note) item.note = note;
-    var talked = result === "talked";
-    if (talked && data.get("rsvp") && data.get("gathering")) {
-      item.invite = { gathering: Number(data.get("gathering")), rsvp: data.get("rsvp") };
-    }
-    var people = {};
-    data.forEach(function (value, key) {
-      var match = key.match(/^people-(\d+)-(\w+)$/);
-      if (!match || value === "") return;
-      (people[match[1]] = people[match[1]] || {})[match[2]] = value;
-    });
-    item.people = Object.keys(people).sort(function (a, b) { return a - b; }).map(function (index) {
-      var raw = people[index];
-      var person = { voter: Number(raw.voter) };
-      if (talked && raw.party_id) person.party_id = Number(raw.party_id);
-      if (raw.know_them) person.know_them = true;
-      if (raw.do_not_contact) person.do_not_contact = true;
-      if (raw.phone) person.phone = raw.phone;
-      if (raw.email) person.email = raw.email;
-      return person;
-    }).filter(function (person) {
-      var said = PERSON_FIELDS.some(function (name) { return person[name] !== undefined; });
-      return said || String(person.voter) === subject;
-    });
+    var item = NLAttempt.fromForm(new FormData(form, submitter), newUuid());
     if (position && Date.now() - position.at < 5 * 60 * 1000) {
       item.latitude = position.latitude;
       item.longitude = position.longitude;
@@ -187,6 +152,57 @@
   window.addEventListener("offline", refresh);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) sync(); });
 
+  // --- is the phone ready without signal? (the home screen) ----------------------------------------
+
+  var readiness = document.querySelector("[data-readiness]");
+  var offlinePages = document.getElementById("offline-pages");
+  var keepProblem = "";
+
+  function keptOf(paths) {
+    return Promise.all(paths.map(function (path) {
+      return caches.match(new URL(path, location.origin).href, { ignoreVary: true }).then(Boolean);
+    })).then(function (found) { return found.filter(Boolean).length; });
+  }
+
+  // {kept, total} of a part's screens, and whether its list pages are kept too.
+  function countPart(part) {
+    return Promise.all([keptOf(part.lists), keptOf(part.screens)]).then(function (counts) {
+      return { lists: counts[0] === part.lists.length, kept: counts[1], total: part.screens.length };
+    });
+  }
+
+  function showReadiness() {
+    if (!readiness || !offlinePages) return Promise.resolve();
+    var line = readiness.querySelector("[data-readiness-line]");
+    var progress = readiness.querySelector("[data-readiness-progress]");
+    var more = readiness.querySelector("[data-readiness-more]");
+    if (!window.caches || !navigator.serviceWorker) {
+      line.textContent = "This phone's browser cannot save your lists for use without signal: take your paper walk sheet.";
+      return Promise.resolve();
+    }
+    var pages = JSON.parse(offlinePages.textContent);
+    return Promise.all([countPart(pages.doors), countPart(pages.calls)]).then(function (counts) {
+      // The doors lead (a leader walks out with them); a list of calls only, when there are no doors.
+      var first = counts[0].total ? { count: counts[0], name: "the doors", unit: "doors" } : { count: counts[1], name: "your calls", unit: "calls" };
+      var second = counts[0].total && counts[1].total ? counts[1] : null;
+      var c = first.count;
+      var ready = c.lists && c.kept === c.total;
+      var saved = c.kept + " of " + c.total + " saved on this phone";
+      if (ready) line.textContent = "Ready for " + first.name + ": " + saved + ".";
+      else if (!navigator.onLine || keepProblem) line.textContent = "Not ready for " + first.name + ": " + saved + ". " +
+        (keepProblem || "No signal: the rest are saved when you have signal again.");
+      else line.textContent = "Not ready for " + first.name + " yet: " + saved + ". Stay where you have signal until this says Ready.";
+      readiness.classList.toggle("ready", ready);
+      readiness.dataset.ready = ready ? "1" : "0";
+      progress.hidden = ready;
+      progress.max = c.total;
+      progress.value = c.kept;
+      progress.textContent = saved;
+      more.hidden = !second;
+      if (second) more.textContent = "Calls: " + second.kept + " of " + second.total + " saved" + (second.kept === second.total && second.lists ? "." : " so far.");
+    });
+  }
+
   // --- keeping pages for offline -----------------------------------------------------------------
 
   function keepPages() {
@@ -199,7 +215,12 @@
         if (a.origin === location.origin) urls.push(a.pathname + a.search);
       });
       var channel = new MessageChannel();
-      channel.port1.onmessage = function () { document.documentElement.dataset.offlineReady = "1"; };
+      // The worker says so after each bundle it kept, and once at the end.
+      channel.port1.onmessage = function (event) {
+        if (event.data.done && event.data.ok) document.documentElement.dataset.offlineReady = "1";
+        keepProblem = event.data.ok === false && event.data.done ? "The connection went before the rest were saved." : "";
+        showReadiness();
+      };
       registration.active.postMessage({ type: "keep", urls: urls }, [channel.port2]);
     }).catch(function () {});
   }
@@ -207,6 +228,9 @@
   // For pages that queue records of their own (door-1.js).
   window.NLField = { sync: sync, newUuid: newUuid };
 
+  window.addEventListener("online", function () { keepProblem = ""; showReadiness(); keepPages(); });
+  window.addEventListener("offline", showReadiness);
+  showReadiness();
   refresh().then(sync);
   // After session-1.js has forgotten another account's kept pages, never before.
   (window.NLSession ? NLSession.ready : Promise.resolve()).then(keepPages);

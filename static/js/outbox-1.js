@@ -84,7 +84,8 @@
     });
   }
 
-  window.NLOutbox = {
+  // `self`: the page's window, or the service worker, which keeps a form sent with no signal here too.
+  self.NLOutbox = {
     // url (optional): the endpoint that takes this record, when it is not the one send() is given
     // (the door page's check-ins go to their own sync API).
     add: function (user, item, url) {

@@ -1,8 +1,19 @@
 /* The field app's service worker: keeps the app shell and the leader's pages on the phone.
    Rendered by field.views.service_worker, which fills in the asset URLs and the version. */
 "use strict";
+// The outbox and the reading of a form, shared with the pages: a knock sent with no signal before
+// its page's scripts had loaded goes into the same outbox, never lost.
+importScripts(...{{ outbox_scripts|safe }});
+const RECORD_URL = "{{ record_url }}";
 const VERSION = "{{ version }}";
 const ASSETS = {{ assets|safe }};
+// Assets only the pages kept last need (the turf map): fetched after the lists, never before them.
+const LATER_ASSETS = {{ later_assets|safe }};
+// The pages a leader keeps, in parts of one compressed request each: the doors first, then the calls, then the rest.
+const BUNDLES = {{ bundles|safe }};
+// Where a page that was not kept sends the leader instead: home and the two lists.
+const LISTS = {{ lists|safe }};
+const STYLESHEET = "{{ stylesheet }}";
 const STATIC_CACHE = "nl-static-" + VERSION;
 const PAGE_CACHE = "nl-pages-" + VERSION;
 // Rural connections hang rather than fail: after this long a kept page is shown instead.
@@ -50,16 +61,38 @@ async function networkFirst(request) {
     try {
       return await network;
     } catch (_) {
-      return new Response(
-        "<!DOCTYPE html><meta charset=utf-8><meta name=viewport content='width=device-width'>" +
-        "<title>Offline</title><h1>No connection</h1><p>This page was not kept on this phone. " +
-        "Go back: your lists and everything you logged are still here.</p>",
-        { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } }
-      );
+      return missing(url);
     }
   } finally {
     clearTimeout(timer);
   }
+}
+
+function page(status, title, body) {
+  return new Response(
+    "<!DOCTYPE html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width, initial-scale=1'>" +
+    "<link rel=stylesheet href='" + STYLESHEET + "'><title>" + title + " · Neighborhood Leader</title>" +
+    "<main id=main class=field><h1>" + title + "</h1>" + body + "</main>",
+    { status, headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" } }
+  );
+}
+
+const SAFE = "<p>Everything you logged is safe on this phone and is sent when you have signal again.</p>";
+
+function links(pairs) {
+  return "<ul>" + pairs.map(([href, label]) => "<li><a href='" + href + "'>" + label + "</a></li>").join("") + "</ul>";
+}
+
+// A page the phone never kept, with no signal to fetch it: say which, and offer what the phone has.
+function missing(url) {
+  const path = url.pathname;
+  let what = "This page";
+  if (path.startsWith(LISTS.doors) && path !== LISTS.doors) what = "The screen for this door";
+  else if (path.startsWith(LISTS.calls) && path !== LISTS.calls) what = "The screen for this call";
+  return page(503, "Not saved on this phone",
+    "<p>" + what + " was not saved on this phone before the signal went, so it cannot open until you have " +
+    "signal again. Your lists open without signal once your home screen says \u201cReady for the doors\u201d.</p>" +
+    SAFE + links([[LISTS.doors, "My doors"], [LISTS.calls, "My calls"], [LISTS.home, "Home"]]));
 }
 
 async function cacheFirst(request) {
@@ -67,13 +100,56 @@ async function cacheFirst(request) {
   return kept || fetch(request);
 }
 
+// Bumped whenever the person on this phone may change: a keep still running for the last one stops.
+let generation = 0;
+
+async function forgetPages() {
+  generation += 1;
+  await caches.delete(PAGE_CACHE);
+}
+
+// A form sent from a page (signing in, a setting). Without signal it says plainly that nothing was
+// sent, instead of the browser's error: on a page opened from the phone, forms are read-only.
+async function post(request, url) {
+  const signing = url.pathname.startsWith("/accounts/");
+  if (signing) generation += 1;
+  const form = url.pathname === RECORD_URL ? await request.clone().formData() : null;
+  let response;
+  try {
+    response = await fetch(request);
+  } catch (_) {
+    if (form) return keepInOutbox(form);
+    return page(503, "Not sent: no signal",
+      "<p>Nothing was sent and nothing was changed. Go back and send it again when you have signal.</p>" +
+      SAFE + links([[LISTS.home, "Home"]]));
+  }
+  // Signing in or out may change who holds this phone: forget the last person's pages.
+  if (signing) await forgetPages();
+  return response;
+}
+
+// A call or knock sent by the page's own form (its scripts had not loaded yet) with no signal: the
+// outbox keeps it under the form's UUID, as if the page had, and the leader moves on as usual.
+async function keepInOutbox(form) {
+  const next = String(form.get("next") || "");
+  try {
+    await NLOutbox.add(form.get("outbox_user"), NLAttempt.fromForm(form, form.get("uuid")));
+  } catch (error) {
+    // The same form sent twice is kept once; anything else is said, not swallowed.
+    if (!error || error.name !== "ConstraintError") {
+      return page(503, "Not saved", "<p>This phone could not save it: " + error + ". Go back and try again.</p>");
+    }
+  }
+  const target = next.startsWith("/") && !next.startsWith("//") ? next : LISTS.home;
+  return Response.redirect(new URL(target, self.location.origin).href, 303);
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (request.method === "POST" && url.pathname.startsWith("/accounts/")) {
-    // Signing in or out may change who holds this phone: forget the last person's pages.
-    event.waitUntil(caches.delete(PAGE_CACHE));
+  if (request.method === "POST" && request.mode === "navigate") {
+    event.respondWith(post(request, url));
     return;
   }
   if (request.method !== "GET") return;
@@ -84,44 +160,80 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-// Links a kept page offers for offline use (<a href="..." data-offline>): the home screen leads to
-// the lists, the lists to every call and knock screen, so one visit keeps them all.
-const OFFLINE_LINK = /<a\s[^>]*href="(\/[^"]*)"[^>]*\sdata-offline/g;
 const MAX_PAGES = 300;
 
-async function keepAll(urls) {
+async function fresh(cache, url) {
+  const old = await cache.match(url, { ignoreVary: true });
+  const date = old && Date.parse(old.headers.get("Date") || "");
+  return Boolean(date) && Date.now() - date < FRESH_MS;
+}
+
+// Unpack one bundle ({"pages": {path: html}, "aliases": {path: path}}) into the page cache. Resolves
+// false when the server would not give it (signed out, not a leader); rejects without a connection.
+async function keepBundle(url) {
+  const started = generation;
+  let cache = await caches.open(PAGE_CACHE);
+  if (await fresh(cache, url)) return true;
+  const response = await fetch(url, { credentials: "same-origin" });
+  const type = response.headers.get("Content-Type") || "";
+  if (!response.ok || response.redirected || !type.startsWith("application/json")) return false;
+  const body = await response.json();
+  if (generation !== started) return false;  // someone signed in or out meanwhile
+  const headers = { "Content-Type": "text/html; charset=utf-8", "X-Offline-Page": "1",
+                    Date: response.headers.get("Date") || new Date().toUTCString() };
+  // Every page of the bundle was drawn for this response: its policy carries their scripts' nonce.
+  const policy = response.headers.get("Content-Security-Policy");
+  if (policy) headers["Content-Security-Policy"] = policy;
+  cache = await caches.open(PAGE_CACHE);
+  const put = (path, html) => cache.put(new URL(path, self.location.origin).href, new Response(html, { headers }));
+  await Promise.all([
+    ...Object.entries(body.pages).map(([path, html]) => put(path, html)),
+    ...Object.entries(body.aliases).map(([path, target]) => put(path, body.pages[target])),
+  ]);
+  // Last: the bundle's own entry says when all of its pages were saved.
+  await cache.put(url, new Response("", { headers: { Date: headers.Date } }));
+  return true;
+}
+
+// A bundle being fetched is shared by every page that asks meanwhile, not fetched again.
+const keeping = new Map();
+
+function keepOnce(url) {
+  if (!keeping.has(url)) keeping.set(url, keepBundle(url).finally(() => keeping.delete(url)));
+  return keeping.get(url);
+}
+
+// The pages a page links to for offline use (<a href="..." data-offline>) that no bundle carried.
+async function keepEach(urls) {
+  const started = generation;
   const cache = await caches.open(PAGE_CACHE);
-  const queue = urls.map((path) => ({ path, depth: 0 }));
-  const seen = new Set();
-  let kept = 0;
-  while (queue.length && seen.size < MAX_PAGES) {
-    const { path, depth } = queue.shift();
+  for (const path of urls) {
     const url = new URL(path, self.location.origin).href;
-    if (seen.has(url)) continue;
-    seen.add(url);
-    const old = await cache.match(url, { ignoreVary: true });
-    const date = old && Date.parse(old.headers.get("Date") || "");
-    if (date && Date.now() - date < FRESH_MS) { kept += 1; continue; }
-    let response;
-    try {
-      response = await fetch(url, { credentials: "same-origin" });
-    } catch (_) {
-      break;  // the connection went: keep what we have
-    }
-    if (!keepable(response)) continue;
-    if (depth < 2) {
-      const html = await response.clone().text();
-      for (const match of html.matchAll(OFFLINE_LINK)) queue.push({ path: match[1].replace(/&amp;/g, "&"), depth: depth + 1 });
-    }
-    await cache.put(url, response);
-    kept += 1;
+    if (await fresh(cache, url)) continue;
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (keepable(response) && generation === started) await cache.put(url, response);
   }
-  return kept;
+}
+
+// Keep the bundles in order, telling the page after each, then the rest. `port` hears
+// {bundle, ok} per bundle and {done, ok} at the end; ok is false once the connection went.
+async function keepAll(urls, port) {
+  const tell = (message) => { if (port) port.postMessage(message); };
+  try {
+    for (const url of BUNDLES) tell({ bundle: url, ok: await keepOnce(url) });
+    const assets = await caches.open(STATIC_CACHE);
+    for (const url of LATER_ASSETS) if (!(await assets.match(url))) await assets.add(url);
+    await keepEach(urls);
+  } catch (_) {
+    tell({ done: true, ok: false });  // the connection went: keep what we have
+    return;
+  }
+  tell({ done: true, ok: true });
 }
 
 self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "keep" && Array.isArray(event.data.urls)) {
     const urls = event.data.urls.filter((u) => typeof u === "string" && u.startsWith("/")).slice(0, MAX_PAGES);
-    event.waitUntil(keepAll(urls).then((kept) => { if (event.ports[0]) event.ports[0].postMessage({ kept }); }));
+    event.waitUntil(keepAll(urls, event.ports[0]));
   }
 });

@@ -37,6 +37,7 @@ def test_the_dashboard_draws_its_chart_and_the_coverage_page_its_map_at_360_px(
     assert chart.locator("circle").count() == 3  # the three milestones
     assert page.locator("[data-legend] li").count() == 3
     assert page_width(page) <= 360
+    chart.screenshot(path=tmp_path / "chart-360.png")
     page.screenshot(path=tmp_path / "dashboard-360.png", full_page=True)
 
     page.get_by_role("link", name="Coverage of every county, with a map").click()

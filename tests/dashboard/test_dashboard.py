@@ -52,10 +52,9 @@ def test_staff_see_the_state_against_the_goals(program, sam):
 
 def test_totals_count_this_cycles_calls_knocks_conversations_ids_and_gatherings(program, sam, alice):
     Cycle.objects.filter(pk=program.cycle.pk).update(created_at=timezone.now() - timedelta(days=1))
-    past = make_gathering(alice, days=0)
-    past.starts_at = timezone.now() - timedelta(minutes=5)  # this cycle, and over
-    past.save()
-    make_gathering(alice, days=-2)  # before the cycle began
+    make_gathering(alice, days=0, held_at=timezone.now() - timedelta(minutes=5))  # held this cycle
+    make_gathering(alice, days=-2, held_at=timezone.now() - timedelta(days=2))  # before the cycle began
+    make_gathering(alice, days=-0.1)  # over, but nobody was checked in: not held
     make_gathering(alice, days=3)  # not held yet
     response = make_client(sam).get(reverse("dashboard:index"))
     totals = response.context["totals"]
@@ -174,3 +173,25 @@ def test_activity_counts_are_a_few_minutes_old_and_say_so(program, sam, alice):
     assert "as of a few minutes ago" in response.content.decode()
     cache.clear()
     assert client.get(reverse("dashboard:index")).context["totals"].calls == 2
+
+
+def test_the_funnel_counts_who_reached_each_stage_and_the_share_who_went_on(program, sam, carol):
+    from leaders.models import LeaderProfile, StageChange
+    from leaders.pipeline import add_prospect
+
+    StageChange.objects.all().delete()
+    ladder = LeaderProfile.LADDER
+    # Four prospects in Nodaway: all invited, two signed up (as far as the ladder goes), one past first contact.
+    people = [add_prospect(first_name=f"P{n}", email=f"p{n}@example.org", county="Nodaway") for n in range(4)]
+    for profile in people:
+        StageChange.objects.create(profile=profile, from_stage="prospect", to_stage="invited")
+    StageChange.objects.create(profile=people[0], from_stage="invited", to_stage="signed_up")
+    # Skipped stages count as reached: people[1] jumped from invited to first contact.
+    StageChange.objects.create(profile=people[1], from_stage="invited", to_stage="first_contact")
+    add_prospect(first_name="Far", email="far@example.org", county="Boone")
+    steps = {step.stage: step for step in make_client(sam).get(reverse("dashboard:index")).context["funnel"]}
+    assert [steps[s].reached for s in ladder[:6]] == [5, 4, 2, 1, 1, 1]
+    assert (steps["invited"].percent, steps["signed_up"].percent, steps["approved"].percent) == (80, 50, 50)
+    # carol coordinates Nodaway: the Boone prospect is not hers.
+    mine = {s.stage: s for s in make_client(carol).get(reverse("dashboard:index")).context["funnel"]}
+    assert mine["prospect"].reached == 4 and mine["recruited"].reached == 0

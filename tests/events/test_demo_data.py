@@ -46,7 +46,11 @@ def test_it_grows_generations_of_recruits_with_their_history():
     call_command("make_demo_data", "--force", "--voters", "1500", stdout=StringIO(), stderr=StringIO())
     sam = User.objects.get(email=demo_email("sam"))
     rows, total = recruitment_tree(sam)
-    assert max(row.generation for row in rows) >= 4 and total == 11
+    # Eleven recruited through the pipeline, and the two who said yes at the door of alice's gathering.
+    assert max(row.generation for row in rows) >= 4 and total == 13
+    alice = User.objects.get(email=demo_email("alice"))
+    from_the_door = LeaderProfile.objects.filter(origin="gathering", recruiter=alice, attendances__ask="yes")
+    assert from_the_door.count() == 2
     dora = LeaderProfile.objects.get(user__email=demo_email("dora"))
     assert dora.stage == LeaderProfile.Stage.RECRUITED and dora.user.turfs.exists()
     assert list(dora.stage_changes.values_list("to_stage", flat=True)) == [

@@ -4,6 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -123,18 +124,41 @@ def test_two_staff_booking_at_the_same_moment_cannot_both_succeed(
     assert Booking.objects.count() == 1
 
 
-def test_moving_a_gathering_moves_its_booking_or_is_refused(alice, bob, sam, ada, evening):
+def test_moving_a_gathering_moves_its_booking_or_is_refused(
+    alice, bob, sam, ada, evening, django_capture_on_commit_callbacks
+):
+    from django.core.exceptions import ValidationError
+
+    from events.services import gathering_cancel, gathering_update
+
     first = at(make_gathering(alice), evening)
     second = at(make_gathering(bob), evening + timedelta(days=1))
     speaker_book(speaker=ada, gathering=first, booked_by=sam)
     speaker_book(speaker=ada, gathering=second, booked_by=sam)
-    first.starts_at = evening + timedelta(hours=3)
-    speaker_bookings_follow(gathering=first)
+
+    def move_to(starts_at):
+        moved = Gathering.objects.get(pk=first.pk)
+        moved.starts_at, moved.ends_at = starts_at, starts_at + timedelta(minutes=90)
+        return gathering_update(gathering=moved)
+
+    move_to(evening + timedelta(hours=3))
     assert Booking.objects.get(gathering=first).starts_at == evening + timedelta(hours=3)
-    first.starts_at = evening + timedelta(days=1, minutes=30)
-    with pytest.raises(SpeakerConflict):
+    # Onto the speaker's other evening: refused, and neither the gathering nor the booking moves.
+    with pytest.raises(ValidationError, match="clashes with the speaker"):
+        move_to(evening + timedelta(days=1, minutes=30))
+    assert Gathering.objects.get(pk=first.pk).starts_at == evening + timedelta(hours=3)
+    assert Booking.objects.get(gathering=first).starts_at == evening + timedelta(hours=3)
+    with pytest.raises(SpeakerConflict):  # the service alone refuses the same move
+        first.refresh_from_db()
+        first.starts_at, first.ends_at = evening + timedelta(days=1), evening + timedelta(days=1, hours=1)
         speaker_bookings_follow(gathering=first)
-    assert Booking.objects.get(gathering=first).starts_at == evening + timedelta(hours=3)
+    # A cancelled gathering frees its speaker, who is told by a cancellation in their calendar.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        gathering_cancel(gathering=Gathering.objects.get(pk=first.pk))
+    assert not Booking.objects.filter(gathering=first).exists()
+    [email] = mail.outbox
+    assert "Cancelled: your talk" in email.subject and "METHOD:CANCEL" in email.attachments[0][1]
 
 
 def test_an_inactive_speaker_or_a_past_gathering_cannot_be_booked(alice, sam, ada):

@@ -3,7 +3,7 @@
 import csv
 import hashlib
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -151,3 +151,41 @@ def test_the_cycle_window_runs_from_the_previous_election(db):
     second = make_cycle("2028 General")
     assert cycle_window(second) == (date(2026, 11, 3), date(2028, 11, 7))
     assert cycle_window(first) == (None, date(2026, 11, 3))
+
+
+def test_the_gatherings_that_recruit_count_attended_asked_yes_signed_up_and_active(alice, bob, lists, sam):
+    import uuid
+
+    from contacts.services import contact_record
+    from events.models import Attendee
+    from events.tree import recruiting_gatherings
+    from leaders.pipeline import add_prospect, profile_for
+    from tests.cast import make_gathering
+    from turf.models import Entry
+
+    held = make_gathering(alice, days=-1, held_at=timezone.now() - timedelta(days=1))
+    make_gathering(alice, days=-2)  # nobody came: not listed
+
+    def came(name, ask, prospect=None):
+        Attendee.objects.create(gathering=held, origin="walk_in", name=name, phone="6605550100",
+                                checked_in_at=held.starts_at, checked_in_by=alice, ask=ask, prospect=prospect,
+                                asked_at=None if ask == "not_asked" else held.starts_at)  # fmt: skip
+
+    came("Ann", "not_asked")
+    came("Ben", "no")
+    came("Cy", "yes", prospect=add_prospect(first_name="Cy", recruiter=alice, origin="gathering"))
+    came("Bob", "yes", prospect=profile_for(bob))
+
+    def counts():
+        [row] = recruiting_gatherings(sam, TreeFilter())
+        return (row.attended, row.asked, row.said_yes, row.signed_up, row.active)
+
+    assert counts() == (4, 3, 2, 1, 0)
+    voter = Entry.objects.filter(turf__leader=bob).calls().first().voter
+    contact_record(leader=bob, client_uuid=uuid.uuid4(), channel="phone", result="talked",
+                   device_time=timezone.now(), voter=voter)  # fmt: skip
+    assert counts() == (4, 3, 2, 1, 1)
+    page = make_client(sam).get(reverse("events:tree")).content.decode()
+    assert "Gatherings that recruit" in page
+    # A leader sees only their own gatherings: bob hosted none.
+    assert recruiting_gatherings(bob, TreeFilter()) == []

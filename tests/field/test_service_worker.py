@@ -1,5 +1,9 @@
 """The service worker is served from the root, so it may keep every leader page."""
 
+import gzip
+import json
+import re
+
 from django.urls import reverse
 
 
@@ -17,3 +21,11 @@ def test_its_version_follows_the_asset_urls(client, settings):
     settings.STATIC_URL = "/assets/"
     second = client.get(reverse("field:service_worker")).text
     assert first.split("VERSION = ")[1][:16] != second.split("VERSION = ")[1][:16]
+
+
+def test_it_keeps_the_doors_first_then_the_calls_then_the_rest(client):
+    script = gzip.decompress(client.get(reverse("field:service_worker"), HTTP_ACCEPT_ENCODING="gzip").content)
+    bundles = re.search(r"const BUNDLES = (\[.*?\]);", script.decode()).group(1)
+    assert json.loads(bundles) == [
+        reverse("field:offline_bundle", args=[part]) for part in ("doors", "calls", "more")
+    ]
