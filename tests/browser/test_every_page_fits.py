@@ -20,7 +20,7 @@ from contacts.models import ContactAttempt, Export, ImportRun, Suppression
 from contacts.rollup import rollup_ids
 from dashboard.models import Goal
 from events.mailings import unsubscribe_token
-from events.models import Booking, Speaker
+from events.models import Attendee, Booking, Speaker
 from events.models import Invitation as GuestInvitation
 from leaders.models import ApiToken, Invitation, User
 from leaders.pipeline import add_prospect, profile_for
@@ -135,6 +135,11 @@ def add_the_new_pages_world(world: SimpleNamespace, callees: list) -> None:
         first_name="Maximiliana-Evangelina", last_name="Vanderhoeven-Washington", county="Nodaway",
         email=LONG_EMAIL.replace("max", "pro"), recruiter=world.leader, origin="gathering",
     )  # fmt: skip
+    Attendee.objects.create(  # a walk-in who said yes to leading: the gathering recruits
+        gathering=gathering, origin=Attendee.Origin.WALK_IN, name="Maximiliana-Evangelina Vanderhoeven-Washington",
+        address=f"10000 {LONG_STREET} Street", phone="6605550100", checked_in_at=timezone.now(),
+        checked_in_by=world.leader, ask=Attendee.Ask.YES, prospect=world.prospect, asked_at=timezone.now(),
+    )  # fmt: skip
     world.cathy = make_cathy()
     world.race = make_race(world.sam)
     world.candidacy = make_candidacy(world.sam, world.race, candidate=world.cathy,
@@ -188,11 +193,11 @@ PUBLIC_PAGES = [("events:rsvp", ["rsvp_token"]), ("events:unsubscribe", ["unsubs
 WALKS = {"leader": LEADER_PAGES, "carol": ORGANIZER_PAGES, "sam": STAFF_PAGES, "cathy": CANDIDATE_PAGES,
          "visitor": VISITOR_PAGES}  # fmt: skip
 # What tests/test_access.py calls each walker, and the pages of theirs that are no page to look at:
-# health JSON, redirects, the service worker, a progress fragment, CSV and calendar downloads.
+# health JSON, redirects, the service worker and its JSON bundles, a progress fragment, CSV and calendar downloads.
 PERSONA = {"leader": "alice", "carol": "carol", "sam": "sam", "cathy": "cathy"}
 NOT_PAGES = {"healthz", "leaders:join", "turf:mine", "field:service_worker", "contacts:import_progress",
              "contacts:import_report", "events:rsvp_calendar", "events:tree_export", "candidates:exports_csv",
-             "candidates:van_download"}  # fmt: skip
+             "candidates:van_download", "field:offline_bundle"}  # fmt: skip
 
 # Whatever sticks out past the right edge of the viewport, unless a focusable region scrolls it on purpose;
 # and headings whose words do not fit their box.
