@@ -115,7 +115,10 @@ def add_the_new_pages_world(world: SimpleNamespace, callees: list) -> None:
     """Her gathering's invitees and speaker, her prospect, a race with candidacies, goals, an export, a rollup."""
     gathering = world.gathering
     invitation = GuestInvitation.objects.create(
-        gathering=gathering, voter=callees[0], invited_by=world.leader, email=LONG_EMAIL.replace("max", "bart")
+        gathering=gathering,
+        voter=callees[0],
+        invited_by=world.leader,
+        email=LONG_EMAIL.replace("max", "bart"),
     )
     GuestInvitation.objects.create(gathering=gathering, voter=callees[1], invited_by=world.leader,
                                    rsvp=GuestInvitation.Rsvp.YES, phone="6605550123")  # fmt: skip
@@ -144,7 +147,9 @@ def add_the_new_pages_world(world: SimpleNamespace, callees: list) -> None:
     world.race = make_race(world.sam)
     world.candidacy = make_candidacy(world.sam, world.race, candidate=world.cathy,
                                      name="Maximiliana-Evangelina Vanderhoeven-Washington")  # fmt: skip
-    make_candidacy(world.sam, world.race, name="Bartholomew-Alexander Fitzgerald-Kowalczyk", is_democrat=False)
+    make_candidacy(
+        world.sam, world.race, name="Bartholomew-Alexander Fitzgerald-Kowalczyk", is_democrat=False
+    )
     world.export = Export.objects.create(user=world.sam, kind="van", file_name="van-" + "nodaway-" * 6 + ".csv",
                                          filters={"county": "Nodaway"})  # fmt: skip
     world.goal = Goal.objects.create(cycle=world.turf.cycle, due=date(2028, 6, 1), active_leaders=1000)
