@@ -7,19 +7,29 @@ page sees `innerWidth == 320` and its media queries match as at 320 px), so the 
 """
 
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.models import ContactAttempt, ImportRun, Suppression
+from contacts.models import ContactAttempt, Export, ImportRun, Suppression
+from contacts.rollup import rollup_ids
+from dashboard.models import Goal
+from events.mailings import unsubscribe_token
+from events.models import Attendee, Booking, Speaker
+from events.models import Invitation as GuestInvitation
 from leaders.models import ApiToken, Invitation, User
+from leaders.pipeline import add_prospect, profile_for
 from tests.axe import AxeViolations
+from tests.candidates.races import make_candidacy, make_race
 from tests.cast import (
     MARYVILLE,
     make_carol,
+    make_cathy,
     make_cycle,
     make_gathering,
     make_household,
@@ -33,7 +43,7 @@ from tests.sign_in import sign_in_browser
 from tests.test_access import ROUTES
 from turf.models import Change
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases=["default", "shared"])]
 
 WIDTHS = (320, 360)
 # Names, emails and streets as long as real ones get, with no space to break at.
@@ -95,8 +105,57 @@ def make_world() -> SimpleNamespace:
                                   device_time=timezone.now())  # fmt: skip
     Change.objects.create(turf=turf, leader=leader, actor=carol, action=Change.Action.ADD,
                           added=[voter.pk for voter in doors], note="Her street, as she asked at the gathering")  # fmt: skip
-    return SimpleNamespace(leader=leader, carol=carol, sam=sam, turf=turf, home=homes[0], callee=callees[0],
-                           gathering=make_gathering(leader), waiting=waiting, run=run)  # fmt: skip
+    world = SimpleNamespace(leader=leader, carol=carol, sam=sam, turf=turf, home=homes[0], callee=callees[0],
+                            gathering=make_gathering(leader), waiting=waiting, run=run)  # fmt: skip
+    add_the_new_pages_world(world, callees)
+    return world
+
+
+def add_the_new_pages_world(world: SimpleNamespace, callees: list) -> None:
+    """Her gathering's invitees and speaker, her prospect, a race with candidacies, goals, an export, a rollup."""
+    gathering = world.gathering
+    invitation = GuestInvitation.objects.create(
+        gathering=gathering,
+        voter=callees[0],
+        invited_by=world.leader,
+        email=LONG_EMAIL.replace("max", "bart"),
+    )
+    GuestInvitation.objects.create(gathering=gathering, voter=callees[1], invited_by=world.leader,
+                                   rsvp=GuestInvitation.Rsvp.YES, phone="6605550123")  # fmt: skip
+    world.invitation = invitation
+    world.rsvp_token = invitation.link_token()
+    world.unsubscribe_token = unsubscribe_token(invitation.email)
+    world.speaker = Speaker.objects.create(
+        name="Representative Maximiliana Vanderhoeven-Washington", email=LONG_EMAIL.replace("max", "rep")
+    )
+    starts = gathering.starts_at
+    Booking.objects.create(
+        speaker=world.speaker, gathering=gathering, starts_at=starts, ends_at=starts + timedelta(hours=1),
+        busy=DateTimeTZRange(starts, starts + timedelta(hours=1)), booked_by=world.sam,
+    )  # fmt: skip
+    profile_for(world.leader)  # her place in the recruitment tree, above her prospect
+    world.prospect = add_prospect(
+        first_name="Maximiliana-Evangelina", last_name="Vanderhoeven-Washington", county="Nodaway",
+        email=LONG_EMAIL.replace("max", "pro"), recruiter=world.leader, origin="gathering",
+    )  # fmt: skip
+    Attendee.objects.create(  # a walk-in who said yes to leading: the gathering recruits
+        gathering=gathering, origin=Attendee.Origin.WALK_IN, name="Maximiliana-Evangelina Vanderhoeven-Washington",
+        address=f"10000 {LONG_STREET} Street", phone="6605550100", checked_in_at=timezone.now(),
+        checked_in_by=world.leader, ask=Attendee.Ask.YES, prospect=world.prospect, asked_at=timezone.now(),
+    )  # fmt: skip
+    world.cathy = make_cathy()
+    world.race = make_race(world.sam)
+    world.candidacy = make_candidacy(world.sam, world.race, candidate=world.cathy,
+                                     name="Maximiliana-Evangelina Vanderhoeven-Washington")  # fmt: skip
+    make_candidacy(
+        world.sam, world.race, name="Bartholomew-Alexander Fitzgerald-Kowalczyk", is_democrat=False
+    )
+    world.export = Export.objects.create(user=world.sam, kind="van", file_name="van-" + "nodaway-" * 6 + ".csv",
+                                         filters={"county": "Nodaway"})  # fmt: skip
+    world.goal = Goal.objects.create(cycle=world.turf.cycle, due=date(2028, 6, 1), active_leaders=1000)
+    Goal.objects.create(cycle=world.turf.cycle, due=date(2028, 8, 1), active_leaders=40, county="Nodaway")
+    rollup_ids()  # the shared ID database's first run
+    world.county = "nodaway"
 
 
 # The pages each person walks: (url name, its arguments from the world).
@@ -104,24 +163,46 @@ LEADER_PAGES = [
     ("home", []), ("field:calls", []), ("field:call", ["callee"]), ("field:doors", []), ("field:knock", ["home"]),
     ("turf:detail", ["turf"]), ("field:call_sheet", ["turf"]), ("field:walk_sheet", ["turf"]),
     ("turf:household", ["home"]), ("turf:find_me", []), ("events:gathering_new", []), ("events:gathering", ["gathering"]),
-    ("events:gathering_edit", ["gathering"]), ("leaders:devices", []), ("leaders:person_devices", ["leader"]),
+    ("events:gathering_edit", ["gathering"]), ("events:gathering_cancel", ["gathering"]),
+    ("events:invitation_link", ["gathering", "invitation"]), ("field:door", ["gathering"]), ("events:tree", []),
+    ("leaders:devices", []), ("leaders:person_devices", ["leader"]),
     ("account_email", []), ("account_change_password", []), ("mfa_index", []),
 ]  # fmt: skip
 ORGANIZER_PAGES = [
     ("home", []), ("turf:index", []), ("turf:detail", ["turf"]), ("field:paper", ["turf"]), ("field:call_sheet", ["turf"]),
     ("field:walk_sheet", ["turf"]), ("turf:household", ["home"]), ("turf:link_home", ["waiting"]),
     ("events:gathering", ["gathering"]), ("contacts:reports", []), ("contacts:suppressions", []),
-    ("leaders:invitations", []), ("leaders:devices", []), ("leaders:person_devices", ["leader"]),
+    ("leaders:invitations", []), ("leaders:prospects", []), ("leaders:profile", ["prospect"]), ("events:tree", []),
+    ("dashboard:index", []), ("dashboard:county", ["county"]), ("dashboard:coverage", []),
+    ("leaders:devices", []), ("leaders:person_devices", ["leader"]),
     ("account_email", []), ("account_change_password", []), ("mfa_index", []),
 ]  # fmt: skip
-STAFF_PAGES = ORGANIZER_PAGES + [("contacts:imports", []), ("contacts:import_detail", ["run"])]
+STAFF_PAGES = ORGANIZER_PAGES + [
+    ("contacts:imports", []), ("contacts:import_detail", ["run"]), ("contacts:rollup", []),
+    ("dashboard:goals", []), ("dashboard:goal_edit", ["goal"]),
+    ("events:speakers", []), ("events:speaker_calendar", []), ("events:speaker_edit", ["speaker"]),
+    ("events:gathering_speaker", ["gathering"]),
+    ("candidates:races", []), ("candidates:race_new", []), ("candidates:race", ["race"]),
+    ("candidates:race_edit", ["race"]), ("candidates:candidacy_new", ["race"]), ("candidates:candidacy", ["candidacy"]),
+    ("candidates:candidacy_edit", ["candidacy"]), ("candidates:accounts", []), ("candidates:changes", []),
+    ("candidates:exports", []), ("candidates:export", ["export"]), ("candidates:van_export", []),
+]  # fmt: skip
+CANDIDATE_PAGES = [
+    ("home", []), ("candidates:mine", []), ("candidates:candidacy", ["candidacy"]), ("leaders:devices", []),
+    ("account_email", []), ("account_change_password", []), ("mfa_index", []),
+]  # fmt: skip
 VISITOR_PAGES = [("account_login", []), ("account_reset_password", []), ("account_signup", [])]
-WALKS = {"leader": LEADER_PAGES, "carol": ORGANIZER_PAGES, "sam": STAFF_PAGES, "visitor": VISITOR_PAGES}
+# An invitee's private RSVP link and the unsubscribe link of every email: the same page whoever opens it,
+# walked by an anonymous visitor (tests/test_access.py lets everyone reach them).
+PUBLIC_PAGES = [("events:rsvp", ["rsvp_token"]), ("events:unsubscribe", ["unsubscribe_token"])]
+WALKS = {"leader": LEADER_PAGES, "carol": ORGANIZER_PAGES, "sam": STAFF_PAGES, "cathy": CANDIDATE_PAGES,
+         "visitor": VISITOR_PAGES}  # fmt: skip
 # What tests/test_access.py calls each walker, and the pages of theirs that are no page to look at:
-# health JSON, redirects, the service worker, a progress fragment, a CSV download.
-PERSONA = {"leader": "alice", "carol": "carol", "sam": "sam"}
+# health JSON, redirects, the service worker and its JSON bundles, a progress fragment, CSV and calendar downloads.
+PERSONA = {"leader": "alice", "carol": "carol", "sam": "sam", "cathy": "cathy"}
 NOT_PAGES = {"healthz", "leaders:join", "turf:mine", "field:service_worker", "contacts:import_progress",
-             "contacts:import_report"}  # fmt: skip
+             "contacts:import_report", "events:rsvp_calendar", "events:tree_export", "candidates:exports_csv",
+             "candidates:van_download", "field:offline_bundle"}  # fmt: skip
 
 # Whatever sticks out past the right edge of the viewport, unless a focusable region scrolls it on purpose;
 # and headings whose words do not fit their box.
@@ -173,10 +254,16 @@ def walk(page, urls: list[str]) -> list[str]:
 
 
 def urls(world: SimpleNamespace, pages: list[tuple[str, list[str]]]) -> list[str]:
-    return [reverse(name, args=[getattr(world, arg).pk for arg in args]) for name, args in pages]
+    """Each page's URL, its arguments the world's objects (by id) or strings (tokens, a county's slug)."""
+
+    def value(arg):
+        found = getattr(world, arg)
+        return found if isinstance(found, str) else found.pk
+
+    return [reverse(name, args=[value(arg) for arg in args]) for name, args in pages]
 
 
-@pytest.mark.parametrize("walker", ["leader", "carol", "sam"])
+@pytest.mark.parametrize("walker", ["leader", "carol", "sam", "cathy"])
 def test_every_page_fits_a_phone_and_passes_axe(page, live_server, walker):
     world = make_world()
     sign_in_browser(page, getattr(world, walker), live_server.url)
@@ -190,9 +277,14 @@ def test_sign_in_sign_up_and_a_reset_fit_a_phone_and_pass_axe(page, settings):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("walker", ["leader", "carol", "sam"])
+def test_an_invitees_rsvp_and_unsubscribe_pages_fit_a_phone_and_pass_axe(page, live_server):
+    problems = walk(page, urls(make_world(), PUBLIC_PAGES))
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("walker", ["leader", "carol", "sam", "cathy"])
 def test_the_walk_takes_in_every_page_of_the_urlconf(walker):
-    walked = {name for name, _ in WALKS[walker]}
+    walked = {name for name, _ in WALKS[walker] + PUBLIC_PAGES}
     theirs = {
         route.name
         for route in ROUTES

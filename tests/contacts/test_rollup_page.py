@@ -24,7 +24,7 @@ def test_it_shows_the_last_runs_with_the_rows_they_changed(sam):
     rollup_ids()
     page = make_client(sam).get(reverse("contacts:rollup")).content.decode()
     assert "Up to date as of" in page and "more than the" not in page
-    assert "<td>Full</td>" in page and "<td>2</td>" in page
+    assert '<td data-label="Kind">Full</td>' in page and '<td data-label="Voters rolled up">2</td>' in page
 
 
 def test_it_says_when_the_rollup_is_behind(sam, settings):
