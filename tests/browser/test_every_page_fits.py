@@ -16,7 +16,7 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.models import ContactAttempt, Export, ImportRun, Suppression
+from contacts.models import ContactAttempt, Export, ImportRun, PlausibilityFlag, Suppression
 from contacts.rollup import rollup_ids
 from dashboard.models import Goal
 from events.mailings import unsubscribe_token
@@ -156,6 +156,13 @@ def add_the_new_pages_world(world: SimpleNamespace, callees: list) -> None:
     Goal.objects.create(cycle=world.turf.cycle, due=date(2028, 8, 1), active_leaders=40, county="Nodaway")
     rollup_ids()  # the shared ID database's first run
     world.county = "nodaway"
+    knocks = list(ContactAttempt.objects.filter(leader=world.leader, channel="door"))
+    world.flag = PlausibilityFlag.objects.create(
+        rule=PlausibilityFlag.Rule.SPEED, key="day", leader=world.leader, county="Nodaway",
+        reason=f"12 doors in 9 minutes across 14 miles of Nodaway County, on {LONG_STREET} Street",
+        attempt_ids=[knock.pk for knock in knocks], first_at=knocks[0].device_time, last_at=knocks[-1].device_time,
+    )  # fmt: skip
+    world.profile = profile_for(world.leader)
 
 
 # The pages each person walks: (url name, its arguments from the world).
@@ -165,6 +172,7 @@ LEADER_PAGES = [
     ("turf:household", ["home"]), ("turf:find_me", []), ("events:gathering_new", []), ("events:gathering", ["gathering"]),
     ("events:gathering_edit", ["gathering"]), ("events:gathering_cancel", ["gathering"]),
     ("events:invitation_link", ["gathering", "invitation"]), ("field:door", ["gathering"]), ("events:tree", []),
+    ("dashboard:standing", []),
     ("leaders:devices", []), ("leaders:person_devices", ["leader"]),
     ("account_email", []), ("account_change_password", []), ("mfa_index", []),
 ]  # fmt: skip
@@ -174,6 +182,9 @@ ORGANIZER_PAGES = [
     ("events:gathering", ["gathering"]), ("contacts:reports", []), ("contacts:suppressions", []),
     ("leaders:invitations", []), ("leaders:prospects", []), ("leaders:profile", ["prospect"]), ("events:tree", []),
     ("dashboard:index", []), ("dashboard:county", ["county"]), ("dashboard:coverage", []),
+    ("dashboard:followup", []), ("dashboard:leaders", []), ("dashboard:leader", ["profile"]),
+    ("dashboard:invite_file", []), ("dashboard:recognition", []), ("dashboard:recognition_county", ["county"]),
+    ("dashboard:flags", []), ("dashboard:flag", ["flag"]),
     ("leaders:devices", []), ("leaders:person_devices", ["leader"]),
     ("account_email", []), ("account_change_password", []), ("mfa_index", []),
 ]  # fmt: skip
@@ -202,7 +213,7 @@ WALKS = {"leader": LEADER_PAGES, "carol": ORGANIZER_PAGES, "sam": STAFF_PAGES, "
 PERSONA = {"leader": "alice", "carol": "carol", "sam": "sam", "cathy": "cathy"}
 NOT_PAGES = {"healthz", "leaders:join", "turf:mine", "field:service_worker", "contacts:import_progress",
              "contacts:import_report", "events:rsvp_calendar", "events:tree_export", "candidates:exports_csv",
-             "candidates:van_download", "field:offline_bundle"}  # fmt: skip
+             "candidates:van_download", "field:offline_bundle", "dashboard:leaders_export"}  # fmt: skip
 
 # Whatever sticks out past the right edge of the viewport, unless a focusable region scrolls it on purpose;
 # and headings whose words do not fit their box.
