@@ -1,13 +1,11 @@
 """Staff pages for races, candidacies, approvals and the audit logs; the candidate's own page; the VAN export."""
 
 import json
-from functools import wraps
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,28 +25,11 @@ from candidates.models import (
 )
 from contacts.exports import audited_csv_response
 from contacts.models import Export, get_export_for
+from lib.decorators import only, staff_only
 from lib.spreadsheet import SafeWriter
 
-
-def _only(allowed):
-    """Let in the signed-in users `allowed` accepts; anyone else finds nothing here (404)."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not allowed(request.user):
-                raise Http404
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-staff_only = _only(lambda user: user.is_state_staff)
-candidates_only = _only(lambda user: user.is_candidate)
-staff_and_candidates = _only(lambda user: user.is_state_staff or user.is_candidate)
+candidates_only = only(lambda user: user.is_candidate)
+staff_and_candidates = only(lambda user: user.is_state_staff or user.is_candidate)
 
 
 # --- races and candidacies (staff) -----------------------------------------------------------------

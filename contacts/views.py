@@ -1,11 +1,9 @@
 """Staff pages for the voter file: data imports, reported moves and deaths to confirm, suppressions to review."""
 
-from functools import wraps
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -21,27 +19,10 @@ from contacts.importing import import_running
 from contacts.models import ImportRun, Suppression, get_import_run_for, get_report_for, get_suppression_for
 from contacts.rollup import rollup_status
 from contacts.shared import RollupRun
+from lib.decorators import only, staff_only
 from lib.uploads import CappedDiskUploadHandler
 
-
-def _only(allowed):
-    """Let in the signed-in users `allowed` accepts; anyone else finds nothing here (404), as if it did not exist."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not allowed(request.user):
-                raise Http404
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-staff_only = _only(lambda user: user.is_state_staff)
-coordinators_and_staff = _only(lambda user: user.is_state_staff or user.is_coordinator)
+coordinators_and_staff = only(lambda user: user.is_state_staff or user.is_coordinator)
 
 
 def _runs_page(request, form: ImportForm, *, status: int = 200):

@@ -5,7 +5,6 @@ connection; without JavaScript its forms post to door_record. Both ways read ite
 forms and write through events.checkin.
 """
 
-import json
 import uuid
 
 from django import forms
@@ -24,7 +23,7 @@ from contacts.services import Recorded
 from contacts.vendor import normalize_phone
 from events.checkin import Ask, CheckIn, WalkIn, door_record, usable_address
 from events.models import Attendee, Gathering, get_gathering_for
-from field.views import MAX_BATCH, _api_user, _bad_batch, _rate_limited
+from field.views import read_batch
 from lib.offline import offline_page
 
 # --- reading an item --------------------------------------------------------------------------------
@@ -216,26 +215,9 @@ def door_sync(request):
     {"uuid", "kind": "ask", "attendee": the check-in's uuid, "answer": yes|maybe|no|not_asked},
     each with an optional ISO "device_time". Reply: {"results": [{"uuid", "status", "error"}]}, in order.
     """
-    user, denied = _api_user(request)
-    if denied is not None:
-        return denied
-    limited = _rate_limited(request, user)
-    if limited is not None:
-        return limited
-    if request.content_type != "application/json":
-        return _bad_batch("Send JSON (Content-Type: application/json).")
-    try:
-        payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting raises RecursionError
-        return _bad_batch("The body is not valid JSON.")
-    raw_items = payload.get("attempts") if isinstance(payload, dict) else None
-    if not isinstance(raw_items, list) or not 1 <= len(raw_items) <= MAX_BATCH:
-        return _bad_batch(f'Send {{"attempts": [...]}} with 1 to {MAX_BATCH} items.')
-    owner = payload.get("user")
-    if owner is not None and (type(owner) is not int or owner != user.pk):
-        return JsonResponse(
-            {"error": "These were entered by another account: sign in as them to send them."}, status=409
-        )
+    user, raw_items, refused = read_batch(request)
+    if refused is not None:
+        return refused
     results: list[dict | None] = [None] * len(raw_items)
     to_record = []
     for index, raw in enumerate(raw_items):

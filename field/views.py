@@ -409,6 +409,35 @@ def _bad_batch(message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=400)
 
 
+def read_batch(request) -> tuple[User | None, list, HttpResponse | None]:
+    """Sign in, rate-limit and read a phone's JSON batch, `{"attempts": [...], "user"?: id}`.
+
+    Return (user, items, None), or (…, …, the refusal to send back). On a shared phone one account's
+    outbox must never be recorded as another's: the field app names whose outbox it sends, and a
+    batch entered by someone else is refused whole.
+    """
+    user, denied = _api_user(request)
+    if denied is not None:
+        return user, [], denied
+    limited = _rate_limited(request, user)
+    if limited is not None:
+        return user, [], limited
+    if request.content_type != "application/json":
+        return user, [], _bad_batch("Send JSON (Content-Type: application/json).")
+    try:
+        payload = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting raises RecursionError
+        return user, [], _bad_batch("The body is not valid JSON.")
+    items = payload.get("attempts") if isinstance(payload, dict) else None
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
+        return user, [], _bad_batch(f'Send {{"attempts": [...]}} with 1 to {MAX_BATCH} items.')
+    owner = payload.get("user")
+    if owner is not None and (type(owner) is not int or owner != user.pk):
+        refusal = {"error": "These were entered by another account: sign in as them to send them."}
+        return user, [], JsonResponse(refusal, status=409)
+    return user, items, None
+
+
 def _rate_limited(request, user) -> JsonResponse | None:
     """Count the request against its token (or its session's user); answer 429 once the minute's are spent."""
     header = request.headers.get("Authorization", "")
@@ -436,28 +465,9 @@ def sync(request):
     "know_them"?, "do_not_contact"?, "phone"?, "email"?}]}].
     Reply: {"results": [{"uuid", "status": "created" | "duplicate" | "rejected", "error"}]}, in order.
     """
-    user, denied = _api_user(request)
-    if denied is not None:
-        return denied
-    limited = _rate_limited(request, user)
-    if limited is not None:
-        return limited
-    if request.content_type != "application/json":
-        return _bad_batch("Send JSON (Content-Type: application/json).")
-    try:
-        payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting raises RecursionError
-        return _bad_batch("The body is not valid JSON.")
-    items = payload.get("attempts") if isinstance(payload, dict) else None
-    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
-        return _bad_batch(f'Send {{"attempts": [...]}} with 1 to {MAX_BATCH} attempts.')
-    # On a shared phone one account's outbox must never be recorded as another's: the field app
-    # names whose outbox it sends, and a batch entered by someone else is refused whole.
-    owner = payload.get("user")
-    if owner is not None and (type(owner) is not int or owner != user.pk):
-        return JsonResponse(
-            {"error": "These were entered by another account: sign in as them to send them."}, status=409
-        )
+    user, items, refused = read_batch(request)
+    if refused is not None:
+        return refused
     results: list[dict | None] = [None] * len(items)
     valid, read = [], []
     for index, raw in enumerate(items):
