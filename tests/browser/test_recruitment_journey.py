@@ -36,6 +36,7 @@ def test_a_neighbor_is_invited_says_yes_at_the_door_signs_up_gets_turf_and_joins
     page, new_tab, live_server, alice, bob, sam, settings
 ):
     settings.TURF_CALL_LIST_SIZE, settings.TURF_DOOR_LIST_SIZE = 6, 10
+    settings.SITE_URL = live_server.url  # where emailed links point
     lists = make_lists(alice, bob)
     make_neighborhood(MARYVILLE, households=30)
     walker = make_voter(make_household(MARYVILLE, street="Juniper", number=412), first="JO", last="MARCH")
