@@ -110,10 +110,12 @@ def test_a_neighbor_is_invited_says_yes_at_the_door_signs_up_gets_turf_and_joins
     page.get_by_text("Everything is synced.").wait_for(timeout=30_000)
     page.reload()
     page.get_by_text("Everything is synced.").wait_for()
+    assert Attendee.objects.count() == 2
     attendees = {a.voter_id: a for a in Attendee.objects.all()}
     assert set(attendees) == {callee.pk, walker.pk}
     assert [a.ask for a in attendees.values()] == ["yes", "yes"]
     prospects = LeaderProfile.objects.filter(recruiter=alice, origin="gathering")
+    assert prospects.count() == 2 and Gathering.objects.get().held_at is not None
     assert sorted(p.email for p in prospects) == ["callee@example.org", "jo.march@example.org"]
     assert sorted(m.to[0] for m in mail.outbox) == ["callee@example.org", "jo.march@example.org"]
 
