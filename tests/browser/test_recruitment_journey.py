@@ -78,7 +78,9 @@ def test_a_neighbor_is_invited_says_yes_at_the_door_signs_up_gets_turf_and_joins
     mailings_send(now=gathering.starts_at - timedelta(hours=2))
     mailings_send(now=gathering.starts_at - timedelta(hours=2))
     [reminder] = mail.outbox
-    assert reminder.to == ["callee@example.org"] and reminder.subject.startswith("Reminder: Community gathering")
+    assert reminder.to == ["callee@example.org"] and reminder.subject.startswith(
+        "Reminder: Community gathering"
+    )
     mail.outbox.clear()
 
     # The evening comes: the host opens the door and loses the connection.
@@ -121,6 +123,7 @@ def test_a_neighbor_is_invited_says_yes_at_the_door_signs_up_gets_turf_and_joins
 
     # Jo opens the emailed link on her phone and signs up with a name and a password.
     [invite] = [m for m in mail.outbox if m.to == ["jo.march@example.org"]]
+    assert "Alice" in invite.subject and invite.body.startswith("Hello Jo,")
     phone = new_tab()
     phone.goto(SIGN_UP_LINK.search(invite.body).group(0))
     assert phone.get_by_placeholder("Email address").input_value() == "jo.march@example.org"
@@ -151,6 +154,8 @@ def test_a_neighbor_is_invited_says_yes_at_the_door_signs_up_gets_turf_and_joins
     assert fits(staff)
 
     # Jo's home shows her lists.
+    phone.goto("/")
+    phone.get_by_text("0 of 6 called").wait_for()
     phone.goto("/turf/")
     phone.get_by_role("heading", name="My neighbors").wait_for()
     assert phone.get_by_role("heading", name=re.compile(r"To call \(6\)")).is_visible()
@@ -160,7 +165,8 @@ def test_a_neighbor_is_invited_says_yes_at_the_door_signs_up_gets_turf_and_joins
     # In the host's tree she is Alice's recruit, and the gathering recruited one who signed up.
     page.goto("/recruits/")
     row = page.locator("tr", has_text="Jo March")
-    assert "Alice" in row.inner_text() and "Turf delivered" in row.inner_text()
+    assert row.locator("td").nth(3).inner_text() == str(alice)
+    assert "Turf delivered" in row.inner_text()
     room = page.locator("section", has_text="Gatherings that recruit").locator("tbody tr")
     counts = {
         label: room.locator(f"td[data-label='{label}']").inner_text()
