@@ -92,7 +92,7 @@ def test_a_neighbor_is_invited_says_yes_at_the_door_signs_up_gets_turf_and_joins
     page.goto(f"/gatherings/{gathering.pk}/door/")
     page.wait_for_selector("html[data-offline-ready='1']")
     assert fits(page)
-    go_offline(page)
+    refused = go_offline(page)
 
     guest = page.locator(f"li[data-invitation='{invitation.pk}']")
     guest.get_by_role("button", name="Check in").click()
@@ -106,6 +106,9 @@ def test_a_neighbor_is_invited_says_yes_at_the_door_signs_up_gets_turf_and_joins
     jo.get_by_role("button", name="Yes", exact=True).click()
     page.get_by_text("4 attempts wait to sync").wait_for()
     assert Attendee.objects.count() == 0 and mail.outbox == []
+    page.reload()  # still offline: the phone's kept page, with what waits in the outbox on it
+    jo.get_by_role("button", name="Yes", pressed=True).wait_for()
+    assert refused, "the reload must have tried the network and failed"
 
     # Back online, the outbox syncs once: two attendees, two yeses, two prospects of the host's.
     go_online(page)
