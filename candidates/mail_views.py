@@ -81,10 +81,14 @@ def mail_count(request, pk: int):
 
 @candidates_only
 @require_GET
-@reauthentication_required
 def mail_download(request, pk: int):
     """Stream the list's households as a mail-house CSV, if the candidacy is eligible now and under its daily cap."""
-    candidacy = get_candidacy_for(request.user, pk)
+    # Someone else's candidacy is not found, before any password is asked for.
+    return _download(request, get_candidacy_for(request.user, pk))
+
+
+@reauthentication_required
+def _download(request, candidacy: Candidacy):
     form = MailListForm(request.GET)
     if not form.is_valid():
         return _page(request, candidacy, form, status=400)
