@@ -21,6 +21,7 @@ BENCHMARKS = [
     "dashboard",
     "tree",
     "gatherings",
+    "mail",
 ]
 
 
