@@ -6,9 +6,10 @@ a precinct split by the district counts only its voters inside it, never the who
 Everything here reads through `for_candidates()`, the connection that may only SELECT.
 """
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from candidates.models import Race
 from contacts.shared import SharedVoter
@@ -45,19 +46,15 @@ def district_voters(race: Race) -> QuerySet:
     return voters.filter(**{DISTRICT_COLUMNS[race.district_type]: race.district_code})
 
 
-def _tier_counts() -> dict:
-    counts = {f"tier_{tier}": Count("voter_id", filter=Q(tier=tier)) for tier in TIERS}
-    counts["unidentified"] = Count("voter_id", filter=Q(tier=None))
-    counts["voters"] = Count("voter_id")
-    return counts
-
-
-def _turnout_counts() -> dict:
-    counts = {}
-    for index, (_label, low, high) in enumerate(TURNOUT_BANDS):
-        band = Q(elections_voted__gte=low) if high is None else Q(elections_voted__range=(low, high))
-        counts[f"turnout_{index}"] = Count("voter_id", filter=band)
-    return counts
+def _turnout_band() -> Case:
+    whens = [
+        When(
+            Q(elections_voted__gte=low) if high is None else Q(elections_voted__range=(low, high)),
+            then=Value(index),
+        )
+        for index, (_label, low, high) in enumerate(TURNOUT_BANDS)
+    ]
+    return Case(*whens, default=Value(0), output_field=IntegerField())
 
 
 @dataclass(frozen=True)
@@ -70,9 +67,9 @@ class Counts:
     unidentified: int
 
 
-def _counts(name: str, row: dict) -> Counts:
-    tiers = [(TIER_LABELS[tier], row[f"tier_{tier}"]) for tier in TIERS]
-    return Counts(name=name, voters=row["voters"], tiers=tiers, unidentified=row["unidentified"])
+def _counts(name: str, by_tier: Counter) -> Counts:
+    tiers = [(TIER_LABELS[tier], by_tier[tier]) for tier in TIERS]
+    return Counts(name=name, voters=by_tier.total(), tiers=tiers, unidentified=by_tier[None])
 
 
 @dataclass(frozen=True)
@@ -85,22 +82,36 @@ class DistrictSummary:
 
 
 def district_summary(race: Race) -> DistrictSummary:
-    """Counts by tier for the district and for the part of each precinct inside it, and the turnout mix."""
-    voters = district_voters(race)
-    total = voters.aggregate(**_tier_counts(), **_turnout_counts(),
-                             generals=Count("voter_id", filter=Q(generals_voted__gt=0)),
-                             primaries=Count("voter_id", filter=Q(primaries_voted__gt=0)))  # fmt: skip
-    by_precinct = (
-        voters.values("county", "precinct", "precinct_name")
-        .annotate(**_tier_counts())
-        .order_by("county", "precinct")
+    """Counts by tier for the district and for the part of each precinct inside it, and the turnout mix.
+
+    One pass over the district's rows, counted by precinct, tier and turnout band (a few aggregates
+    over small groups is what PostgreSQL does fastest); the rest is sums of those counts.
+    """
+    groups = (
+        district_voters(race)
+        .annotate(band=_turnout_band())
+        .values_list("county", "precinct", "precinct_name", "tier", "band")
+        .annotate(
+            voters=Count("*"),
+            generals=Count("voter_id", filter=Q(generals_voted__gt=0)),
+            primaries=Count("voter_id", filter=Q(primaries_voted__gt=0)),
+        )
+        .order_by()
     )
-    precincts = [
-        _counts(f"{row['county']} {row['precinct']} {row['precinct_name']}".strip(), row)
-        for row in by_precinct
-    ]
-    turnout = [(label, total[f"turnout_{index}"]) for index, (label, _l, _h) in enumerate(TURNOUT_BANDS)]
+    precincts: dict[tuple, Counter] = defaultdict(Counter)
+    total, bands, generals, primaries = Counter(), Counter(), 0, 0
+    for county, precinct, precinct_name, tier, band, voters, in_generals, in_primaries in groups:
+        precincts[(county, precinct, precinct_name)][tier] += voters
+        total[tier] += voters
+        bands[band] += voters
+        generals += in_generals
+        primaries += in_primaries
     return DistrictSummary(
-        total=_counts(race.label, total), precincts=precincts, turnout=turnout,
-        generals_voted=total["generals"], primaries_voted=total["primaries"],
-    )  # fmt: skip
+        total=_counts(race.label, total),
+        precincts=[
+            _counts(" ".join(part for part in key if part), precincts[key]) for key in sorted(precincts)
+        ],
+        turnout=[(label, bands[index]) for index, (label, _low, _high) in enumerate(TURNOUT_BANDS)],
+        generals_voted=generals,
+        primaries_voted=primaries,
+    )
