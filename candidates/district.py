@@ -6,13 +6,16 @@ a precinct split by the district counts only its voters inside it, never the who
 Everything here reads through `for_candidates()`, the connection that may only SELECT.
 """
 
+import hashlib
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from candidates.models import Race
-from contacts.shared import SharedVoter
+from contacts.routers import SHARED_READER
+from contacts.shared import RollupState, SharedVoter
 
 DistrictType = Race.DistrictType
 
@@ -24,6 +27,9 @@ DISTRICT_COLUMNS = {
     DistrictType.COUNTY: "county",
     DistrictType.PRECINCT: "precinct",
 }
+
+# A summary is recomputed when the rollup moves on; this only bounds how long an unused one is kept.
+SUMMARY_SECONDS = 24 * 3600
 
 TIERS = (1, 2, 3, 4, 5)
 TIER_LABELS = {1: "1 Strong Dem", 2: "2 Lean Dem", 3: "3 Undecided", 4: "4 Lean Rep", 5: "5 Strong Rep"}
@@ -82,6 +88,18 @@ class DistrictSummary:
 
 
 def district_summary(race: Race) -> DistrictSummary:
+    """The district's summary, computed once per state of the shared database and cached.
+
+    Only the rollup writes the shared rows, and each chunk it commits moves its RollupState in the
+    same transaction: the state is the version of the data, so a cached summary is never stale.
+    """
+    state = RollupState.objects.using(SHARED_READER).values_list("watermark", "run_id", "run_after").first()
+    version = hashlib.sha256(repr((race.district_type, race.district_code, state)).encode()).hexdigest()
+    summary = cache.get_or_set(f"district-summary:{version}", lambda: count_district(race), SUMMARY_SECONDS)
+    return replace(summary, total=replace(summary.total, name=race.label))
+
+
+def count_district(race: Race) -> DistrictSummary:
     """Counts by tier for the district and for the part of each precinct inside it, and the turnout mix.
 
     One pass over the district's rows, counted by precinct, tier and turnout band (a few aggregates
@@ -107,7 +125,7 @@ def district_summary(race: Race) -> DistrictSummary:
         generals += in_generals
         primaries += in_primaries
     return DistrictSummary(
-        total=_counts(race.label, total),
+        total=_counts("", total),
         precincts=[
             _counts(" ".join(part for part in key if part), precincts[key]) for key in sorted(precincts)
         ],
