@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from candidates import mail
+from candidates import mail, services
 from candidates.district import district_summary
 from candidates.eligibility import eligibility
 from candidates.forms import MailListForm
@@ -93,8 +93,7 @@ def _download(request, candidacy: Candidacy):
     if not form.is_valid():
         return _page(request, candidacy, form, status=400)
     with transaction.atomic():
-        # One export decision at a time per candidacy, so the cap holds under double clicks.
-        Candidacy.objects.select_for_update().filter(pk=candidacy.pk).first()
+        services.lock_for_export(candidacy)  # so the daily cap holds under double clicks
         decision = eligibility(candidacy)
         if not decision:
             return _page(request, candidacy, form, status=403, refusal=decision.reason)
