@@ -178,3 +178,16 @@ def test_the_live_count_is_a_fragment_of_households(candidacy, cathy):
     )
     assert response.status_code == 400
     assert Candidacy.objects.count() == 1
+
+
+def test_the_district_counts_are_counted_again_when_the_rollup_moves_on(candidacy, cathy):
+    from django.utils import timezone
+
+    from contacts.shared import RollupState
+
+    url = reverse("candidates:district", args=[candidacy.pk])
+    shared_voter(tier=1)
+    assert "<dt>Voters</dt><dd>1</dd>" in make_client(cathy).get(url).content.decode()
+    shared_voter("Mary", tier=2)  # as only the rollup writes, and it moves its state with each chunk
+    RollupState.objects.create(pk=1, watermark=timezone.now())
+    assert "<dt>Voters</dt><dd>2</dd>" in make_client(cathy).get(url).content.decode()
