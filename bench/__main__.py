@@ -23,6 +23,7 @@ BENCHMARKS = [
     "tree",
     "gatherings",
     "plausibility",
+    "mail",
 ]
 
 

@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from candidates import mail
+from candidates.district import TIER_LABELS
 from candidates.eligibility import long_date
 from candidates.models import Candidacy, Race
 
@@ -96,4 +98,25 @@ class VanExportForm(forms.Form):
                 self.add_error("end", "The end comes on or after the start.")
             elif end - start > timedelta(days=self.MAX_DAYS):
                 self.add_error("end", f"At most {self.MAX_DAYS} days at once.")
+        return data
+
+
+class MailListForm(forms.Form):
+    """A candidate's mail list: a purpose, and for a custom list the ID tiers to mail."""
+
+    purpose = forms.ChoiceField(
+        choices=list(mail.PURPOSES.items()), initial=mail.PERSUASION, widget=forms.RadioSelect
+    )
+    tiers = forms.TypedMultipleChoiceField(
+        choices=list(TIER_LABELS.items()), coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+        label="Tiers (custom lists only)",
+        help_text="Persuasion mails IDs 2-3 and unidentified voters in the model's middle band; GOTV IDs 1-2.",
+    )  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if data.get("purpose") == mail.CUSTOM and not data.get("tiers"):
+            self.add_error("tiers", "Choose at least one tier for a custom list.")
+        if data.get("purpose") != mail.CUSTOM:
+            data["tiers"] = []
         return data

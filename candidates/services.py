@@ -122,3 +122,8 @@ def account_revoke(*, actor, candidate) -> Approval | None:
     _log(actor=actor, subject=Change.Subject.APPROVAL, instance=approval, race=None,
          action=Change.Action.REVOKED, fields={"approved": ["yes", "no"]})  # fmt: skip
     return approval
+
+
+def lock_for_export(candidacy: Candidacy) -> None:
+    """Hold the candidacy's row until the transaction ends: one export decision at a time per candidacy."""
+    list(Candidacy.objects.select_for_update().filter(pk=candidacy.pk).values_list("pk", flat=True))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from candidates import views
+from candidates import mail_views, views
 
 app_name = "candidates"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("candidacies/<int:pk>/", views.candidacy, name="candidacy"),
     path("candidacies/<int:pk>/edit/", views.candidacy_edit, name="candidacy_edit"),
     path("mine/", views.mine, name="mine"),
+    path("candidacies/<int:pk>/district/", mail_views.district, name="district"),
+    path("candidacies/<int:pk>/mail/", mail_views.mail_list, name="mail_list"),
+    path("candidacies/<int:pk>/mail/count", mail_views.mail_count, name="mail_count"),
+    path("candidacies/<int:pk>/mail/download", mail_views.mail_download, name="mail_download"),
     path("accounts/", views.accounts, name="accounts"),
     path("accounts/<int:pk>/approve/", views.account_approve, name="account_approve"),
     path("accounts/<int:pk>/revoke/", views.account_revoke, name="account_revoke"),

@@ -397,6 +397,8 @@ PARTY_SCORE_DEM_MIN = env_int("PARTY_SCORE_DEM_MIN", 65, minimum=0)
 PARTY_SCORE_REP_MAX = env_int("PARTY_SCORE_REP_MAX", 35, minimum=0)
 if not PARTY_SCORE_REP_MAX < PARTY_SCORE_DEM_MIN <= 100:
     raise ImproperlyConfigured("Need PARTY_SCORE_REP_MAX < PARTY_SCORE_DEM_MIN <= 100.")
+# Mail lists a candidacy may download per day (in the party's time zone), each one audited.
+MAIL_EXPORTS_PER_DAY = env_int("MAIL_EXPORTS_PER_DAY", 5, minimum=1)
 # "Find yourself" attempts: enough for typos, too few to test a list of guesses. Per account and
 # per address a day (a training room shares one address), and for everyone together an hour.
 FIND_ME_DAILY_LIMIT = env_int("FIND_ME_DAILY_LIMIT", 10, minimum=1)

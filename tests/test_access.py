@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -374,6 +374,22 @@ ROUTES += [
     # Her own candidacy for cathy; cathy_without_mfa (another candidate) is sent to MFA set-up first.
     Route("candidates:candidacy", allowed=RACE_STAFF | {"cathy"}, args=lambda w: [w.cathy_candidacy.pk]),
     Route("candidates:mine", allowed=frozenset({"cathy"})),
+    # Her own candidacy's district and mail lists, for cathy only (staff read the audit instead).
+    Route("candidates:district", allowed=frozenset({"cathy"}), args=lambda w: [w.cathy_candidacy.pk]),
+    Route("candidates:mail_list", allowed=frozenset({"cathy"}), args=lambda w: [w.cathy_candidacy.pk]),
+    Route(
+        "candidates:mail_count",
+        allowed=frozenset({"cathy"}),
+        args=lambda w: [w.cathy_candidacy.pk],
+        data=lambda w: {"purpose": "gotv"},
+    ),
+    # Cathy is asked to confirm her password first (tests/candidates/test_mail_export.py downloads).
+    Route(
+        "candidates:mail_download",
+        allowed=frozenset({"cathy"}),
+        ok=(302,),
+        args=lambda w: [w.cathy_candidacy.pk],
+    ),
     Route("candidates:accounts", allowed=RACE_STAFF),
     # Approving asks staff for their password first; revoking again changes nothing: a redirect each time.
     Route(
@@ -595,6 +611,13 @@ def world(built_world, db):
     return built_world
 
 
+@pytest.fixture(autouse=True)
+def _close_the_reader():
+    """Close the shared reader's own connection, which the test database's teardown would wait for."""
+    yield
+    connections["shared_reader"].close()
+
+
 def signed_in(world, persona: str) -> Client:
     """A client with the persona's session from when the world was built (anonymous: none)."""
     client = Client()
@@ -621,8 +644,8 @@ def _request(client, route: Route, world):
     return url, send(url, route.data(world), **extra)
 
 
-# Staff pages read the shared ID database too (the rollup's page).
-@pytest.mark.django_db(databases=["default", "shared"])
+# Staff pages read the shared ID database too (the rollup's page), candidates' pages through its reader.
+@pytest.mark.django_db(databases=["default", "shared", "shared_reader"])
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
 def test_each_role_reaches_only_what_is_theirs(route, world):
     outcomes = {}

@@ -1,0 +1,193 @@
+"""The candidate's mail export: district only, householded, suppressions out, formula-safe, eligible
+at the moment of export, after a fresh password, capped per day, and audited."""
+
+import csv
+import hashlib
+import io
+
+import pytest
+from django.db import connections
+from django.test import override_settings
+from django.urls import reverse
+
+from candidates import services
+from candidates.mail import HEADER
+from candidates.models import Candidacy
+from contacts.models import Export
+from tests.candidates.races import make_candidacy, make_race
+from tests.candidates.shared_voters import shared_voter
+from tests.cast import PASSWORD, make_client
+
+# The reader is its own connection: it sees only committed rows, so these tests commit.
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "shared", "shared_reader"])
+
+PAYLOADS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"]
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.fixture(autouse=True)
+def _close_the_reader():
+    yield
+    connections["shared_reader"].close()
+
+
+@pytest.fixture
+def candidacy(sam, cathy):
+    services.account_approve(actor=sam, candidate=cathy)
+    return make_candidacy(sam, make_race(sam, code="20 LE 001"), candidate=cathy)
+
+
+def reauthenticated(user):
+    client = make_client(user)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    return client
+
+
+def download(client, candidacy, **query) -> tuple[bytes, list[list[str]]]:
+    response = client.get(
+        reverse("candidates:mail_download", args=[candidacy.pk]), query or {"purpose": "gotv"}
+    )
+    assert response.status_code == 200, response.status_code
+    body = b"".join(response.streaming_content)
+    return body, list(csv.reader(io.StringIO(body.decode(), newline="")))
+
+
+def test_one_row_per_household_from_the_district_only_sorted_by_zip(candidacy, cathy):
+    shared_voter("John", "Smith", house="1 Main St", tier=1, residence_zip="64468")
+    shared_voter("Mary", "Smith", house="1 Main St", tier=2, residence_zip="64468")
+    shared_voter(
+        "Ann",
+        "Jones",
+        house="9 Elm St",
+        tier=2,
+        residence_zip="64401",
+        mailing_address="PO Box 7",
+        mailing_city="Savannah",
+        mailing_state="MO",
+        mailing_zip="64485-1234",
+    )
+    shared_voter("Out", "Side", house="5 Oak St", tier=1, legislative_district="20 LE 002")
+    shared_voter(
+        "Old", "Map", house="6 Oak St", tier=1, legislative_district="20 LE 002", districts=["20 LE 001"]
+    )
+    shared_voter("No", "Mail", house="7 Oak St", tier=1, mail_suppressions=["moved"])
+    shared_voter("Red", "Voter", house="8 Oak St", tier=5)
+    body, rows = download(reauthenticated(cathy), candidacy)
+    assert rows == [
+        HEADER,
+        ["John & Mary Smith", "1 Main St", "", "Maryville", "MO", "64468", "", "2"],
+        ["Ann Jones", "PO Box 7", "", "Savannah", "MO", "64485", "1234", "1"],
+    ]
+    export = Export.objects.get()
+    assert (export.kind, export.purpose, export.rows) == ("mail", "gotv", 2)
+    assert export.filters == {
+        "candidacy": candidacy.pk,
+        "race": candidacy.race_id,
+        "purpose": "gotv",
+        "tiers": [],
+    }
+    assert export.sha256 == hashlib.sha256(body).hexdigest()
+
+
+def test_persuasion_mails_ids_2_and_3_and_the_models_middle_band_never_1_or_5(candidacy, cathy):
+    for tier, source in [(1, "conversation"), (2, "conversation"), (3, "voter_file"), (4, "conversation"),
+                         (5, "voter_file"), (3, "model_score"), (2, "model_score"), (None, "")]:  # fmt: skip
+        shared_voter(f"T{tier}", source or "None", house=f"{tier} {source}", tier=tier, tier_source=source)
+    _body, rows = download(reauthenticated(cathy), candidacy, purpose="persuasion")
+    assert sorted(row[0] for row in rows[1:]) == ["T2 conversation", "T3 model_score", "T3 voter_file"]
+    _body, rows = download(reauthenticated(cathy), candidacy, purpose="custom", tiers=["4", "5"])
+    assert sorted(row[0] for row in rows[1:]) == ["T4 conversation", "T5 voter_file"]
+
+
+def test_no_cell_starts_with_a_formula_trigger(candidacy, cathy):
+    for payload in PAYLOADS:
+        shared_voter(payload, payload, house=payload, tier=1, residence_city=payload, residence_zip=payload)
+        shared_voter("A", "B", house=f"x{payload}", tier=1,
+                     mailing_address=payload, mailing_city=payload, mailing_state=payload, mailing_zip=payload)  # fmt: skip
+    _body, rows = download(reauthenticated(cathy), candidacy)
+    assert len(rows) == 1 + 2 * len(PAYLOADS)
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(TRIGGERS), row
+
+
+def test_it_asks_for_the_password_again_before_sending_anything(candidacy, cathy):
+    shared_voter(tier=1)
+    response = make_client(cathy).get(
+        reverse("candidates:mail_download", args=[candidacy.pk]), {"purpose": "gotv"}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert not Export.objects.exists()
+
+
+def test_an_ineligible_candidacy_is_told_why_and_nothing_is_written(sam, candidacy, cathy):
+    shared_voter(tier=1)
+    make_candidacy(sam, candidacy.race, name="Other Democrat")
+    response = reauthenticated(cathy).get(
+        reverse("candidates:mail_download", args=[candidacy.pk]), {"purpose": "gotv"}
+    )
+    assert response.status_code == 403
+    assert "contested by another Democrat" in response.content.decode()
+    assert not Export.objects.exists()
+
+
+@override_settings(MAIL_EXPORTS_PER_DAY=2)
+def test_a_candidacy_exports_at_most_the_daily_cap(candidacy, cathy):
+    shared_voter(tier=1)
+    client = reauthenticated(cathy)
+    download(client, candidacy)
+    download(client, candidacy)
+    response = client.get(reverse("candidates:mail_download", args=[candidacy.pk]), {"purpose": "gotv"})
+    assert response.status_code == 429
+    assert "2 mail exports for today" in response.content.decode()
+    assert Export.objects.count() == 2
+
+
+def test_another_candidates_candidacy_is_not_found(sam, candidacy):
+    from tests.cast import make_user
+
+    other = make_user("other@example.com", role="candidate")
+    for name in ("district", "mail_list", "mail_count", "mail_download"):
+        response = make_client(other).get(
+            reverse(f"candidates:{name}", args=[candidacy.pk]), {"purpose": "gotv"}
+        )
+        assert response.status_code == 404, name
+
+
+def test_the_district_page_counts_only_the_district_by_tier_and_precinct(candidacy, cathy):
+    shared_voter(tier=1, precinct="01")
+    shared_voter(tier=2, precinct="02", precinct_name="Jackson")
+    shared_voter(tier=2, precinct="02", precinct_name="Jackson", legislative_district="20 LE 002")
+    page = make_client(cathy).get(reverse("candidates:district", args=[candidacy.pk])).content.decode()
+    assert "Nodaway 02 Jackson</th><td>1</td>" in page
+    assert "Nodaway 01 Polk</th><td>1</td>" in page
+
+
+def test_the_live_count_is_a_fragment_of_households(candidacy, cathy):
+    shared_voter("John", tier=1)
+    shared_voter("Mary", tier=2)
+    shared_voter("Ann", house="2 Main St", tier=2, mail_suppressions=["deceased"])
+    response = make_client(cathy).get(
+        reverse("candidates:mail_count", args=[candidacy.pk]), {"purpose": "gotv"}
+    )
+    assert response.status_code == 200
+    assert "<strong>1</strong> household (2 voters)" in response.content.decode()
+    response = make_client(cathy).get(
+        reverse("candidates:mail_count", args=[candidacy.pk]), {"purpose": "custom"}
+    )
+    assert response.status_code == 400
+    assert Candidacy.objects.count() == 1
+
+
+def test_the_district_counts_are_counted_again_when_the_rollup_moves_on(candidacy, cathy):
+    from django.utils import timezone
+
+    from contacts.shared import RollupState
+
+    url = reverse("candidates:district", args=[candidacy.pk])
+    shared_voter(tier=1)
+    assert "<dt>Voters</dt><dd>1</dd>" in make_client(cathy).get(url).content.decode()
+    shared_voter("Mary", tier=2)  # as only the rollup writes, and it moves its state with each chunk
+    RollupState.objects.create(pk=1, watermark=timezone.now())
+    assert "<dt>Voters</dt><dd>2</dd>" in make_client(cathy).get(url).content.decode()
