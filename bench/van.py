@@ -20,13 +20,13 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
 os.environ.setdefault("MFA_ENCRYPTION_KEY", "YmVuY2gtb25seS1tZmEta2V5LTAxMjM0NTY3ODlhYmM=")
 django.setup()
 
-from contacts.exports import audited_csv_response  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 
 from bench.database import scratch_database  # noqa: E402
 from bench.turf import _filler  # noqa: E402
 from candidates import van  # noqa: E402
+from contacts.exports import audited_csv_response  # noqa: E402
 from contacts.models import Export  # noqa: E402
 from leaders.models import User  # noqa: E402
 

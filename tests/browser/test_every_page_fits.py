@@ -199,7 +199,8 @@ STAFF_PAGES = ORGANIZER_PAGES + [
     ("candidates:exports", []), ("candidates:export", ["export"]), ("candidates:van_export", []),
 ]  # fmt: skip
 CANDIDATE_PAGES = [
-    ("home", []), ("candidates:mine", []), ("candidates:candidacy", ["candidacy"]), ("leaders:devices", []),
+    ("home", []), ("candidates:mine", []), ("candidates:candidacy", ["candidacy"]),
+    ("candidates:district", ["candidacy"]), ("candidates:mail_list", ["candidacy"]), ("leaders:devices", []),
     ("account_email", []), ("account_change_password", []), ("mfa_index", []),
 ]  # fmt: skip
 VISITOR_PAGES = [("account_login", []), ("account_reset_password", []), ("account_signup", [])]
@@ -213,7 +214,8 @@ WALKS = {"leader": LEADER_PAGES, "carol": ORGANIZER_PAGES, "sam": STAFF_PAGES, "
 PERSONA = {"leader": "alice", "carol": "carol", "sam": "sam", "cathy": "cathy"}
 NOT_PAGES = {"healthz", "leaders:join", "turf:mine", "field:service_worker", "contacts:import_progress",
              "contacts:import_report", "events:rsvp_calendar", "events:tree_export", "candidates:exports_csv",
-             "candidates:van_download", "field:offline_bundle", "dashboard:leaders_export"}  # fmt: skip
+             "candidates:van_download", "field:offline_bundle", "dashboard:leaders_export",
+             "candidates:mail_count", "candidates:mail_download"}  # fmt: skip
 
 # Whatever sticks out past the right edge of the viewport, unless a focusable region scrolls it on purpose;
 # and headings whose words do not fit their box.
