@@ -44,11 +44,20 @@ TURNOUT_BANDS = (
 )
 
 
+def precinct_of(code: str) -> tuple[str, str]:
+    """Split a precinct race's code, "County: precinct", into the two (precinct codes repeat across counties)."""
+    county, _, precinct = code.partition(":")
+    return county.strip(), precinct.strip()
+
+
 def district_voters(race: Race) -> QuerySet:
     """The shared rows of the voters in the race's district, read through the candidates' connection."""
     voters = SharedVoter.objects.for_candidates()
     if race.district_type == DistrictType.STATEWIDE:
         return voters
+    if race.district_type == DistrictType.PRECINCT:
+        county, precinct = precinct_of(race.district_code)
+        return voters.filter(county=county, precinct=precinct) if county and precinct else voters.none()
     return voters.filter(**{DISTRICT_COLUMNS[race.district_type]: race.district_code})
 
 

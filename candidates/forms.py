@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from candidates import mail
-from candidates.district import TIER_LABELS
+from candidates.district import TIER_LABELS, precinct_of
 from candidates.eligibility import long_date
 from candidates.models import Candidacy, Race
 
@@ -25,6 +25,10 @@ class RaceForm(forms.ModelForm):
             "general_date",
         ]
         widgets = {"primary_date": DATE, "general_date": DATE}
+        help_texts = {
+            "district_code": 'As the voter file writes it: "20 LE 003", "25 CN 5", "Boone"; a precinct with '
+            'its county, "Boone: 0010". Empty for statewide.'
+        }
 
     def clean(self):
         data = super().clean()
@@ -34,6 +38,9 @@ class RaceForm(forms.ModelForm):
             self.add_error("district_code", "A statewide race has no district code: leave it empty.")
         elif not statewide and data.get("district_type") and not code:
             self.add_error("district_code", 'Enter the code as the voter file writes it, e.g. "20 LE 003".')
+        elif data.get("district_type") == Race.DistrictType.PRECINCT and not all(precinct_of(code)):
+            # Precinct codes repeat from county to county: the county makes one precinct of them.
+            self.add_error("district_code", 'Name the county and the precinct: "Boone: 0010".')
         data["district_code"] = code
         primary, general = data.get("primary_date"), data.get("general_date")
         if primary and general and primary >= general:

@@ -159,3 +159,21 @@ def dead_broker():
     yield
     app.conf.task_always_eager, app.conf.broker_url = saved
     forget_connections()
+
+
+@pytest.fixture(autouse=True)
+def _no_cache_left_behind(request):
+    """The cache is a table the flush after a transactional test leaves alone: empty it, so no later
+    test reads a value an earlier one's data produced."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    from django.core.cache import cache
+
+    cache.clear()

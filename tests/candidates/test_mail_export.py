@@ -191,3 +191,18 @@ def test_the_district_counts_are_counted_again_when_the_rollup_moves_on(candidac
     shared_voter("Mary", tier=2)  # as only the rollup writes, and it moves its state with each chunk
     RollupState.objects.create(pk=1, watermark=timezone.now())
     assert "<dt>Voters</dt><dd>2</dd>" in make_client(cathy).get(url).content.decode()
+
+
+def test_a_precinct_race_names_its_county_so_a_same_numbered_precinct_elsewhere_stays_out(db):
+    from types import SimpleNamespace
+
+    from candidates.district import district_voters
+    from candidates.forms import RaceForm
+
+    form = RaceForm(
+        {"office": "county", "district_type": "precinct", "district_code": "0010", "election_year": 2028,
+         "primary_date": "2028-08-01", "general_date": "2028-11-07"}
+    )  # fmt: skip
+    assert not form.is_valid() and "Boone: 0010" in str(form.errors["district_code"])
+    query = str(district_voters(SimpleNamespace(district_type="precinct", district_code="Boone: 0010")).query)
+    assert '"county" = Boone' in query and '"precinct" = 0010' in query
