@@ -8,9 +8,9 @@ escaping only looks at '=', which is why nothing relies on it.
 """
 
 import csv
+from collections.abc import Iterable
 from datetime import date, time
 from decimal import Decimal
-from collections.abc import Iterable
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
