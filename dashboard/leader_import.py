@@ -1,4 +1,4 @@
-"""Inviting many leaders at once: a CSV of names, emails and phones (kept as their ten digits, as everywhere), checked in a dry run, then all or nothing.
+"""Inviting many leaders at once: a CSV of names and emails, checked in a dry run, then all or nothing.
 
 django-import-export reads and checks the rows (`import_data(dry_run=True)` for the preview, with
 an error for each bad row); the confirmed import writes each prospect through the pipeline, in one
