@@ -21,3 +21,14 @@ def test_a_coordinator_cannot_deactivate_staff_who_live_in_their_county(carol, s
     assert response.status_code in (403, 404)
     profile.refresh_from_db()
     assert profile.stage != LeaderProfile.Stage.INACTIVE
+
+
+def test_a_coordinator_cannot_move_staff_in_the_pipeline_either(carol, sam):
+    make_home(sam, MARYVILLE, county="Nodaway")
+    profile = profile_for(sam)
+    response = make_client(carol).post(
+        reverse("leaders:profile_stage", args=[profile.pk]), {"stage": "quit", "reason": "gone"}
+    )
+    assert response.status_code in (403, 404)
+    profile.refresh_from_db()
+    assert profile.stage == LeaderProfile.Stage.SIGNED_UP
