@@ -16,6 +16,7 @@ from import_export import resources
 
 from contacts.voterfile.layout import ELECTION_AUTHORITIES
 from leaders import pipeline
+from leaders.forms import clean_phone
 from leaders.models import LeaderProfile, User
 from leaders.services import InvitationError, invite_prospect
 
@@ -57,6 +58,10 @@ class InviteResource(resources.ModelResource):
         for column in ("first_name", "last_name"):
             if any(char in row[column] for char in "\r\n\t<>"):
                 errors[column] = "No line breaks or angle brackets in a name."
+        try:
+            row["phone"] = clean_phone(row["phone"])
+        except ValidationError as error:
+            errors["phone"] = " ".join(error.messages)
         try:
             validate_email(row["email"])
         except ValidationError:

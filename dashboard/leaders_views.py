@@ -149,6 +149,8 @@ def deactivate(request, pk):
     profile = get_profile_for(request.user, pk)
     if profile.user is None:
         raise PermissionDenied  # a prospect has no turf: quit them from their pipeline page
+    if not profile.user.is_leader:
+        raise PermissionDenied  # staff or a coordinator whose own yes at a door gave them a profile
     form = DeactivateForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Say why, in a few words.")

@@ -140,7 +140,8 @@ def _yes_becomes_prospect(attendee: Attendee, *, email: str, by) -> None:
     county = voter.county if voter else ""
     account = User.objects.filter(voter=voter).first() if voter else None
     if account is not None:  # a leader already: their own profile, recruiter unchanged
-        Attendee.objects.filter(pk=attendee.pk).update(prospect=pipeline.profile_for(account))
+        if account.is_leader:  # staff, a coordinator or a candidate is in no leader's pipeline
+            Attendee.objects.filter(pk=attendee.pk).update(prospect=pipeline.profile_for(account))
         return
     try:
         profile = pipeline.add_prospect(

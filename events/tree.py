@@ -9,6 +9,7 @@ Filters choose the rows shown; generations and downlines always count the whole 
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -238,7 +239,13 @@ def tree_export(request):
     """Download the tree as a spreadsheet-safe CSV; each download is recorded in the export audit."""
     user = _tree_user(request)
     if user.is_leader:
-        raise Http404
+        raise Http404  # before the password prompt
+    return _tree_export(request)
+
+
+@reauthentication_required
+def _tree_export(request):
+    user = request.user
     chosen = TreeFilterForm(request.GET or None, user=user).chosen()
     rows, _ = recruitment_tree(user, chosen)
     return audited_csv_response(

@@ -74,7 +74,8 @@ def invite_prospect(*, profile: LeaderProfile, by: User, site_url: str) -> Invit
         "link": site_url.rstrip("/") + reverse("leaders:join", args=[token]),
         "site_name": settings.SITE_NAME,
     }
-    subject = render_to_string("leaders/email/invitation_subject.txt", context).strip()
+    # The inviter's name is typed text: one plain line, or the mail header refuses it.
+    subject = " ".join(render_to_string("leaders/email/invitation_subject.txt", context).split())
     body = render_to_string("leaders/email/invitation_message.txt", context)
     try:
         send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [profile.email])

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -133,6 +134,8 @@ def profile_stage(request, pk):
     """Mark someone inactive or quit (with a reason), or bring them back where they were."""
     _staff_or_coordinator(request.user)
     profile = get_profile_for(request.user, pk)
+    if profile.user is not None and not profile.user.is_leader:
+        raise PermissionDenied  # staff or a coordinator whose own yes at a door gave them a profile
     form = StageExitForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))

@@ -9,13 +9,21 @@ escaping only looks at '=', which is why nothing relies on it.
 
 import csv
 from collections.abc import Iterable
+from datetime import date, time
+from decimal import Decimal
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralize(value: Any) -> Any:
-    """Return the value with a leading apostrophe if a spreadsheet would run it as a formula."""
+    """Return the value with a leading apostrophe if a spreadsheet would run it as a formula.
+
+    Anything but a number, a date or None is written as its text (a User in a cell is its name), so it is
+    checked as text too.
+    """
+    if value is not None and not isinstance(value, (int, float, Decimal, date, time)):
+        value = str(value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

@@ -492,7 +492,7 @@ ROUTES += [
     Route("leaders:profile_stage", method="post", allowed=TURF_STAFF, ok=(302,), args=lambda w: [w.prospect.pk],
           data=lambda w: {"stage": "inactive", "reason": "No answer"}),
     Route("events:tree", allowed=ORGANIZERS | LEADERS),
-    Route("events:tree_export", allowed=ORGANIZERS),
+    Route("events:tree_export", allowed=ORGANIZERS, ok=(302,)),  # the password again first
 ]  # fmt: skip
 
 # --- managing leaders, follow-up and leaderboards: alice's profile, a yes at her gathering ---------------
