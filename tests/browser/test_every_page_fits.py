@@ -43,7 +43,10 @@ from tests.sign_in import sign_in_browser
 from tests.test_access import ROUTES
 from turf.models import Change
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases=["default", "shared"])]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, databases=["default", "shared", "shared_reader"]),
+]
 
 WIDTHS = (320, 360)
 # Names, emails and streets as long as real ones get, with no space to break at.
