@@ -177,3 +177,14 @@ def _no_cache_left_behind(request):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _server_cut(request):
+    """Let a browser test cut the live server off as well as the phone (see tests.live_server.ServerCut)."""
+    from tests.live_server import ServerCut
+
+    if "live_server" in request.fixturenames:
+        ServerCut.install(request.getfixturevalue("live_server"))
+    yield
+    ServerCut.on = False

@@ -4,6 +4,7 @@ import pytest
 
 from contacts.models import ContactAttempt, PartyID
 from tests.cast import MARYVILLE, make_cycle, make_household, make_turf, make_voter, offset
+from tests.live_server import ServerCut
 from tests.sign_in import sign_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,10 +33,12 @@ def go_offline(page) -> list[str]:
 
     page.context.route("**/*", cut)
     page.context.set_offline(True)
+    ServerCut.on = True
     return refused
 
 
 def go_online(page):
+    ServerCut.on = False
     page.context.unroute("**/*")
     page.context.set_offline(False)
 

@@ -16,6 +16,7 @@ from tests.browser.test_field_doors import make_street
 from tests.browser.test_sign_in import sign_in
 from tests.cast import make_gathering, make_turf, make_voter
 from tests.field.test_offline import full_lists
+from tests.live_server import ServerCut
 from turf.models import Cycle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -80,8 +81,10 @@ class SlowPhone:
         if page_too:
             self._conditions({**SLOW, "offline": True})
             self.page.context.set_offline(True)
+            ServerCut.on = True
 
     def online(self) -> None:
+        ServerCut.on = False
         self.page.context.unroute("**/*", self._cut)
         self.page.context.set_offline(False)
         self._conditions(SLOW)
