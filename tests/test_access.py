@@ -312,7 +312,7 @@ def _invitations_world(world):
     from leaders.models import Invitation
 
     world.invitation_token = Invitation.new_token()
-    Invitation.objects.create(
+    world.signup_invitation = Invitation.objects.create(
         first_name="Ida", last_name="Invited", email="ida@example.org", county="Nodaway", invited_by=world.carol,
         token_hash=Invitation.hash_token(world.invitation_token), expires_at=timezone.now() + Invitation.lifetime(),
     )  # fmt: skip
@@ -326,6 +326,9 @@ ROUTES += [
           data=lambda w: {"first_name": "Nell", "last_name": "New", "email": "nell@example.org", "county": "Nodaway"}),
     # The link opens sign-up for whoever holds it; signed-in people are sent home.
     Route("leaders:join", allowed=EVERYONE, ok=(302,), args=lambda w: [w.invitation_token]),
+    # Revoking again is harmless: carol revokes, then sam gets "No change".
+    Route("leaders:invitation_revoke", method="post", allowed=frozenset({"carol", "sam"}), ok=(302,),
+          args=lambda w: [w.signup_invitation.pk]),
 ]  # fmt: skip
 
 # --- hostile, do not contact, wrong numbers: the county's coordinator and staff review and lift ----

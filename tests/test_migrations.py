@@ -26,6 +26,7 @@ INITIAL = {
         "0002_leader_pipeline",
         "0003_backfill_profiles",
         "0004_remove_user_invited_by",
+        "0005_invitation_revoked",
     ],
     "turf": ["0001_initial"],
     "events": [
