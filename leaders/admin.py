@@ -1,9 +1,15 @@
+from allauth.account.decorators import reauthentication_required
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.decorators import method_decorator
 
 from leaders.models import ApiToken, LeaderProfile, StageChange, User
 from leaders.pipeline import profile_for
+
+# An account's role, counties and password decide who sees voter data: writing them asks for the
+# password again first, as exports and candidate approvals do. Reading the forms does not.
+password_again_to_write = method_decorator(reauthentication_required(allow_get=True))
 
 
 @admin.register(User)
@@ -30,6 +36,22 @@ class UserAdmin(DjangoUserAdmin):
         "home_verified_by",
     ]
     filter_horizontal: list[str] = []
+
+    @password_again_to_write
+    def add_view(self, request, *args, **kwargs):
+        return super().add_view(request, *args, **kwargs)
+
+    @password_again_to_write
+    def change_view(self, request, *args, **kwargs):
+        return super().change_view(request, *args, **kwargs)
+
+    @password_again_to_write
+    def user_change_password(self, request, *args, **kwargs):
+        return super().user_change_password(request, *args, **kwargs)
+
+    @password_again_to_write
+    def delete_view(self, request, *args, **kwargs):
+        return super().delete_view(request, *args, **kwargs)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

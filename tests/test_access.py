@@ -548,11 +548,16 @@ def _walk(resolver: URLResolver, namespace: str = ""):
             yield namespace, entry
 
 
+def _is_ours(namespace: str, pattern: URLPattern) -> bool:
+    # The admin's pages are a third-party family even where our ModelAdmins wrap their views.
+    module = getattr(pattern.callback, "__module__", "")
+    return module.split(".")[0] in PROJECT_MODULES and not namespace.startswith(ADMIN_FAMILY)
+
+
 def project_patterns() -> dict[str, URLPattern]:
     found = {}
     for namespace, pattern in _walk(get_resolver()):
-        module = getattr(pattern.callback, "__module__", "")
-        if module.split(".")[0] in PROJECT_MODULES:
+        if _is_ours(namespace, pattern):
             assert pattern.name, f"Unnamed project URL pattern {pattern.pattern}: name it."
             found[f"{namespace}{pattern.name}"] = pattern
     return found
@@ -561,8 +566,7 @@ def project_patterns() -> dict[str, URLPattern]:
 def third_party_names() -> list[str]:
     names = []
     for namespace, pattern in _walk(get_resolver()):
-        module = getattr(pattern.callback, "__module__", "")
-        if module.split(".")[0] not in PROJECT_MODULES and pattern.name:
+        if not _is_ours(namespace, pattern) and pattern.name:
             names.append(f"{namespace}{pattern.name}")
     return names
 
