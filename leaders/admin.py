@@ -7,13 +7,35 @@ from django.utils.decorators import method_decorator
 from leaders.models import ApiToken, LeaderProfile, StageChange, User
 from leaders.pipeline import profile_for
 
-# An account's role, counties and password decide who sees voter data: writing them asks for the
-# password again first, as exports and candidate approvals do. Reading the forms does not.
-password_again_to_write = method_decorator(reauthentication_required(allow_get=True))
+password_again = method_decorator(reauthentication_required(allow_get=True))
+
+
+class PasswordAgainToWrite:
+    """Ask for the password again before any write through these admin pages; reading them does not.
+
+    An account's role, counties, password and second factor decide who sees voter data: writing
+    them is as sensitive as an export or a candidate's approval, which ask the same.
+    """
+
+    @password_again
+    def add_view(self, request, *args, **kwargs):
+        return super().add_view(request, *args, **kwargs)
+
+    @password_again
+    def change_view(self, request, *args, **kwargs):
+        return super().change_view(request, *args, **kwargs)
+
+    @password_again
+    def delete_view(self, request, *args, **kwargs):
+        return super().delete_view(request, *args, **kwargs)
+
+    @password_again  # the list's actions (delete selected) post here
+    def changelist_view(self, request, *args, **kwargs):
+        return super().changelist_view(request, *args, **kwargs)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PasswordAgainToWrite, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
@@ -37,21 +59,9 @@ class UserAdmin(DjangoUserAdmin):
     ]
     filter_horizontal: list[str] = []
 
-    @password_again_to_write
-    def add_view(self, request, *args, **kwargs):
-        return super().add_view(request, *args, **kwargs)
-
-    @password_again_to_write
-    def change_view(self, request, *args, **kwargs):
-        return super().change_view(request, *args, **kwargs)
-
-    @password_again_to_write
+    @password_again
     def user_change_password(self, request, *args, **kwargs):
         return super().user_change_password(request, *args, **kwargs)
-
-    @password_again_to_write
-    def delete_view(self, request, *args, **kwargs):
-        return super().delete_view(request, *args, **kwargs)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -65,7 +75,7 @@ admin.site.unregister(Authenticator)
 
 
 @admin.register(Authenticator)
-class AuthenticatorAdmin(admin.ModelAdmin):
+class AuthenticatorAdmin(PasswordAgainToWrite, admin.ModelAdmin):
     """Second factors without their secrets: staff may see who has one and delete a lost one."""
 
     list_display = ["user", "type", "created_at", "last_used_at"]

@@ -68,3 +68,20 @@ def test_making_a_staff_account_in_the_admin_asks_for_the_password_again(sam):
     assert not User.objects.filter(email="new.staff@example.org").exists()
     reauthenticated(sam).post(url, data)
     assert User.objects.get(email="new.staff@example.org").is_state_staff
+
+
+def test_removing_someones_second_factor_in_the_admin_asks_for_the_password_again(sam, carol):
+    """Deleting a coordinator's authenticator opens their account to a password alone until set-up."""
+    from allauth.mfa.models import Authenticator
+
+    totp = Authenticator.objects.get(user=carol)
+    one = reverse("admin:mfa_authenticator_delete", args=[totp.pk])
+    bulk = reverse("admin:mfa_authenticator_changelist")
+    action = {"action": "delete_selected", "_selected_action": [totp.pk], "post": "yes"}
+    for client in (make_client(sam), reauthenticated(sam, seconds_ago=OLDER_THAN_THE_WINDOW)):
+        for url, data in ((one, {"post": "yes"}), (bulk, action)):
+            response = client.post(url, data)
+            assert response["Location"].startswith(reverse("account_reauthenticate")), url
+            assert Authenticator.objects.filter(pk=totp.pk).exists()
+    reauthenticated(sam).post(one, {"post": "yes"})
+    assert not Authenticator.objects.filter(pk=totp.pk).exists()
