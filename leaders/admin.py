@@ -1,13 +1,10 @@
-from allauth.account.decorators import reauthentication_required
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.utils.decorators import method_decorator
 
 from leaders.models import ApiToken, LeaderProfile, StageChange, User
 from leaders.pipeline import profile_for
-
-password_again = method_decorator(reauthentication_required(allow_get=True))
+from lib.admin import password_again
 
 
 class PasswordAgainToWrite:
