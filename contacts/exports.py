@@ -59,6 +59,14 @@ def _audited_lines(export: Export, header: list[str], rows: Iterable[Iterable[An
     export_finish(export=export, rows=count, sha256=digest.hexdigest())
 
 
+def audit_built_file(request, *, kind: str, file_name: str, filters: dict, rows: int, data: bytes) -> None:
+    """Audit a file built whole before it is sent (the admin's exports), with the hash of its bytes."""
+    export = export_begin(
+        user=request.user, kind=kind, file_name=file_name, filters=filters, ip=client_ip(request)
+    )
+    export_finish(export=export, rows=rows, sha256=hashlib.sha256(data).hexdigest())
+
+
 def client_ip(request) -> str | None:
     """The address the request came from, behind as many trusted proxies as the settings say."""
     try:

@@ -1040,7 +1040,8 @@ class Export(models.Model):
 
     Written before the first byte is sent and completed after the last one, so an export cut off
     midway still shows (without a hash). Every export path (the VAN export, candidates' mail lists)
-    writes one, and so do staff's downloads of people (the recruitment tree, leader lists).
+    writes one, and so do staff's downloads of people (the recruitment tree, leader lists) and the
+    admin's exports of phones and scores.
     """
 
     class Kind(models.TextChoices):
@@ -1048,6 +1049,8 @@ class Export(models.Model):
         MAIL = "mail", "Mail list"
         TREE = "tree", "Recruitment tree"
         LEADERS = "leaders", "Leader list"
+        PHONES = "phones", "Phone numbers (admin)"
+        SCORES = "scores", "Partisanship scores (admin)"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="exports")
     kind = models.CharField(max_length=10, choices=Kind.choices)

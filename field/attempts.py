@@ -223,7 +223,12 @@ def scope_errors(user, items: list[FieldAttempt]) -> dict[int, str]:
         households.add(household_id)
     phones = dict(Phone.objects.filter(pk__in=phone_ids).values_list("pk", "voter_id")) if phone_ids else {}
     gatherings = (
-        set(Gathering.objects.visible_to(user).filter(pk__in=gathering_ids).values_list("pk", flat=True))
+        # Only the host invites, as on the gathering's page: a coordinator or staff who sees it may not.
+        set(
+            Gathering.objects.visible_to(user)
+            .filter(pk__in=gathering_ids, host=user)
+            .values_list("pk", flat=True)
+        )
         if gathering_ids
         else set()
     )

@@ -4,10 +4,35 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from leaders.models import ApiToken, LeaderProfile, StageChange, User
 from leaders.pipeline import profile_for
+from lib.admin import password_again
+
+
+class PasswordAgainToWrite:
+    """Ask for the password again before any write through these admin pages; reading them does not.
+
+    An account's role, counties, password and second factor decide who sees voter data: writing
+    them is as sensitive as an export or a candidate's approval, which ask the same.
+    """
+
+    @password_again
+    def add_view(self, request, *args, **kwargs):
+        return super().add_view(request, *args, **kwargs)
+
+    @password_again
+    def change_view(self, request, *args, **kwargs):
+        return super().change_view(request, *args, **kwargs)
+
+    @password_again
+    def delete_view(self, request, *args, **kwargs):
+        return super().delete_view(request, *args, **kwargs)
+
+    @password_again  # the list's actions (delete selected) post here
+    def changelist_view(self, request, *args, **kwargs):
+        return super().changelist_view(request, *args, **kwargs)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PasswordAgainToWrite, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
@@ -31,6 +56,10 @@ class UserAdmin(DjangoUserAdmin):
     ]
     filter_horizontal: list[str] = []
 
+    @password_again
+    def user_change_password(self, request, *args, **kwargs):
+        return super().user_change_password(request, *args, **kwargs)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if obj.is_leader:
@@ -43,7 +72,7 @@ admin.site.unregister(Authenticator)
 
 
 @admin.register(Authenticator)
-class AuthenticatorAdmin(admin.ModelAdmin):
+class AuthenticatorAdmin(PasswordAgainToWrite, admin.ModelAdmin):
     """Second factors without their secrets: staff may see who has one and delete a lost one."""
 
     list_display = ["user", "type", "created_at", "last_used_at"]

@@ -178,7 +178,7 @@ class InvitationQuerySet(models.QuerySet):
         return self.filter(invited_by=user)
 
     def pending(self):
-        return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
 
     def in_session(self, session) -> "Invitation | None":
         """Return the invitation whose link this browser opened, if it is among these."""
@@ -216,6 +216,10 @@ class Invitation(models.Model):
         related_name="invitations",
         help_text="The prospect this link was sent to; a resend kills the older links.",
     )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = InvitationQuerySet.as_manager()
 
@@ -225,6 +229,10 @@ class Invitation(models.Model):
             models.CheckConstraint(
                 name="accepted_invitation_has_a_date",
                 condition=Q(account__isnull=True) | Q(accepted_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="invitation_used_or_revoked_not_both",
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
             ),
         ]
 
@@ -252,10 +260,23 @@ class Invitation(models.Model):
         return self.expires_at <= timezone.now()
 
     @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
     def status(self) -> str:
         if self.is_used:
             return "Signed up"
+        if self.is_revoked:
+            return "Revoked"
         return "Expired" if self.is_expired else "Waiting"
+
+
+def get_invitation_for(user, pk) -> Invitation:
+    """Fetch a sign-up invitation staff or a coordinator look after, or 404 as if it did not exist."""
+    if not (user.is_authenticated and (user.is_state_staff or user.is_coordinator)):
+        raise Http404
+    return get_object_or_404(Invitation.objects.visible_to(user), pk=pk)
 
 
 # --- API tokens: how a phone or a script signs in to the sync API without a browser session ---------

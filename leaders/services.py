@@ -94,11 +94,29 @@ def invitation_for_token(token: str) -> Invitation:
         raise InvitationError("This sign-up link is not valid. Check that you copied all of it.", status=404)
     if invitation.is_used:
         raise InvitationError("This sign-up link has been used already: sign in instead.", status=410)
-    if invitation.is_expired:
+    if invitation.is_expired or invitation.is_revoked:
         raise InvitationError(
             "This sign-up link has expired: ask whoever invited you for a new one.", status=410
         )
     return invitation
+
+
+def invitation_revoke(*, invitation: Invitation, by: User) -> bool:
+    """Stop a sign-up link working before it expires; return whether this call revoked it.
+
+    The row keeps who revoked it and when. A link someone signed up with stays as it is.
+    """
+    # A conditional update: a sign-up racing the revocation either used the link first or finds it dead.
+    revoked = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now(), revoked_by=by)
+    if not revoked and Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=False).exists():
+        raise InvitationError(
+            f"{invitation.first_name} signed up with this link already: it cannot be revoked."
+        )
+    if revoked:
+        logger.info("Invitation %s for %s revoked by %s", invitation.pk, invitation.email, by.pk)
+    return bool(revoked)
 
 
 @transaction.atomic

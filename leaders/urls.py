@@ -6,6 +6,7 @@ app_name = "leaders"
 
 urlpatterns = [
     path("invitations/", views.invitations, name="invitations"),
+    path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("join/<str:token>/", views.join, name="join"),
     path("prospects/", views.prospects, name="prospects"),
     path("prospects/<int:pk>/invite/", views.prospect_invite, name="prospect_invite"),

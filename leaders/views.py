@@ -7,18 +7,24 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from leaders import pipeline
+from leaders import pipeline, services
 from leaders.forms import InvitationForm, StageExitForm
 from leaders.models import (
     INVITATION_SESSION_KEY,
     ApiToken,
     Invitation,
     LeaderProfile,
+    get_invitation_for,
     get_profile_for,
     get_token_for,
     get_token_holder_for,
 )
-from leaders.services import InvitationError, invitation_for_token, invitation_send, invite_prospect
+from leaders.services import (
+    InvitationError,
+    invitation_for_token,
+    invitation_send,
+    invite_prospect,
+)
 
 
 def home(request):
@@ -45,9 +51,24 @@ def invitations(request):
         else:
             messages.success(request, f"Sent {invitation.first_name} a sign-up link at {invitation.email}.")
             return redirect("leaders:invitations")
-    sent = Invitation.objects.visible_to(user).select_related("invited_by", "account")[:100]
+    sent = Invitation.objects.visible_to(user).select_related("invited_by", "account", "revoked_by")[:100]
     context = {"form": form, "sent": sent, "days": settings.INVITATION_DAYS}
     return render(request, "leaders/invitations.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, pk):
+    """Stop a sign-up link working (staff anywhere, coordinators in their counties); a used one stays."""
+    invitation = get_invitation_for(request.user, pk)
+    try:
+        revoked = services.invitation_revoke(invitation=invitation, by=request.user)
+    except InvitationError as error:
+        messages.error(request, str(error))
+    else:
+        name = f"{invitation.first_name} {invitation.last_name}"
+        messages.success(request, f"The link sent to {name} no longer works." if revoked else "No change.")
+    return redirect("leaders:invitations")
 
 
 def join(request, token):

@@ -1,6 +1,12 @@
 """Admin building blocks shared by the apps."""
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import admin
+from django.utils.decorators import method_decorator
+
+# For a ModelAdmin view that writes or sends out people's data: the password again first (allauth's
+# re-authentication, as for every export), while its GET only shows the form.
+password_again = method_decorator(reauthentication_required(allow_get=True))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

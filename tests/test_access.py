@@ -312,7 +312,7 @@ def _invitations_world(world):
     from leaders.models import Invitation
 
     world.invitation_token = Invitation.new_token()
-    Invitation.objects.create(
+    world.signup_invitation = Invitation.objects.create(
         first_name="Ida", last_name="Invited", email="ida@example.org", county="Nodaway", invited_by=world.carol,
         token_hash=Invitation.hash_token(world.invitation_token), expires_at=timezone.now() + Invitation.lifetime(),
     )  # fmt: skip
@@ -326,6 +326,9 @@ ROUTES += [
           data=lambda w: {"first_name": "Nell", "last_name": "New", "email": "nell@example.org", "county": "Nodaway"}),
     # The link opens sign-up for whoever holds it; signed-in people are sent home.
     Route("leaders:join", allowed=EVERYONE, ok=(302,), args=lambda w: [w.invitation_token]),
+    # Revoking again is harmless: carol revokes, then sam gets "No change".
+    Route("leaders:invitation_revoke", method="post", allowed=frozenset({"carol", "sam"}), ok=(302,),
+          args=lambda w: [w.signup_invitation.pk]),
 ]  # fmt: skip
 
 # --- hostile, do not contact, wrong numbers: the county's coordinator and staff review and lift ----
@@ -545,11 +548,16 @@ def _walk(resolver: URLResolver, namespace: str = ""):
             yield namespace, entry
 
 
+def _is_ours(namespace: str, pattern: URLPattern) -> bool:
+    # The admin's pages are a third-party family even where our ModelAdmins wrap their views.
+    module = getattr(pattern.callback, "__module__", "")
+    return module.split(".")[0] in PROJECT_MODULES and not namespace.startswith(ADMIN_FAMILY)
+
+
 def project_patterns() -> dict[str, URLPattern]:
     found = {}
     for namespace, pattern in _walk(get_resolver()):
-        module = getattr(pattern.callback, "__module__", "")
-        if module.split(".")[0] in PROJECT_MODULES:
+        if _is_ours(namespace, pattern):
             assert pattern.name, f"Unnamed project URL pattern {pattern.pattern}: name it."
             found[f"{namespace}{pattern.name}"] = pattern
     return found
@@ -558,8 +566,7 @@ def project_patterns() -> dict[str, URLPattern]:
 def third_party_names() -> list[str]:
     names = []
     for namespace, pattern in _walk(get_resolver()):
-        module = getattr(pattern.callback, "__module__", "")
-        if module.split(".")[0] not in PROJECT_MODULES and pattern.name:
+        if not _is_ours(namespace, pattern) and pattern.name:
             names.append(f"{namespace}{pattern.name}")
     return names
 

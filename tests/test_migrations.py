@@ -20,12 +20,14 @@ INITIAL = {
         "0003_shared_database_and_withdrawals",
         "0004_export_audit",
         "0005_plausibility_flags",
+        "0006_export_admin_kinds",
     ],
     "leaders": [
         "0001_initial",
         "0002_leader_pipeline",
         "0003_backfill_profiles",
         "0004_remove_user_invited_by",
+        "0005_invitation_revoked",
     ],
     "turf": ["0001_initial"],
     "events": [

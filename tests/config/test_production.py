@@ -292,6 +292,16 @@ def test_it_serves_a_leader_and_staff_in_production_mode(settings, server, alice
     assert leader.get("/static/js/not-a-file.js").status == 404
     assert leader.get("/static/css/app.0123456789ab.css").status == 404
 
+    # whitenoise writes and serves brotli only when the brotli package is installed: a dependency.
+    stylesheet = next(path for path in sorted(static) if path.endswith(".css"))
+    collected = Path(server.env["STATIC_ROOT"]) / stylesheet.removeprefix("/static/")
+    assert collected.with_name(collected.name + ".br").is_file(), f"no {collected.name}.br"
+    brotli = leader.get(stylesheet, **{"Accept-Encoding": "br"})
+    assert brotli.status == 200 and brotli.getheader("Content-Encoding") == "br"
+    assert brotli.body == collected.with_name(collected.name + ".br").read_bytes()
+    plain = leader.get(stylesheet, **{"Accept-Encoding": "identity"})
+    assert plain.getheader("Content-Encoding") is None and plain.body == collected.read_bytes()
+
 
 def test_it_vendors_no_source_map_reference_it_does_not_ship():
     """The manifest storage follows these comments; a missing target fails collectstatic."""

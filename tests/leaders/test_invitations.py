@@ -168,3 +168,42 @@ def test_a_sign_up_sent_twice_at_once_makes_one_account_and_no_server_error(sam)
         assert User.objects.filter(email="nina@example.org").count() == 1
     finally:
         cache.clear()  # the cache table is not flushed between transactional tests
+
+
+def revoke(user: User, invitation: Invitation):
+    return make_client(user).post(reverse("leaders:invitation_revoke", args=[invitation.pk]))
+
+
+def test_a_revoked_link_is_refused_like_an_expired_one_and_writes_nothing(sam, carol):
+    invite(carol)
+    link = emailed_link()
+    opened = Client()
+    opened.get(link)  # opened before it was revoked: the sign-up form must not take it either
+    invitation = Invitation.objects.get()
+    assert revoke(sam, invitation).status_code == 302
+    invitation.refresh_from_db()
+    assert (invitation.revoked_by, invitation.status) == (sam, "Revoked")
+    assert invitation.revoked_at is not None
+    client = Client()
+    refused = client.get(link)
+    assert refused.status_code == 410 and "expired" in refused.text
+    assert not client.session.keys()
+    sign_up(client)
+    sign_up(opened)
+    assert not User.objects.filter(email="nina@example.org").exists()
+    assert "Revoked" in make_client(carol).get(reverse("leaders:invitations")).text
+
+
+def test_a_coordinator_revokes_in_their_counties_only_and_a_used_link_stays(sam, carol, dave, alice):
+    invite(carol)
+    invitation = Invitation.objects.get()
+    assert revoke(dave, invitation).status_code == 404
+    assert revoke(alice, invitation).status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+    client = Client()
+    client.get(emailed_link())
+    sign_up(client)
+    assert revoke(carol, invitation).status_code == 302
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None and invitation.account.email == "nina@example.org"
