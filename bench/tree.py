@@ -187,7 +187,15 @@ def run() -> list[tuple[str, str]]:
     """Build the bench database, time the tree, drop the database; return (measure, result) rows."""
     # The app's URLs plus the trivial reference view, for the whole run: switching per request
     # would clear the URL caches each time and slow both sides.
-    with scratch_database(BENCH_DB), override_settings(ROOT_URLCONF="bench.urls"):
+    # In-process requests: no HTTPS redirect (there is no proxy in front) and no collectstatic (pages
+    # link static files by their plain names).
+    plain_static = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    with (
+        scratch_database(BENCH_DB),
+        override_settings(
+            ROOT_URLCONF="bench.urls", SECURE_SSL_REDIRECT=False, STORAGES=settings.STORAGES | plain_static
+        ),
+    ):
         return _measure(*_generate())
 
 
