@@ -12,7 +12,7 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 # contacts needs two: its attempts point at leaders' User, whose home points at contacts' Voter.
 # Its third adds the shared ID database's tables (migrated there alone) and withdrawn attempts, its
-# fourth the plausibility flags.
+# fourth the export audit, its fifth the plausibility flags, its sixth the walk-in name index.
 INITIAL = {
     "contacts": [
         "0001_initial",
@@ -20,6 +20,7 @@ INITIAL = {
         "0003_shared_database_and_withdrawals",
         "0004_export_audit",
         "0005_plausibility_flags",
+        "0006_voter_registered_name",
     ],
     "leaders": [
         "0001_initial",
