@@ -75,3 +75,12 @@ def test_a_walk_in_synced_late_from_an_offline_phone_still_counts(alice, tonight
         tonight, "Pat Guest", phone="6605550177", device_time=(during - timedelta(hours=4)).isoformat()
     )
     assert statuses(sync(make_client(alice), [item])) == [("created", "")]
+
+
+def test_staff_see_who_matched_on_the_gathering_page_and_the_host_does_not(alice, sam, tonight, jo):  # noqa: F811
+    sync(make_client(alice), [walk_in(tonight, "Jo March", address="412 Juniper St"),
+                              walk_in(tonight, "Pat Guest", phone="6605550177")])  # fmt: skip
+    staff_page = make_client(sam).get(reverse("events:gathering", args=[tonight.pk])).content.decode()
+    assert "Jo March" in staff_page and "In the voter file" in staff_page and "· Guest ·" in staff_page
+    host_page = make_client(alice).get(reverse("events:gathering", args=[tonight.pk])).content.decode()
+    assert "In the voter file" not in host_page
