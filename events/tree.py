@@ -66,7 +66,7 @@ shown AS (
 SELECT s.id, s.generation, s.size, p.stage, p.created_at, {name} AS name,
        coalesce(v.county, p.county) AS county,
        coalesce(nullif(trim(concat_ws(' ', r.first_name, r.last_name)), ''), r.email, '') AS recruiter,
-       s.total, g.counts
+       s.total, g.counts::text
 FROM generations g
 LEFT JOIN (
     shown s
@@ -202,7 +202,8 @@ def recruitment_tree(
         cursor.execute(sql, [*start_params, *params, limit, offset])
         found = cursor.fetchall()
     rows = [TreeRow(*row[:8]) for row in found if row[0] is not None]
-    counts = json.loads(found[0][9]) if isinstance(found[0][9], str) else found[0][9]
+    # As text, parsed once: psycopg would parse the same JSON again on every one of thousands of rows.
+    counts = json.loads(found[0][9])
     return Tree(rows, found[0][8] or 0, [(generation, people) for generation, people in counts])
 
 
