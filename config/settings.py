@@ -499,6 +499,8 @@ MAILING_BATCH = 50
 MAILING_CLAIM_TIMEOUT_MINUTES = env_int("MAILING_CLAIM_TIMEOUT_MINUTES", 30, minimum=15)
 # Invitee answers and refused invitee links (no account) per client address per minute.
 RSVP_RATE_LIMIT_PER_MINUTE = env_int("RSVP_RATE_LIMIT_PER_MINUTE", 30, minimum=1)
+# At most this many walk-ins per gathering, taken only while it is on: bounds what a host can type in.
+DOOR_WALK_INS_PER_GATHERING = env_int("DOOR_WALK_INS_PER_GATHERING", 60, minimum=1)
 CELERY_BEAT_SCHEDULE["events-send-mailings"] = {
     "task": "events.tasks.send_mailings",
     "schedule": timedelta(minutes=5),

@@ -16,7 +16,7 @@ from django.contrib.postgres.indexes import BrinIndex, GinIndex
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Now
+from django.db.models.functions import Coalesce, Now, Upper
 from django.shortcuts import get_object_or_404
 from django.utils import dateformat, timezone
 
@@ -320,7 +320,13 @@ class Voter(models.Model):
         indexes = [
             models.Index(fields=["county", "precinct"]),
             GinIndex(fields=["districts"]),
-        ]
+            # A walk-in at a gathering's door is looked up by name (events.checkin.match_walk_in):
+            # the expressions and condition are that query's, so the planner can use it.
+            models.Index(
+                Upper("last_name"), Upper("first_name"), name="voter_registered_name",
+                condition=Q(is_registered=True),
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return self.full_name

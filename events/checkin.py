@@ -2,7 +2,8 @@
 
 A walk-in is matched to the voter file when one registered voter clearly matches what they told
 the host (their name, and their house number and street, ZIP or phone); otherwise they stay a
-guest known only by that. The first check-in marks the gathering held (and its host's pipeline
+guest known only by that. Only staff and coordinators see which: the host's answer and page are
+the same either way, so the walk-in form is no way to ask whether someone is registered. The first check-in marks the gathering held (and its host's pipeline
 stage); a yes at the ask becomes a prospect recruited by the host, from this gathering.
 """
 
@@ -11,7 +12,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from smtplib import SMTPException
 
 from django.conf import settings
@@ -199,9 +200,29 @@ def _check_in(*, user, item: CheckIn, gatherings) -> str:
     )
 
 
+def _take_walk_in(gathering: Gathering, moment: datetime) -> None:
+    """Refuse a walk-in tapped outside the gathering's hours or past its share; lock the gathering to count.
+
+    The hours are the tap's (the device time, never later than the server's clock), since a phone
+    that was offline at the door sends its walk-ins later; the share bounds what a host can type in.
+    """
+    margin = timedelta(hours=1)
+    if not gathering.starts_at - margin <= moment <= gathering.ends_at + margin:
+        raise DoorError("Walk-ins are added while the gathering is on.")
+    Gathering.objects.select_for_update().filter(pk=gathering.pk).exists()
+    limit = settings.DOOR_WALK_INS_PER_GATHERING
+    if gathering.attendees.filter(origin=Attendee.Origin.WALK_IN).count() >= limit:
+        raise DoorError(f"A gathering takes at most {limit} walk-ins: ask staff to add the others.")
+
+
 def _walk_in(*, user, item: WalkIn, gatherings) -> str:
     gathering = _host_gathering(user, item.gathering_id, gatherings)
+    _take_walk_in(gathering, item.device_time)
     voter = match_walk_in(name=item.name, address=item.address, zip_code=item.zip_code, phone=item.phone)
+    if voter is not None and Attendee.objects.filter(gathering=gathering, voter=voter).exists():
+        # In already: kept as a guest, so that the answer ("created", never "duplicate") does not
+        # tell the host that this name and address are a registered voter.
+        voter = None
     invitation = voter and Invitation.objects.filter(gathering=gathering, voter=voter).first()
     return _arrive(
         user=user,

@@ -7,7 +7,7 @@ at the same moment are counted one after the other and a freed seat goes to the 
 
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -154,27 +154,34 @@ class FieldAttempt:
     emails: Sequence[tuple[int, str]] = ()
 
 
+NOT_INVITED = "Saved the call, not the invitation: that gathering was cancelled or is over."
+
+
 def _invite(
     *, user, gathering_id: int, voter_id: int, rsvp: str, attempt_id: int, answered_at: datetime, email: str
-) -> None:
+) -> bool:
     """Invite a voter, or change their answer; an answer given earlier never replaces a later one.
 
     An email the neighbor gave on the same call is where their reminders go, unless they gave one
-    through their own link.
+    through their own link. Return False when the gathering was cancelled or is over: a phone that
+    kept the call screen offline may still offer it, but nobody is invited to it.
     """
     gathering = _locked(gathering_id)
+    if gathering.is_cancelled or gathering.is_over:
+        return False
     invitation = (
         Invitation.objects.select_for_update().filter(gathering_id=gathering_id, voter_id=voter_id).first()
     )
     if invitation is None:
         invitation = Invitation(gathering_id=gathering_id, voter_id=voter_id, invited_by=user)
     elif invitation.answered_at is not None and invitation.answered_at >= answered_at:
-        return
+        return True
     _answer(gathering, invitation, rsvp, now=timezone.now())
     invitation.attempt_id, invitation.answered_at = attempt_id, answered_at
     invitation.email = invitation.email or email.lower()
     invitation.save()
     _promote(gathering)
+    return True
 
 
 def field_record(*, user, items: Sequence[FieldAttempt]) -> list[Recorded]:
@@ -189,22 +196,22 @@ def field_record(*, user, items: Sequence[FieldAttempt]) -> list[Recorded]:
     with transaction.atomic() if needs_transaction else nullcontext():
         outcomes = contact_record_many(leader=user, attempts=[item.attempt for item in items])
         emails = []
-        for item, outcome in zip(items, outcomes, strict=True):
+        for index, (item, outcome) in enumerate(zip(items, outcomes, strict=True)):
             if not outcome.created:
                 continue
-            if item.gathering_id:
-                _invite(
-                    user=user,
-                    gathering_id=item.gathering_id,
-                    voter_id=item.attempt.voter_id,
-                    rsvp=item.rsvp,
-                    attempt_id=outcome.attempt_id,
-                    answered_at=item.attempt.device_time,
-                    email=next(
-                        (address for voter_id, address in item.emails if voter_id == item.attempt.voter_id),
-                        "",
-                    ),
-                )
+            if item.gathering_id and not _invite(
+                user=user,
+                gathering_id=item.gathering_id,
+                voter_id=item.attempt.voter_id,
+                rsvp=item.rsvp,
+                attempt_id=outcome.attempt_id,
+                answered_at=item.attempt.device_time,
+                email=next(
+                    (address for voter_id, address in item.emails if voter_id == item.attempt.voter_id),
+                    "",
+                ),
+            ):
+                outcomes[index] = replace(outcome, error=NOT_INVITED)
             emails += [
                 LearnedEmail(voter_id=voter_id, address=address, leader=user, attempt_id=outcome.attempt_id)
                 for voter_id, address in item.emails

@@ -6,8 +6,11 @@ recruiter is nobody, or someone with no profile (staff), starts a tree: generati
 Filters choose the rows shown; generations and downlines always count the whole tree.
 """
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from allauth.account.decorators import reauthentication_required
 from django import forms
@@ -25,8 +28,14 @@ from events.models import Attendee, Gathering
 from leaders.models import LeaderProfile, User
 from turf.models import Cycle, Turf
 
-# {start}: which profiles start the walk; {where}: which rows come back. Both are fixed SQL with
-# %s parameters, chosen below; nothing a user typed is ever formatted into the statement.
+# A person's name: their account's, else its email, else the prospect's own (p: the profile, u: its account).
+NAME = """coalesce(nullif(trim(concat_ws(' ', u.first_name, u.last_name)), ''), u.email,
+                trim(concat_ws(' ', p.first_name, p.last_name)))"""
+
+# {start}: which profiles start the walk; {where}: which rows the filters choose; {order}: how they
+# are paged. All are fixed SQL with %s parameters, chosen below; nothing a user typed is ever
+# formatted into the statement. The generation counts come back on every row, and on a row of
+# NULLs when the page is past the end, so the page costs one statement however it is cut.
 TREE_SQL = """
 WITH RECURSIVE tree AS (
     SELECT p.id, p.user_id, {generation} AS generation, ARRAY[p.id] AS path
@@ -40,25 +49,33 @@ WITH RECURSIVE tree AS (
 downline AS (
     SELECT ancestor, count(*) - 1 AS size FROM tree, unnest(tree.path) AS ancestor GROUP BY ancestor
 ),
-shown AS (
-    SELECT t.id, t.generation, d.size, t.path, count(*) OVER () AS total
+chosen AS (
+    SELECT t.id, t.generation, d.size, t.path
     FROM tree t JOIN downline d ON d.ancestor = t.id {filter_joins}
     WHERE {where}
-    ORDER BY t.path
+),
+generations AS (
+    SELECT coalesce(json_agg(json_build_array(generation, people) ORDER BY generation), '[]') AS counts
+    FROM (SELECT generation, count(*) AS people FROM chosen GROUP BY generation) g
+),
+shown AS (
+    SELECT c.*, count(*) OVER () AS total FROM chosen c
+    ORDER BY {order}
     LIMIT %s OFFSET %s
 )
-SELECT s.id, s.generation, s.size, p.stage, p.created_at,
-       coalesce(nullif(trim(concat_ws(' ', u.first_name, u.last_name)), ''), u.email,
-                trim(concat_ws(' ', p.first_name, p.last_name))) AS name,
+SELECT s.id, s.generation, s.size, p.stage, p.created_at, {name} AS name,
        coalesce(v.county, p.county) AS county,
        coalesce(nullif(trim(concat_ws(' ', r.first_name, r.last_name)), ''), r.email, '') AS recruiter,
-       s.total
-FROM shown s
-JOIN leaders_leaderprofile p ON p.id = s.id
-LEFT JOIN leaders_user u ON u.id = p.user_id
-LEFT JOIN contacts_voter v ON v.id = u.voter_id
-LEFT JOIN leaders_user r ON r.id = p.recruiter_id
-ORDER BY s.path
+       s.total, g.counts::text
+FROM generations g
+LEFT JOIN (
+    shown s
+    JOIN leaders_leaderprofile p ON p.id = s.id
+    LEFT JOIN leaders_user u ON u.id = p.user_id
+    LEFT JOIN contacts_voter v ON v.id = u.voter_id
+    LEFT JOIN leaders_user r ON r.id = p.recruiter_id
+) ON TRUE
+ORDER BY {order}
 """
 # Only filters need each person's row before the page is cut: names are joined for the page alone.
 FILTER_JOINS = """
@@ -86,15 +103,42 @@ class TreeRow:
         return LeaderProfile.Stage(self.stage).label
 
 
+class Tree(NamedTuple):
+    """The rows of one page, how many rows the filters chose, and how many of those in each generation."""
+
+    rows: list[TreeRow]
+    total: int
+    generations: list[tuple[int, int]]
+
+
 @dataclass(frozen=True)
 class TreeFilter:
-    """Which rows to show: one county, the people recruited in one cycle."""
+    """Which rows to show and in what order: one county, the people recruited in one cycle, a name,
+    one person's downline (`under`: their profile id); tree order or the largest downlines first."""
+
+    TREE_ORDER = "tree"
+    LARGEST_DOWNLINES = "downline"
 
     county: str = ""
     cycle: Cycle | None = None
+    name: str = ""
+    under: int | None = None
+    order: str = TREE_ORDER
 
     def as_dict(self) -> dict:
-        return {"county": self.county, "cycle": self.cycle.name if self.cycle else ""}
+        """The filters for the export audit: county and cycle always, the others when chosen."""
+        extra = {
+            "name": self.name,
+            "under": self.under,
+            "order": self.order != self.TREE_ORDER and self.order,
+        }
+        return {"county": self.county, "cycle": self.cycle.name if self.cycle else ""} | {
+            key: value for key, value in extra.items() if value
+        }
+
+
+# How the chosen rows are paged (both orders end in the tree's own, so pages never overlap).
+ORDERS = {TreeFilter.TREE_ORDER: "path", TreeFilter.LARGEST_DOWNLINES: "size DESC, path"}
 
 
 def cycle_window(cycle: Cycle) -> tuple[date | None, date]:
@@ -123,13 +167,19 @@ def _conditions(user: User, chosen: TreeFilter) -> tuple[list[str], list]:
         if after is not None:
             where.append("(p.created_at AT TIME ZONE %s)::date > %s")
             params += [settings.TIME_ZONE, after]
+    if chosen.name:
+        where.append(f"{NAME} ILIKE %s")
+        params.append("%" + re.sub(r"([\\%_])", r"\\\1", chosen.name) + "%")
+    if chosen.under is not None:
+        where.append("%s = ANY (t.path)")
+        params.append(chosen.under)
     return where, params
 
 
 def recruitment_tree(
     user: User, chosen: TreeFilter = TreeFilter(), *, limit: int | None = None, offset: int = 0
-) -> tuple[list[TreeRow], int]:
-    """Return the rows of the tree the user may see, depth first, and how many there are in all.
+) -> Tree:
+    """Return the rows of the tree the user may see, depth first or by downline, in one query.
 
     Staff see every tree; a coordinator the people whose home is in their counties; a leader
     the people they recruited, and theirs, down every generation (their own generation is 0).
@@ -139,19 +189,22 @@ def recruitment_tree(
     elif user.is_leader:
         start, start_params, generation = ONES_OWN, [user.pk], "0"
     else:
-        return [], 0
+        return Tree([], 0, [])
     where, params = _conditions(user, chosen)
     joins = FILTER_JOINS if where else ""
     if user.is_leader:
         where.append("t.generation > 0")
     sql = TREE_SQL.format(
-        generation=generation, start=start, filter_joins=joins, where=" AND ".join(where) or "TRUE"
-    )
+        generation=generation, start=start, filter_joins=joins, where=" AND ".join(where) or "TRUE",
+        order=ORDERS.get(chosen.order, ORDERS[TreeFilter.TREE_ORDER]), name=NAME,
+    )  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, [*start_params, *params, limit, offset])
         found = cursor.fetchall()
-    rows = [TreeRow(*row[:8]) for row in found]
-    return rows, (found[0][8] if found else 0)
+    rows = [TreeRow(*row[:8]) for row in found if row[0] is not None]
+    # As text, parsed once: psycopg would parse the same JSON again on every one of thousands of rows.
+    counts = json.loads(found[0][9])
+    return Tree(rows, found[0][8] or 0, [(generation, people) for generation, people in counts])
 
 
 # --- which gatherings produced leaders ------------------------------------------------------------
@@ -189,8 +242,14 @@ PAGE_SIZE = 200
 
 
 class TreeFilterForm(forms.Form):
+    name = forms.CharField(max_length=60, required=False, label="Name")
     county = forms.CharField(max_length=40, required=False)
     cycle = forms.ModelChoiceField(queryset=Cycle.objects.all(), required=False, empty_label="Every cycle")
+    order = forms.ChoiceField(
+        choices=[(TreeFilter.TREE_ORDER, "Tree order"), (TreeFilter.LARGEST_DOWNLINES, "Largest downlines first")],
+        required=False, label="Order",
+    )  # fmt: skip
+    under = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -198,10 +257,16 @@ class TreeFilterForm(forms.Form):
             choices = [("", "All my counties")] + [(county, county) for county in user.counties]
             self.fields["county"] = forms.ChoiceField(choices=choices, required=False)
 
-    def chosen(self) -> TreeFilter:
+    def chosen(self, *, own_tree: bool = False) -> TreeFilter:
+        """The filter asked for; in a leader's own tree only a name, an order and one downline."""
         if not self.is_valid():
             return TreeFilter()
-        return TreeFilter(county=self.cleaned_data["county"].strip(), cycle=self.cleaned_data["cycle"])
+        data = self.cleaned_data
+        picked = {"name": " ".join(data["name"].split()), "under": data["under"],
+                  "order": data["order"] or TreeFilter.TREE_ORDER}  # fmt: skip
+        if own_tree:
+            return TreeFilter(**picked)
+        return TreeFilter(county=data["county"].strip(), cycle=data["cycle"], **picked)
 
 
 def _tree_user(request) -> User:
@@ -216,19 +281,27 @@ def tree(request):
     """Show who recruited whom, generation by generation, with each person's downline."""
     user = _tree_user(request)
     form = TreeFilterForm(request.GET or None, user=user)
-    chosen = form.chosen() if not user.is_leader else TreeFilter()
+    chosen = form.chosen(own_tree=user.is_leader)
     try:
         number = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         number = 1
-    rows, total = recruitment_tree(user, chosen, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    tree = recruitment_tree(user, chosen, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("page", None)
+    whole = query.copy()
+    whole.pop("under", None)
     context = {
         "form": form,
-        "rows": rows,
-        "total": total,
+        "chosen": chosen,
+        "rows": tree.rows,
+        "total": tree.total,
+        "generations": tree.generations,
+        "opened": next((row for row in tree.rows if row.profile_id == chosen.under), None),
         "number": number,
-        "has_next": number * PAGE_SIZE < total,
-        "query": request.GET.copy(),
+        "has_next": number * PAGE_SIZE < tree.total,
+        "query": query,
+        "whole": whole,
         "gatherings": recruiting_gatherings(user, chosen),
     }
     return render(request, "events/tree.html", context)
@@ -247,7 +320,7 @@ def tree_export(request):
 def _tree_export(request):
     user = request.user
     chosen = TreeFilterForm(request.GET or None, user=user).chosen()
-    rows, _ = recruitment_tree(user, chosen)
+    rows = recruitment_tree(user, chosen).rows
     return audited_csv_response(
         request,
         kind=Export.Kind.TREE,

@@ -110,6 +110,11 @@ def gathering(request, pk):
             "is_host": is_host,
             "can_edit": gathering.can_edit(request.user),
             "invite_form": InviteForm(choices=_invitable(gathering)) if can_invite else None,
+            # Who came, and whether the voter file knows them: staff's and coordinators' to see,
+            # never the host's (the walk-in form would otherwise tell a host who is registered).
+            "attendees": []
+            if is_host
+            else gathering.attendees.select_related("voter").order_by("checked_in_at", "pk"),
         },
     )
 

@@ -165,7 +165,7 @@ def door(request, pk):
         .select_related("voter", "attendee")
         .order_by("voter__last_name", "voter__first_name", "pk")
     )
-    walk_ins = gathering.attendees.filter(origin=Attendee.Origin.WALK_IN).select_related("voter")
+    walk_ins = gathering.attendees.filter(origin=Attendee.Origin.WALK_IN)
     form = WalkInForm(initial={"gathering": gathering.pk, "uuid": uuid.uuid4()})
     return render(
         request,

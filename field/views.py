@@ -376,6 +376,8 @@ def record(request):
     (outcome,) = field_record(user=request.user, items=[item])
     if outcome.status == Recorded.REJECTED:
         messages.error(request, f"Not saved: {outcome.error}")
+    elif outcome.error:
+        messages.warning(request, outcome.error)
     else:
         messages.success(request, "Saved.")
     return redirect(next_url)

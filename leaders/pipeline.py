@@ -194,6 +194,42 @@ def leader_signed_up(*, user: User, invitation=None, profile: LeaderProfile | No
     return profile
 
 
+# Stages from which being given turf moves a profile on: the ones below it on the ladder.
+_BEFORE_TURF = LADDER[: LADDER.index(Stage.TURF_DELIVERED)]
+
+
+@transaction.atomic
+def turf_delivered(leader_ids, *, by: User | None = None, reason: str = "turf cut") -> int:
+    """Record that these leaders (account ids) have turf; return how many moved.
+
+    Turf calls this on every path that gives a leader voters, for one leader or for every leader of
+    a cycle at once: one locking read, one insert and one update, however many there are. Someone
+    further along, inactive or quit stays where they are (a batch never undoes a person's exit).
+    """
+    ids = set(leader_ids)
+    missing = ids - set(LeaderProfile.objects.filter(user_id__in=ids).values_list("user_id", flat=True))
+    for user in User.objects.filter(pk__in=missing):
+        profile_for(user)
+    moving = list(
+        LeaderProfile.objects.select_for_update()
+        .filter(user_id__in=ids, stage__in=_BEFORE_TURF)
+        .values_list("pk", "stage")
+    )
+    if not moving:
+        return 0
+    now = timezone.now()
+    StageChange.objects.bulk_create(
+        StageChange(
+            profile_id=pk, from_stage=current, to_stage=Stage.TURF_DELIVERED, at=now, by=by, reason=reason
+        )
+        for pk, current in moving
+    )
+    LeaderProfile.objects.filter(pk__in=[pk for pk, _ in moving]).update(
+        stage=Stage.TURF_DELIVERED, stage_changed_at=now
+    )
+    return len(moving)
+
+
 def gathering_held(host: User, *, reason: str = "held a gathering") -> bool:
     """Record that a leader held a gathering (events calls this once a gathering has taken place)."""
     return record_stage(host, Stage.GATHERING_HELD, reason=reason)

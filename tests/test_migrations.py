@@ -11,8 +11,8 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 # contacts needs two: its attempts point at leaders' User, whose home points at contacts' Voter.
-# Its third adds the shared ID database's tables (migrated there alone) and withdrawn attempts, its
-# fourth the plausibility flags.
+# Its third adds the shared ID database's tables (migrated there alone) and withdrawn attempts; the
+# rest add one thing each, as their names say.
 INITIAL = {
     "contacts": [
         "0001_initial",
@@ -21,6 +21,7 @@ INITIAL = {
         "0004_export_audit",
         "0005_plausibility_flags",
         "0006_export_admin_kinds",
+        "0007_voter_registered_name",
     ],
     "leaders": [
         "0001_initial",

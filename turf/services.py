@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from contacts.models import Household, Phone, Voter
 from leaders.models import LeaderProfile, User
-from leaders.pipeline import record_stage
+from leaders.pipeline import record_stage, turf_delivered
 from lib.batch import without_request_timeout
 from turf.cutting import haversine_m
 from turf.eligibility import free_voters
@@ -101,7 +101,13 @@ def turf_cut_all(*, cycle: Cycle | None = None, actor: User | None = None, recut
     """
     cycle = _require_cycle(cycle)
     with without_request_timeout():
-        return cut_all(cycle, actor=actor, recut=recut)
+        turfs = cut_all(cycle, actor=actor, recut=recut)
+        # Every leader with voters on an open list now has turf, carried over or cut just now.
+        delivered = Turf.objects.filter(cycle=cycle, status=Turf.Status.ACTIVE).filter(
+            Exists(Entry.objects.filter(turf=OuterRef("pk")))
+        )
+        turf_delivered(delivered.values_list("leader_id", flat=True), by=actor)
+    return turfs
 
 
 @transaction.atomic
@@ -218,6 +224,7 @@ def turf_add_voters(*, turf: Turf, voters: list[Voter], list_name: str, actor: U
         )
     Entry.objects.bulk_create(entries)
     PoolVoter.objects.filter(voter_id__in=ids).delete()
+    turf_delivered([turf.leader_id], by=actor, reason="voters added by hand")
     refresh_medians([turf])
     _record(
         turf,
@@ -259,6 +266,7 @@ def turf_move_voters(*, source: Turf, target: Turf, voter_ids: list[int], actor:
     Entry.objects.bulk_update(entries, ["turf", "distance_m", "located"])
     moved = sorted(entry.voter_id for entry in entries)
     if moved:
+        turf_delivered([target.leader_id], by=actor, reason="voters moved in")
         refresh_medians([source, target])
         _record(source, leader=source.leader, actor=actor, action=Change.Action.MOVE_OUT, removed=moved,
                 note=f"to {target.leader}")  # fmt: skip

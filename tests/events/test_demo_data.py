@@ -45,7 +45,7 @@ def test_it_grows_generations_of_recruits_with_their_history():
 
     call_command("make_demo_data", "--force", "--voters", "1500", stdout=StringIO(), stderr=StringIO())
     sam = User.objects.get(email=demo_email("sam"))
-    rows, total = recruitment_tree(sam)
+    rows, total, _ = recruitment_tree(sam)
     # Eleven recruited through the pipeline, and the two who said yes at the door of alice's gathering.
     assert max(row.generation for row in rows) >= 4 and total == 13
     alice = User.objects.get(email=demo_email("alice"))

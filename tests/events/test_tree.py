@@ -45,7 +45,7 @@ def table(rows) -> list[tuple[str, int, int]]:
 
 
 def test_staff_see_every_tree_by_generation_with_each_downline(family, sam):
-    rows, total = recruitment_tree(sam)
+    rows, total, _ = recruitment_tree(sam)
     assert total == 7
     assert table(rows) == [
         ("Alice", 1, 5),
@@ -60,9 +60,9 @@ def test_staff_see_every_tree_by_generation_with_each_downline(family, sam):
 
 
 def test_a_leader_sees_their_own_downline_and_nobody_else(family):
-    rows, total = recruitment_tree(family["bea"])
+    rows, total, _ = recruitment_tree(family["bea"])
     assert (table(rows), total) == ([("Dan", 1, 1), ("Eve Prospect", 2, 0)], 2)
-    assert recruitment_tree(family["fay"]) == ([], 0)
+    assert recruitment_tree(family["fay"]).total == 0
 
 
 def test_a_coordinator_sees_their_counties_people_with_their_whole_downline(family, carol, dave):
@@ -91,7 +91,7 @@ def test_one_query_walks_the_whole_tree_however_deep(db, sam, django_assert_num_
     for n in range(12):
         previous = recruit(f"l{n}@example.org", by=previous)
     with django_assert_num_queries(1):
-        rows, total = recruitment_tree(sam)
+        rows, total, _ = recruitment_tree(sam)
     assert total == 12 and rows[0].downline == 11 and rows[-1].generation == 12
 
 
@@ -189,3 +189,51 @@ def test_the_gatherings_that_recruit_count_attended_asked_yes_signed_up_and_acti
     assert "Gatherings that recruit" in page
     # A leader sees only their own gatherings: bob hosted none.
     assert recruiting_gatherings(bob, TreeFilter()) == []
+
+
+# --- what staff read on a big tree: generation counts, the largest downlines, a name, one downline ---
+
+
+def test_each_generation_is_counted_in_the_same_query(family, sam, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        tree = recruitment_tree(sam, limit=2)
+    assert tree.generations == [(1, 2), (2, 2), (3, 2), (4, 1)]
+    assert recruitment_tree(sam, TreeFilter(county="Boone")).generations == [(3, 1)]
+
+
+def test_the_largest_downlines_come_first_when_asked(family, sam):
+    rows = recruitment_tree(sam, TreeFilter(order=TreeFilter.LARGEST_DOWNLINES), limit=4).rows
+    assert table(rows) == [("Alice", 1, 5), ("Bea", 2, 2), ("Dan", 3, 1), ("Cal", 2, 1)]  # ties: tree order
+
+
+def test_a_name_finds_people_anywhere_in_the_tree_with_their_generation(family, sam, carol):
+    assert table(recruitment_tree(sam, TreeFilter(name="prosp"))[0]) == [("Eve Prospect", 4, 0)]
+    assert table(recruitment_tree(sam, TreeFilter(name="GUS"))[0]) == [("Gus", 3, 0)]
+    assert recruitment_tree(carol, TreeFilter(name="gus")).total == 0  # Boone is not carol's
+    assert recruitment_tree(sam, TreeFilter(name="%")).total == 0  # typed, not a pattern
+
+
+def test_one_persons_downline_opens_on_demand(family, sam, carol):
+    bea = LeaderProfile.objects.get(user=family["bea"])
+    cal = LeaderProfile.objects.get(user=family["cal"])
+    assert table(recruitment_tree(sam, TreeFilter(under=bea.pk))[0]) == [
+        ("Bea", 2, 2), ("Dan", 3, 1), ("Eve Prospect", 4, 0),
+    ]  # fmt: skip
+    assert table(recruitment_tree(carol, TreeFilter(under=cal.pk))[0]) == [("Cal", 2, 1)]  # gus: Boone
+    assert table(recruitment_tree(family["alice"], TreeFilter(under=bea.pk))[0]) == [
+        ("Bea", 1, 2), ("Dan", 2, 1), ("Eve Prospect", 3, 0),
+    ]  # fmt: skip
+    assert recruitment_tree(family["cal"], TreeFilter(under=bea.pk)).total == 0  # not in cal's tree
+
+
+def test_the_page_searches_sorts_and_opens_a_downline(family, sam):
+    bea = LeaderProfile.objects.get(user=family["bea"])
+    client = make_client(sam)
+    page = client.get(reverse("events:tree"), {"name": "eve"}).text
+    assert "Eve Prospect" in page and "Gus" not in page
+    page = client.get(reverse("events:tree"), {"under": bea.pk}).text
+    assert "Dan" in page and "Gus" not in page and "Downline of Bea" in page
+    page = client.get(reverse("events:tree")).text
+    assert f"under={bea.pk}" in page and "Generation 4" in page
+    mine = make_client(family["alice"]).get(reverse("events:tree"), {"under": bea.pk}).text
+    assert ">Dan<" in mine and ">Cal<" not in mine

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from contacts.models import ContactAttempt, PartyID, Phone, Suppression
 from events.models import Invitation, LearnedEmail
@@ -270,3 +271,19 @@ def test_a_batch_from_another_accounts_outbox_is_refused_whole(alice, bob, lists
         assert status == (200 if owner is None else 409)
     body = json.dumps({"user": bob.pk, "attempts": mine})
     assert statuses(make_client(bob).post(URL, body, content_type="application/json")) == [("created", "")]
+
+
+@pytest.mark.parametrize("closed", ["cancelled", "over"])
+def test_an_invitation_to_a_cancelled_or_past_gathering_keeps_the_call_and_invites_nobody(
+    alice, lists, closed
+):
+    gathering = make_gathering(alice, days=-1 if closed == "over" else 7)
+    if closed == "cancelled":
+        gathering.cancelled_at = timezone.now()
+        gathering.save()
+    item = a_call(lists.calls[0], invite={"gathering": gathering.pk, "rsvp": "yes"})
+    [(status, error)] = statuses(post(make_client(alice), [item]))
+    assert status == "created"
+    assert "cancelled or is over" in error
+    assert ContactAttempt.objects.count() == 1
+    assert not Invitation.objects.exists()
