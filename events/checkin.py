@@ -3,8 +3,9 @@
 A walk-in is matched to the voter file when one registered voter clearly matches what they told
 the host (their name, and their house number and street, ZIP or phone); otherwise they stay a
 guest known only by that. Only staff and coordinators see which: the host's answer and page are
-the same either way, so the walk-in form is no way to ask whether someone is registered. The first check-in marks the gathering held (and its host's pipeline
-stage); a yes at the ask becomes a prospect recruited by the host, from this gathering.
+the same either way, so the walk-in form is no way to ask whether someone is registered; a host no
+one approved yet gets no match at all. The first check-in marks the gathering held (and its host's
+pipeline stage); a yes at the ask becomes a prospect recruited by the host, from this gathering.
 """
 
 import logging
@@ -218,7 +219,9 @@ def _take_walk_in(gathering: Gathering, moment: datetime) -> None:
 def _walk_in(*, user, item: WalkIn, gatherings) -> str:
     gathering = _host_gathering(user, item.gathering_id, gatherings)
     _take_walk_in(gathering, item.device_time)
-    voter = match_walk_in(name=item.name, address=item.address, zip_code=item.zip_code, phone=item.phone)
+    voter = None
+    if user.home_is_verified:  # nobody reaches the voter file before approval, even unseen (DESIGN §8)
+        voter = match_walk_in(name=item.name, address=item.address, zip_code=item.zip_code, phone=item.phone)
     if voter is not None and Attendee.objects.filter(gathering=gathering, voter=voter).exists():
         # In already: kept as a guest, so that the answer ("created", never "duplicate") does not
         # tell the host that this name and address are a registered voter.

@@ -15,11 +15,6 @@ from tests.cast import make_client, make_gathering, make_household, make_voter
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="events/checkin.py (h-tree): _walk_in matches any host's walk-ins; match only for a host "
-    "whose home staff or a coordinator approved (user.home_is_verified)",
-)
 def test_an_unapproved_host_learns_nothing_from_the_voter_file_at_the_door(alice):
     """alice signed up and was never approved: she sees no voter's name, address or phone (DESIGN §8).
 
