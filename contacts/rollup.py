@@ -18,7 +18,8 @@ door without naming who. `mail_suppressions`: the in-force suppressions that app
 
 Incremental runs roll up only voters touched since the last run's watermark: attempts that arrived
 or were withdrawn, suppressions created or decided (or undone), and, after an import finished,
-voters and scores it changed (the importers are their only writers). A cutoff OVERLAP before the
+voters and scores it changed (the importers are their only writers; a door whose address changed
+marks its voters changed too). A cutoff OVERLAP before the
 watermark catches transactions that committed late; re-rolling a voter is harmless, as each row is
 an upsert keyed by voter that writes only what differs. Aggregates move by the difference between
 each changed row's old and new values, in the same transaction, so they always equal the rows.
