@@ -56,6 +56,8 @@ def _attempts(cursor, count: int, *, first: int, hours_ago: int) -> None:
         {"id", "client_uuid", "leader_id", "voter_id", "channel", "result", "note", "device_time",
          "received_at"},
     )  # fmt: skip
+    cursor.execute("SELECT coalesce(max(id), 0) FROM contacts_contactattempt")
+    (before,) = cursor.fetchone()
     cursor.execute(
         f"""
         INSERT INTO contacts_contactattempt (client_uuid, leader_id, voter_id, channel, result, note,
@@ -67,13 +69,13 @@ def _attempts(cursor, count: int, *, first: int, hours_ago: int) -> None:
         """
     )
     cursor.execute(
-        f"""
-        INSERT INTO contacts_partyid (voter_id, value, channel, leader_id, attempt_id, source, recorded_at)
-        SELECT voter_id, (ARRAY[1, 2, 3, 4, 5, 9])[1 + id % 6], 'door', 1, id, 'bench', device_time
-        FROM contacts_contactattempt
-        WHERE result <> 'not_home' AND id % 10 <> 0
-          AND received_at >= now() - {hours_ago} * interval '1 hour' - interval '1 second'
         """
+        INSERT INTO contacts_partyid (voter_id, value, channel, leader_id, attempt_id, source, recorded_at)
+        SELECT voter_id, (ARRAY[1, 2, 3, 4, 5, 9])[1 + id %% 6], 'door', 1, id, 'bench', device_time
+        FROM contacts_contactattempt
+        WHERE result <> 'not_home' AND id %% 10 <> 0 AND id > %s
+        """,
+        [before],
     )
 
 

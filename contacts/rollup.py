@@ -18,7 +18,8 @@ door without naming who. `mail_suppressions`: the in-force suppressions that app
 
 Incremental runs roll up only voters touched since the last run's watermark: attempts that arrived
 or were withdrawn, suppressions created or decided (or undone), and, after an import finished,
-voters and scores it changed (the importers are their only writers). A cutoff OVERLAP before the
+voters and scores it changed (the importers are their only writers; a door whose address changed
+marks its voters changed too). A cutoff OVERLAP before the
 watermark catches transactions that committed late; re-rolling a voter is harmless, as each row is
 an upsert keyed by voter that writes only what differs. Aggregates move by the difference between
 each changed row's old and new values, in the same transaction, so they always equal the rows.
@@ -107,8 +108,7 @@ COLUMNS = list(VOTER_ROW)
 # Set-based, one chunk of voters at a time: each table is read for the chunk's voters by its index
 # on the voter (SCOPE[column] becomes the chunk's condition on that column), then hash-joined.
 SELECT_ROWS = f"""
-    WITH v AS MATERIALIZED (SELECT * FROM contacts_voter v WHERE v.is_registered AND SCOPE[v.id]),
-    conv AS (
+    WITH conv AS (
         SELECT DISTINCT ON (p.voter_id) p.voter_id, p.value, p.recorded_at, p.channel
         FROM contacts_partyid p LEFT JOIN contacts_contactattempt a ON a.id = p.attempt_id
         WHERE SCOPE[p.voter_id] AND p.value <> %(refused)s AND a.withdrawn_at IS NULL
@@ -120,7 +120,7 @@ SELECT_ROWS = f"""
     ),
     door AS (
         SELECT DISTINCT household_id FROM contacts_contactattempt
-        WHERE household_id IN (SELECT household_id FROM v) AND voter_id IS NULL
+        WHERE household_id IN (SELECT household_id FROM contacts_voter WHERE SCOPE[id]) AND voter_id IS NULL
             AND result = %(talked)s AND withdrawn_at IS NULL
     ),
     -- SuppressionQuerySet.in_force(), in SQL, for the reasons that apply to mail.
@@ -134,9 +134,11 @@ SELECT_ROWS = f"""
         GROUP BY s.voter_id
     )
     SELECT {", ".join(VOTER_ROW.values())}
-    FROM v
+    FROM contacts_voter v
     LEFT JOIN contacts_household h ON h.id = v.household_id
-    LEFT JOIN contacts_score sc ON sc.voter_id = v.id
+    -- Scoped too, so the chunk's scores are read by index rather than every score hashed.
+    LEFT JOIN (SELECT voter_id, value, updated_at FROM contacts_score WHERE SCOPE[voter_id]) sc
+        ON sc.voter_id = v.id
     LEFT JOIN conv ON conv.voter_id = v.id
     LEFT JOIN talked ON talked.voter_id = v.id
     LEFT JOIN door ON door.household_id = v.household_id
@@ -148,6 +150,7 @@ SELECT_ROWS = f"""
             coalesce(array_agg(x.d ORDER BY x.d DESC) FILTER (WHERE x.d IS NOT NULL), '{{}}') AS dates
         FROM (SELECT e, (%(dates)s::date[])[e] AS d FROM unnest(v.elections) AS u(e)) x
     ) hist
+    WHERE v.is_registered AND SCOPE[v.id]
 """  # noqa: S608 (built from constants)
 
 # Voters touched since a moment, by the program's own writes (attempts, withdrawals, suppressions).
@@ -171,55 +174,73 @@ TOUCHED_BY_IMPORTS = """
     UNION SELECT voter_id FROM contacts_score WHERE updated_at >= %(since)s
 """
 
-STAGE, BEFORE, AFTER = "rollup_stage", "rollup_before", "rollup_after"
+STAGE = "rollup_stage"
 SHARED_VOTERS = SharedVoter._meta.db_table
 _ALL = ", ".join(COLUMNS)
-ROWS_BEFORE = f"""
-    INSERT INTO {BEFORE} ({_ALL}) SELECT {", ".join(f"sv.{c}" for c in COLUMNS)}
-    FROM {SHARED_VOTERS} sv LEFT JOIN {STAGE} s ON s.voter_id = sv.voter_id
-    WHERE SCOPE[sv.voter_id] AND (s.voter_id IS NULL OR ROW(sv.*) IS DISTINCT FROM ROW(s.*))
-"""  # noqa: S608 (built from constants)
-ROWS_AFTER = f"""
-    INSERT INTO {AFTER} ({_ALL}) SELECT {", ".join(f"s.{c}" for c in COLUMNS)}
-    FROM {STAGE} s LEFT JOIN {SHARED_VOTERS} sv ON sv.voter_id = s.voter_id
-    WHERE sv.voter_id IS NULL OR ROW(sv.*) IS DISTINCT FROM ROW(s.*)
-"""  # noqa: S608 (built from constants)
-DELETE_GONE = f"""
-    DELETE FROM {SHARED_VOTERS} sv
-    WHERE SCOPE[sv.voter_id] AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.voter_id = sv.voter_id)
-"""  # noqa: S608 (built from constants)
-UPSERT_CHANGED = f"""
-    INSERT INTO {SHARED_VOTERS} AS sv ({_ALL}) SELECT {_ALL} FROM {AFTER}
-    ON CONFLICT (voter_id) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])}
-"""  # noqa: S608 (built from constants)
-# Each row counts once in its county, precinct, township and ward, and in each of its districts.
-AREAS = """
-    CROSS JOIN LATERAL (
-        VALUES ('county', c.county, c.county), ('precinct', c.county, c.precinct),
-               ('township', c.county, c.township), ('ward', c.county, c.ward)
-        UNION ALL SELECT DISTINCT 'district', '', d FROM unnest(c.districts) AS d
-    ) k (kind, county, code)
-"""
 COUNTS = {
-    "voters": "sum(c.sign)",
-    **{f"tier_{n}": f"sum(c.sign) FILTER (WHERE c.tier = {n})" for n in range(1, 6)},
-    "unidentified": "sum(c.sign) FILTER (WHERE c.tier IS NULL)",
-    "from_conversation": f"sum(c.sign) FILTER (WHERE c.tier_source = '{TierSource.CONVERSATION}')",
-    "from_voter_file": f"sum(c.sign) FILTER (WHERE c.tier_source = '{TierSource.VOTER_FILE}')",
-    "from_model_score": f"sum(c.sign) FILTER (WHERE c.tier_source = '{TierSource.MODEL_SCORE}')",
-    "contacted": "sum(c.sign) FILTER (WHERE c.contacted)",
-    "suppressed": "sum(c.sign) FILTER (WHERE cardinality(c.mail_suppressions) > 0)",
+    "voters": "sum(c.n)",
+    **{f"tier_{n}": f"sum(c.n) FILTER (WHERE c.tier = {n})" for n in range(1, 6)},
+    "unidentified": "sum(c.n) FILTER (WHERE c.tier IS NULL)",
+    "from_conversation": f"sum(c.n) FILTER (WHERE c.tier_source = '{TierSource.CONVERSATION}')",
+    "from_voter_file": f"sum(c.n) FILTER (WHERE c.tier_source = '{TierSource.VOTER_FILE}')",
+    "from_model_score": f"sum(c.n) FILTER (WHERE c.tier_source = '{TierSource.MODEL_SCORE}')",
+    "contacted": "sum(c.n) FILTER (WHERE c.contacted)",
+    "suppressed": "sum(c.n) FILTER (WHERE cardinality(c.mail_suppressions) > 0)",
 }
-AGGREGATE_DIFFERENCE = f"""
-    INSERT INTO contacts_sharedaggregate AS agg (kind, county, code, {", ".join(COUNTS)})
-    SELECT k.kind, k.county, k.code, {", ".join(f"coalesce({sql}, 0)" for sql in COUNTS.values())}
-    FROM (SELECT -1 AS sign, * FROM {BEFORE} UNION ALL SELECT 1, * FROM {AFTER}) c
-    {AREAS}
-    WHERE k.code <> ''
-    GROUP BY k.kind, k.county, k.code
-    ON CONFLICT (kind, county, code) DO UPDATE SET
-        {", ".join(f"{name} = agg.{name} + EXCLUDED.{name}" for name in COUNTS)}
+_COUNTS = ", ".join(f"coalesce({sql}, 0)" for sql in COUNTS.values())
+# The counts of rows `c` (each weighing c.n) per area: a row counts once in its county, precinct,
+# township and ward (one GROUP BY per level, in one pass) and once in each of its districts.
+AREA_COUNTS = f"""
+    SELECT * FROM (
+        SELECT CASE WHEN GROUPING(c.precinct) = 0 THEN 'precinct' WHEN GROUPING(c.township) = 0 THEN 'township'
+                    WHEN GROUPING(c.ward) = 0 THEN 'ward' ELSE 'county' END,
+               c.county, coalesce(c.precinct, c.township, c.ward, c.county), {_COUNTS}
+        FROM c
+        GROUP BY GROUPING SETS ((c.county), (c.county, c.precinct), (c.county, c.township), (c.county, c.ward))
+        UNION ALL
+        SELECT 'district', '', d.code, {_COUNTS}
+        FROM c CROSS JOIN LATERAL (SELECT DISTINCT code FROM unnest(c.districts) AS code) d
+        GROUP BY d.code
+    ) area (kind, county, code, {", ".join(COUNTS)})
+    WHERE area.code <> ''
 """  # noqa: S608 (built from constants)
+_AGGREGATE_COLUMNS = f"(kind, county, code, {', '.join(COUNTS)})"
+# One statement, so every part reads the shared table as it was before it: the staged rows that
+# differ from the shared ones (`changed`, with the row they replace, if any) and the rows of voters
+# gone; the writes; and the aggregates moved by the difference. The shared table is read once, by
+# the chunk's range (SCOPE). Only one run writes at a time (the advisory lock), so new voters are
+# plainly inserted.
+WRITE_CHANGES = f"""
+    WITH changed AS MATERIALIZED (
+        SELECT s.*, sv.voter_id IS NULL AS new, sv AS was
+        FROM {STAGE} s LEFT JOIN {SHARED_VOTERS} sv ON sv.voter_id = s.voter_id AND SCOPE[sv.voter_id]
+        WHERE sv.voter_id IS NULL OR ROW(sv.*) IS DISTINCT FROM ROW(s.*)
+    ),
+    gone AS (
+        DELETE FROM {SHARED_VOTERS} sv
+        WHERE SCOPE[sv.voter_id] AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.voter_id = sv.voter_id)
+        RETURNING sv.*
+    ),
+    added AS (
+        INSERT INTO {SHARED_VOTERS} ({_ALL}) SELECT {_ALL} FROM changed WHERE new
+    ),
+    updated AS (
+        UPDATE {SHARED_VOTERS} sv SET {", ".join(f"{c} = changed.{c}" for c in COLUMNS[1:])}
+        FROM changed WHERE NOT changed.new AND sv.voter_id = changed.voter_id AND SCOPE[sv.voter_id]
+    ),
+    c AS (
+        SELECT -1 AS n, (was).* FROM changed WHERE NOT new UNION ALL SELECT -1, * FROM gone
+        UNION ALL SELECT 1, {_ALL} FROM changed
+    ),
+    moved AS (
+        INSERT INTO contacts_sharedaggregate AS agg {_AGGREGATE_COLUMNS} {AREA_COUNTS}
+        ON CONFLICT (kind, county, code) DO UPDATE SET
+            {", ".join(f"{name} = agg.{name} + EXCLUDED.{name}" for name in COUNTS)}
+    )
+    SELECT (SELECT count(*) FROM changed) + (SELECT count(*) FROM gone)
+"""  # noqa: S608 (built from constants)
+# Enough memory that a chunk's joins and the counts by area hash in memory rather than sort on disk.
+WORK_MEM = "SET LOCAL work_mem = '64MB'"
 
 
 @dataclass
@@ -358,25 +379,19 @@ def _write_chunk(scope: dict, ids: list[int], context: dict) -> int:
     params = {**context, **{key: value for key, value in scope.items() if key != "sql"}}
     shared = connections[SHARED]
     with connections["default"].cursor() as source, shared.cursor() as target:
-        for name in (STAGE, BEFORE, AFTER):
-            target.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE {SHARED_VOTERS})")
-            target.execute(f"TRUNCATE {name}")
+        target.execute(WORK_MEM)
+        target.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (LIKE {SHARED_VOTERS})")
+        target.execute(f"TRUNCATE {STAGE}")
         select = _scoped(SELECT_ROWS, scope)
         # COPY both ways: the rows go from one server to the other as PostgreSQL's own text, no Python.
         with (
             source.cursor.copy(f"COPY ({select}) TO STDOUT", params) as rows,
-            target.cursor.copy(f"COPY {STAGE} ({', '.join(COLUMNS)}) FROM STDIN") as stage,
+            target.cursor.copy(f"COPY {STAGE} ({_ALL}) FROM STDIN") as stage,
         ):
             for block in rows:
                 stage.write(block)
-        # The rows as they were and as they will be, for those that change; then the change.
-        target.execute(_scoped(ROWS_BEFORE, scope), params)
-        target.execute(ROWS_AFTER)
-        target.execute(_scoped(DELETE_GONE, scope), params)
-        changed = target.rowcount
-        target.execute(UPSERT_CHANGED)
-        changed += target.rowcount
-        target.execute(AGGREGATE_DIFFERENCE)
+        target.execute(_scoped(WRITE_CHANGES, scope), params)
+        (changed,) = target.fetchone()
         target.execute("DELETE FROM contacts_sharedaggregate WHERE voters = 0")
     return changed
 

@@ -26,12 +26,22 @@ HOUSEHOLDS_SQL = """
     ))
 """
 NEW_ADDRESSES_ONLY = "AND NOT EXISTS (SELECT 1 FROM contacts_household h WHERE h.address_key = s.address_key)"
-# A household's precinct follows its voters when precincts are redrawn.
+# A household's precinct follows its voters when precincts are redrawn, and its address the file's
+# when what the key leaves out changes (city, ZIP+4, state, unit type). Its voters are marked changed
+# (updated_at): their address is the door's, and the ID rollup finds what an import changed by it.
 REFRESH_HOUSEHOLDS_SQL = """
-    UPDATE contacts_household h SET county = s.county, precinct = s.precinct
-    FROM (SELECT DISTINCT ON (address_key COLLATE "C") address_key, county, precinct FROM {stage}
-          WHERE address_key IS NOT NULL ORDER BY address_key COLLATE "C", line_no) s
-    WHERE h.address_key = s.address_key AND (h.county, h.precinct) IS DISTINCT FROM (s.county, s.precinct)
+    WITH refreshed AS (
+        UPDATE contacts_household h SET county = s.county, precinct = s.precinct, city = s.city,
+            state = s.state, zip_code = s.zip_code, unit_type = s.unit_type
+        FROM (SELECT DISTINCT ON (address_key COLLATE "C") address_key, county, precinct, city, state, zip_code,
+                     unit_type
+              FROM {stage} WHERE address_key IS NOT NULL ORDER BY address_key COLLATE "C", line_no) s
+        WHERE h.address_key = s.address_key
+          AND (h.county, h.precinct, h.city, h.state, h.zip_code, h.unit_type)
+              IS DISTINCT FROM (s.county, s.precinct, s.city, s.state, s.zip_code, s.unit_type)
+        RETURNING h.id
+    )
+    UPDATE contacts_voter v SET updated_at = now() FROM refreshed WHERE v.household_id = refreshed.id
 """
 
 

@@ -250,6 +250,28 @@ def test_a_reimport_that_moves_a_voter_out_of_a_district_updates_their_row(tmp_p
     assert tables() == recomputed()
 
 
+def test_a_reimport_that_changes_only_a_doors_address_reaches_the_next_incremental_run(tmp_path, leader):
+    make_user("sam@example.org")
+    at_the_door = [row(voter_id="21"), row(voter_id="22", first_name="BO")]
+    run("import_voters", write_psr(tmp_path / "a.txt", [*at_the_door, row(voter_id="23", house_number="7")]))
+    rollup_ids()
+    time_passes()
+    # Same door (the household's key holds the 5-digit ZIP, not the city or ZIP+4): only the
+    # household row changes, no voter row.
+    moved = {"residential_city": "MARYVILLE CITY", "residential_zipcode": "64468-1234"}
+    again = [
+        row(voter_id="21", **moved),
+        row(voter_id="22", first_name="BO", **moved),
+        row(voter_id="23", house_number="7"),
+    ]
+    run("import_voters", write_psr(tmp_path / "b.txt", again))
+    done = rollup_ids()
+    assert (done.full, done.voters_touched, done.rows_changed) == (False, 2, 2)
+    assert [(shared(Voter.objects.get(pk=pk)).residence_city, shared(Voter.objects.get(pk=pk)).residence_zip)
+            for pk in (21, 22, 23)] == [("MARYVILLE CITY", "64468-1234")] * 2 + [("MARYVILLE", "64468")]  # fmt: skip
+    assert tables() == recomputed()
+
+
 def test_the_command_runs_incremental_or_full(leader):
     make_voter(make_household(None))
     out = io.StringIO()

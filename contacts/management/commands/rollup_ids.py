@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from contacts.rollup import rollup_ids
+from contacts.rollup import CHUNK_VOTERS, rollup_ids
 
 
 class Command(BaseCommand):
@@ -8,9 +8,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--full", action="store_true", help="Recompute every voter's row.")
+        parser.add_argument(
+            "--chunk-voters",
+            type=int,
+            default=CHUNK_VOTERS,
+            help=f"Voters per chunk, each its own transaction (default {CHUNK_VOTERS:,}).",
+        )
 
-    def handle(self, *args, full: bool, **options):
-        done = rollup_ids(full=full)
+    def handle(self, *args, full: bool, chunk_voters: int, **options):
+        done = rollup_ids(full=full, chunk_voters=chunk_voters)
         if done is None:
             self.stdout.write("Another rollup is running; this one did nothing.")
             return
