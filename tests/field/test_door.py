@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from contacts.models import Phone
 from events.models import Attendee, Gathering, Invitation
+from leaders.models import User
 from tests.cast import make_client, make_gathering, make_household, make_voter
 
 SYNC = reverse("field:door_sync")
@@ -50,6 +51,15 @@ def tonight(alice):
     Gathering.objects.filter(pk=gathering.pk).update(starts_at=timezone.now() - timedelta(minutes=10))
     gathering.refresh_from_db()
     return gathering
+
+
+@pytest.fixture
+def approved(alice):
+    """alice as staff approved her: only then are her walk-ins matched to the voter file."""
+    home = make_voter(make_household(None, street="Main", number=1), first="ALICE", last="LEADER")
+    User.objects.filter(pk=alice.pk).update(voter=home, home_verified_at=timezone.now())
+    alice.refresh_from_db()
+    return alice
 
 
 @pytest.fixture
@@ -119,14 +129,14 @@ def test_a_second_phone_checking_the_same_invitee_in_adds_nobody(alice, tonight,
 # --- walk-ins --------------------------------------------------------------------------------------
 
 
-def test_a_walk_in_matching_one_voter_by_house_and_street_is_that_voter(alice, tonight, jo):
+def test_a_walk_in_matching_one_voter_by_house_and_street_is_that_voter(alice, approved, tonight, jo):
     item = walk_in(tonight, "Jo March", address="412 N Juniper St.")
     assert statuses(sync(make_client(alice), [item])) == [("created", "")]
     attendee = Attendee.objects.get()
     assert (attendee.voter, attendee.origin, attendee.name) == (jo, "walk_in", "Jo March")
 
 
-def test_a_walk_in_matching_by_phone_or_zip_is_that_voter(alice, tonight, jo):
+def test_a_walk_in_matching_by_phone_or_zip_is_that_voter(alice, approved, tonight, jo):
     sync(make_client(alice), [walk_in(tonight, "jo march", phone="(660) 555-0123")])
     assert Attendee.objects.get().voter == jo
     Attendee.objects.all().delete()
@@ -154,7 +164,7 @@ def test_a_walk_in_matching_nobody_stays_a_guest(alice, tonight, jo):
     assert Attendee.objects.get().voter is None
 
 
-def test_a_walk_in_who_was_invited_is_linked_to_the_invitation(alice, tonight, jo):
+def test_a_walk_in_who_was_invited_is_linked_to_the_invitation(alice, approved, tonight, jo):
     invitation = invite(tonight, jo)
     sync(make_client(alice), [walk_in(tonight, "Jo March", phone="6605550123")])
     assert Attendee.objects.get().invitation == invitation
