@@ -305,6 +305,9 @@ class Voter(models.Model):
     mailing_city = models.TextField(blank=True)
     mailing_state = models.TextField(blank=True)
     mailing_zip = models.TextField(blank=True)
+    van_id = models.BigIntegerField(
+        null=True, blank=True, help_text="The voter's VANID, from a crosswalk staff imported (import_van_ids)."
+    )
     is_registered = models.BooleanField(default=True)
     unregistered_at = models.DateTimeField(
         null=True, blank=True, help_text="When an edition of the voter file first left them out."
@@ -321,6 +324,7 @@ class Voter(models.Model):
             models.Index(fields=["county", "precinct"]),
             GinIndex(fields=["districts"]),
         ]
+        constraints = [models.UniqueConstraint(fields=["van_id"], name="one_voter_per_van_id")]
 
     def __str__(self) -> str:
         return self.full_name
@@ -1040,7 +1044,8 @@ class Export(models.Model):
 
     Written before the first byte is sent and completed after the last one, so an export cut off
     midway still shows (without a hash). Every export path (the VAN export, candidates' mail lists)
-    writes one, and so do staff's downloads of people (the recruitment tree, leader lists).
+    writes one, and so do staff's downloads of people (the recruitment tree, leader lists) and of
+    this audit itself.
     """
 
     class Kind(models.TextChoices):
@@ -1048,6 +1053,7 @@ class Export(models.Model):
         MAIL = "mail", "Mail list"
         TREE = "tree", "Recruitment tree"
         LEADERS = "leaders", "Leader list"
+        AUDIT = "audit", "Export audit"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="exports")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -20,6 +20,7 @@ INITIAL = {
         "0003_shared_database_and_withdrawals",
         "0004_export_audit",
         "0005_plausibility_flags",
+        "0006_van_ids_and_address_units",
     ],
     "leaders": [
         "0001_initial",
