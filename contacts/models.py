@@ -306,7 +306,9 @@ class Voter(models.Model):
     mailing_state = models.TextField(blank=True)
     mailing_zip = models.TextField(blank=True)
     van_id = models.BigIntegerField(
-        null=True, blank=True, help_text="The voter's VANID, from a crosswalk staff imported (import_van_ids)."
+        null=True,
+        blank=True,
+        help_text="The voter's VANID, from a crosswalk staff imported (import_van_ids).",
     )
     is_registered = models.BooleanField(default=True)
     unregistered_at = models.DateTimeField(

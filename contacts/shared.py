@@ -36,7 +36,7 @@ class SharedVoter(models.Model):
     suffix = models.TextField()
     household_key = models.TextField(db_collation="C", help_text="Voters with the same key share a door.")
     residence_line = models.TextField(help_text="The street address, without the apartment or unit.")
-    residence_unit = models.TextField(default="", help_text="The apartment or unit (\"APT 2B\"), if any.")
+    residence_unit = models.TextField(default="", help_text='The apartment or unit ("APT 2B"), if any.')
     residence_city = models.TextField()
     residence_state = models.TextField()
     residence_zip = models.TextField()
