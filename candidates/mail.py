@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from django.db import connections
-from django.db.models import Case, Count, F, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, Count, F, Func, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Concat
 
 from candidates.district import district_voters
@@ -119,14 +119,26 @@ def split_unit(line: str) -> tuple[str, str]:
     return line, ""
 
 
-SEPARATOR = "\x1f"
+# A household's fields travel joined by these; in the data they become spaces (_plain).
+SEPARATOR, PEOPLE = "\x1f", "\x1e"
 RESIDENCE, MAILING = "R", "M"
+
+
+def _plain(field: str) -> Func:
+    return Func(
+        F(field), Value(SEPARATOR + PEOPLE), Value("  "), function="translate", output_field=TextField()
+    )
 
 
 def _address(prefix: str, line: str, unit: str, kind: str):
     # ZIP first, so that ordering by the address orders by ZIP; the kind last, to read it back.
-    parts = [F(f"{prefix}_zip"), F(line), F(unit) if unit else Value(""), F(f"{prefix}_city")]
-    parts += [F(f"{prefix}_state"), Value(kind)]
+    parts = [
+        _plain(f"{prefix}_zip"),
+        _plain(line),
+        _plain(unit) if unit else Value(""),
+        _plain(f"{prefix}_city"),
+    ]
+    parts += [_plain(f"{prefix}_state"), Value(kind)]
     pieces = [parts[0]]
     for part in parts[1:]:
         pieces += [Value(SEPARATOR), part]
@@ -136,7 +148,7 @@ def _address(prefix: str, line: str, unit: str, kind: str):
 # One row per household, grouped and sorted in the database: its address (the first member's by
 # rank, then voter ID), its members' names joined in voter ID order, its size. Sorting by bytes
 # (collation "C") orders digits as any collation would, and several times faster.
-PERSON, PEOPLE = SEPARATOR, "\x1e"
+PERSON = SEPARATOR
 HOUSEHOLDS = f"""
     SELECT h.address, h.names, h.size FROM (
         SELECT v.key, (array_agg(v.address ORDER BY v.rank, v.voter_id))[1] AS address,
@@ -168,8 +180,9 @@ def mail_rows(voters: QuerySet, *, chunk_size: int = 5000) -> Iterator[list]:
     rank = Case(When(has_mailing, then=Value(0)), default=Value(1))
     members = (
         voters.annotate(key=_household_key(), address=chosen, rank=rank)
+        .annotate(first=_plain("first_name"), last=_plain("last_name"), generation=_plain("suffix"))
         .order_by()
-        .values_list("key", "address", "rank", "voter_id", "first_name", "last_name", "suffix")
+        .values_list("key", "address", "rank", "voter_id", "first", "last", "generation")
     )
     inner, params = members.query.sql_with_params()
     connection = connections[voters.db]

@@ -247,3 +247,11 @@ def test_a_voter_file_household_in_an_apartment_is_mailed_with_its_unit_on_line_
     unit = f"APT {flat[at['Unit Number']]}"
     assert [street, unit, flat[at["Residential City"]]] in [row[1:4] for row in rows[1:]]
     assert not [row for row in rows[1:] if row[1].endswith(unit)]
+
+
+def test_control_characters_in_the_voter_file_do_not_break_the_rows(candidacy, cathy):
+    # The export joins a household's fields with these characters: in the data they become spaces.
+    shared_voter("Jo\x1fe", "Sm\x1eith", house="2 Oak\x1fSt", tier=1, residence_city="Mary\x1eville")
+    shared_voter("Al", "Smith", house="2 Oak\x1fSt", tier=1, residence_city="Mary\x1eville")
+    _body, rows = download(reauthenticated(cathy), candidacy)
+    assert rows[1:] == [["Jo e Sm ith & Al Smith", "2 Oak St", "", "Mary ville", "MO", "64468", "", "2"]]
