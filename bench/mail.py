@@ -2,7 +2,8 @@
 
 Builds its own databases (bench_mail, bench_mail_shared) and fills the shared voter table with SQL
 (generate_series): BENCH_MAIL_VOTERS voters in the candidate's congressional district (default
-500,000, as a Missouri congressional district), 2.2 to a household, and as many again outside it.
+500,000, as a Missouri congressional district), 2.2 to a household, one household in seven in an
+apartment, and as many again outside it.
 Measures, against references in the same run:
 - the counts page's queries (district_summary, cached per state of the shared database), p95 of
   BENCH_MAIL_REPEATS runs (default 10), and the count once after a rollup (count_district),
@@ -59,14 +60,17 @@ def _generate() -> None:
         cursor.execute(
             f"""
             INSERT INTO contacts_sharedvoter (voter_id, first_name, middle_name, last_name, suffix, household_key,
-                residence_line, residence_city, residence_state, residence_zip, mailing_address, mailing_city,
+                residence_line, residence_unit, residence_city, residence_state, residence_zip, mailing_address,
+                mailing_city,
                 mailing_state, mailing_zip, county, precinct, precinct_name, split, township, ward,
                 congressional_district, legislative_district, senate_district, districts, registration_status,
                 registered_on, elections_voted, generals_voted, primaries_voted, last_voted_on, voted_on, tier,
                 tier_source, tier_channel, tier_on, model_score, contacted, mail_suppressions)
             SELECT g, 'First' || g, '', 'Last' || (h % 5000), '', CASE WHEN inside THEN 'in ' ELSE 'out ' END || h,
-                   h || ' Main St', 'Town ' || (h % 300), 'MO', '6' || lpad((h % 10000)::text, 4, '0'),
-                   CASE WHEN g % 9 = 0 THEN 'PO BOX ' || g ELSE '' END, CASE WHEN g % 9 = 0 THEN 'Box Town' ELSE '' END,
+                   h || ' Main St', CASE WHEN h % 7 = 0 THEN 'APT ' || (h % 20) ELSE '' END,
+                   'Town ' || (h % 300), 'MO', '6' || lpad((h % 10000)::text, 4, '0'),
+                   CASE WHEN g % 18 = 0 THEN g || ' Elm St Apt 3' WHEN g % 9 = 0 THEN 'PO BOX ' || g ELSE '' END,
+                   CASE WHEN g % 9 = 0 THEN 'Box Town' ELSE '' END,
                    CASE WHEN g % 9 = 0 THEN 'MO' ELSE '' END,
                    CASE WHEN g % 9 = 0 THEN '65' || lpad((g % 1000)::text, 3, '0') || '-1234' ELSE '' END,
                    'County ' || (h % 30), 'P' || (h % 600), 'Precinct ' || (h % 600), '', '', '',
@@ -117,7 +121,7 @@ def _counts() -> tuple[float, float, float]:
 def _copy_reference() -> float:
     """COPY the purpose's rows, sorted by ZIP, to CSV: PostgreSQL's own floor for this export."""
     start = time.perf_counter()
-    sql = f"""COPY (SELECT household_key, first_name, last_name, residence_line, residence_city,
+    sql = f"""COPY (SELECT household_key, first_name, last_name, residence_line, residence_unit, residence_city,
                    residence_zip, mailing_address, mailing_zip FROM contacts_sharedvoter
                    WHERE congressional_district = '{CODE}' AND tier IN (1, 2) AND mail_suppressions = '{{}}'
                    ORDER BY residence_zip, household_key) TO STDOUT WITH CSV"""  # noqa: S608 (constants)

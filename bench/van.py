@@ -2,8 +2,8 @@
 
 Builds its own database (bench_van) with SQL (generate_series): BENCH_VAN_ATTEMPTS attempts
 (default 300,000) by 1,000 leaders on 200,000 voters over 30 days, a third of the conversations
-with an ID. Measures the whole export (van_rows -> formula-safe CSV -> SHA-256 -> audit row) as
-a staff download streams it, against a reference in the same run: PostgreSQL's own COPY of the
+with an ID, half the voters with a VANID. Measures the whole export (van_rows -> formula-safe CSV
+-> SHA-256 -> audit row) as a staff download streams it, against a reference in the same run: PostgreSQL's own COPY of the
 same attempts' columns to CSV, which is the least any export of them can cost. Also reports the
 growth of the process's peak memory while streaming: it must not grow with the file.
 """
@@ -58,6 +58,8 @@ def _generate() -> None:
                 SELECT '!', 'leader' || g || '@bench.example', 'leader', 'Lee ' || g, 'Leader' {vals}
                 FROM generate_series(1, {LEADERS}) g"""
         )
+        # Half the voters have a VANID loaded (import_van_ids): the export sends it with their rows.
+        cursor.execute("UPDATE contacts_voter SET van_id = 100000000 + id WHERE id % 2 = 0")
         cursor.execute("SELECT min(id) FROM leaders_user")
         first_leader = cursor.fetchone()[0]
         given = {"id", "client_uuid", "leader_id", "voter_id", "channel", "result", "note", "device_time",
@@ -84,8 +86,9 @@ def _reference() -> tuple[float, int]:
     """COPY the same attempts' columns to CSV: PostgreSQL's own floor for this export."""
     start, size = time.perf_counter(), 0
     raw = connection.connection
-    sql = """COPY (SELECT a.voter_id, a.channel, a.result, a.device_time, u.first_name, u.last_name
+    sql = """COPY (SELECT v.van_id, a.voter_id, a.channel, a.result, a.device_time, u.first_name, u.last_name
                    FROM contacts_contactattempt a JOIN leaders_user u ON u.id = a.leader_id
+                   JOIN contacts_voter v ON v.id = a.voter_id
                    WHERE a.device_time >= '2028-06-01 05:00+00' AND a.device_time < '2028-07-01 05:00+00'
                    ORDER BY a.device_time, a.id) TO STDOUT WITH CSV"""
     with raw.cursor() as cursor, cursor.copy(sql) as copy:

@@ -4,12 +4,13 @@ One row per voter per attempt. A knock recorded for a whole door (no single vote
 row for each voter of that household, as MiniVAN applies a door's result to everyone at it; the
 survey response is the ID the leader recorded for that voter in that attempt, if any.
 
-The voter is identified by the state's voter ID (StateFileID): VoteBuilder's bulk upload matches a
-Missouri file's voters on it. The program does not hold VAN IDs.
+The voter is identified by their VANID when it is known (loaded from VAN's own export of a list by
+`manage.py import_van_ids`, contacts/van_ids.py), and always by the state's voter ID (StateFileID),
+on which VoteBuilder's bulk upload also matches a Missouri file's voters; VANID is empty when unknown.
 
-In VoteBuilder: Bulk Upload -> "Contact History" on the voter file, match on State File ID, map the
-columns below by name; map the SurveyQuestion column to the committee's party-ID question and its
-responses by their names.
+In VoteBuilder: Bulk Upload -> "Contact History" on the voter file, match on VANID when every row
+has one, else on State File ID; map the columns below by name; map the SurveyQuestion column to the
+committee's party-ID question and its responses by their names.
 """
 
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from contacts.models import Channel, ContactAttempt, PartyID
 Result = ContactAttempt.Result
 
 HEADER = [
+    "VANID",
     "StateFileID",
     "ContactType",
     "Result",
@@ -109,17 +111,18 @@ def van_rows(start: date, end: date, *, chunk_size: int = 2000) -> Iterator[list
         attempts.filter(voter__isnull=False)
         .annotate(party=_party_id("voter_id"), day=_local_day(), canvasser=_canvasser())
         .order_by("device_time", "pk")
-        .values_list("voter_id", *FIELDS)
+        .values_list("voter__van_id", "voter_id", *FIELDS)
     )
     by_door = (
         attempts.filter(voter__isnull=True, household__voters__isnull=False)
         .annotate(party=_party_id("household__voters__id"), day=_local_day(), canvasser=_canvasser())
         .order_by("device_time", "pk", "household__voters__id")
-        .values_list("household__voters__id", *FIELDS)
+        .values_list("household__voters__van_id", "household__voters__id", *FIELDS)
     )
     for rows in (by_voter, by_door):
-        for voter_id, channel, result, day, canvasser, party in rows.iterator(chunk_size=chunk_size):
+        for van_id, voter_id, channel, result, day, canvasser, party in rows.iterator(chunk_size=chunk_size):
             yield [
+                van_id or "",
                 voter_id,
                 CONTACT_TYPES[channel],
                 VAN_RESULTS[result],

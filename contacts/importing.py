@@ -264,8 +264,9 @@ class CsvRecords:
     (not UTF-8, NUL bytes) wait in ``notes`` by line number.
     """
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream, **reader_options) -> None:
         self.stream = stream
+        self.reader_options = reader_options  # csv.reader's: a tab-separated file, say
         self.notes: dict[int, list[str]] = {}
         self.last = ""  # the last line read, which is what a record that cannot be parsed shows
         self._line_no = 0
@@ -288,7 +289,7 @@ class CsvRecords:
             yield text
 
     def __iter__(self) -> Iterator[tuple[int, list[str] | None, str]]:
-        reader = csv.reader(self._lines())
+        reader = csv.reader(self._lines(), **self.reader_options)
         done = 0
         while True:
             try:

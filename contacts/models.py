@@ -305,6 +305,11 @@ class Voter(models.Model):
     mailing_city = models.TextField(blank=True)
     mailing_state = models.TextField(blank=True)
     mailing_zip = models.TextField(blank=True)
+    van_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The voter's VANID, from a crosswalk staff imported (import_van_ids).",
+    )
     is_registered = models.BooleanField(default=True)
     unregistered_at = models.DateTimeField(
         null=True, blank=True, help_text="When an edition of the voter file first left them out."
@@ -327,6 +332,7 @@ class Voter(models.Model):
                 condition=Q(is_registered=True),
             ),
         ]  # fmt: skip
+        constraints = [models.UniqueConstraint(fields=["van_id"], name="one_voter_per_van_id")]
 
     def __str__(self) -> str:
         return self.full_name
@@ -1046,8 +1052,8 @@ class Export(models.Model):
 
     Written before the first byte is sent and completed after the last one, so an export cut off
     midway still shows (without a hash). Every export path (the VAN export, candidates' mail lists)
-    writes one, and so do staff's downloads of people (the recruitment tree, leader lists) and the
-    admin's exports of phones and scores.
+    writes one, and so do staff's downloads of people (the recruitment tree, leader lists), the
+    admin's exports of phones and scores, and this audit itself.
     """
 
     class Kind(models.TextChoices):
@@ -1057,6 +1063,7 @@ class Export(models.Model):
         LEADERS = "leaders", "Leader list"
         PHONES = "phones", "Phone numbers (admin)"
         SCORES = "scores", "Partisanship scores (admin)"
+        AUDIT = "audit", "Export audit"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="exports")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -52,17 +52,19 @@ LOCK_KEY = 0x4E4C_5249_4453  # "NLRIDS": one rollup at a time, across every work
 # The shared row, column by column, as the program's tables give it (the columns of SharedVoter).
 VOTER_ROW = {
     "voter_id": "v.id",
+    "van_id": "v.van_id",
     "first_name": "v.first_name",
     "middle_name": "v.middle_name",
     "last_name": "v.last_name",
     "suffix": "v.suffix",
     "household_key": "coalesce(h.address_key, '')",
-    # Household.street_line, in SQL.
+    # Household.street_line, in SQL, with the unit apart (a mail house wants it on line 2).
     "residence_line": """coalesce(CASE WHEN h.non_standard_address <> '' AND h.street_name = ''
         THEN h.non_standard_address ELSE concat_ws(' ',
             nullif(coalesce(h.house_number::text, '') || h.house_suffix, ''), nullif(h.pre_direction, ''),
-            nullif(h.street_name, ''), nullif(h.street_type, ''), nullif(h.post_direction, ''),
-            nullif(h.unit_type, ''), nullif(h.unit_number, '')) END, '')""",
+            nullif(h.street_name, ''), nullif(h.street_type, ''), nullif(h.post_direction, '')) END, '')""",
+    "residence_unit": """coalesce(CASE WHEN h.non_standard_address <> '' AND h.street_name = '' THEN ''
+        ELSE concat_ws(' ', nullif(h.unit_type, ''), nullif(h.unit_number, '')) END, '')""",
     "residence_city": "coalesce(h.city, '')",
     "residence_state": "coalesce(h.state, '')",
     "residence_zip": "coalesce(h.zip_code, '')",

@@ -29,12 +29,14 @@ class SharedVoter(models.Model):
     """One registered voter as candidates may see them: address, districts, history, current ID tier."""
 
     voter_id = models.BigIntegerField(primary_key=True, help_text="The Secretary of State's Voter ID.")
+    van_id = models.BigIntegerField(null=True, help_text="The voter's VANID, when the party has loaded it.")
     first_name = models.TextField()
     middle_name = models.TextField()
     last_name = models.TextField()
     suffix = models.TextField()
     household_key = models.TextField(db_collation="C", help_text="Voters with the same key share a door.")
-    residence_line = models.TextField()
+    residence_line = models.TextField(help_text="The street address, without the apartment or unit.")
+    residence_unit = models.TextField(default="", help_text='The apartment or unit ("APT 2B"), if any.')
     residence_city = models.TextField()
     residence_state = models.TextField()
     residence_zip = models.TextField()

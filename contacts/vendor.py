@@ -48,7 +48,8 @@ class Column:
     required: bool = True
 
 
-def _header_map(header: list[str], columns: list[Column], what: str) -> dict[str, int]:
+def header_map(header: list[str], columns: list[Column], what: str) -> dict[str, int]:
+    """Return where each column is in a header row, found by name; refuse a file that lacks one."""
     normalized = [" ".join(name.replace("_", " ").split()).lower() for name in header]
     found = {}
     for column in columns:
@@ -99,7 +100,7 @@ class VendorImport:
             _, header, problem = next(reader, (0, [], ""))
             if header is None:
                 raise records.refuse_header(f"a {self.what} file", problem)
-            positions = _header_map(header, self.columns, self.what)
+            positions = header_map(header, self.columns, self.what)
             with import_transaction(dry_run=dry_run), connection.cursor() as cursor:
                 cursor.execute(f"DROP TABLE IF EXISTS {self.stage}")
                 definitions = ", ".join(f"{name} text" for name in self.stage_columns)

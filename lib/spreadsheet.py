@@ -30,7 +30,19 @@ def neutralize(value: Any) -> Any:
 
 
 def neutralize_row(row: Iterable[Any]) -> list[Any]:
-    return [neutralize(value) for value in row]
+    # Most cells are text or whole numbers: those are decided here, without a call per cell (the
+    # streamed exports write millions of cells); anything else goes through neutralize().
+    return [
+        ("'" + value if value[:1] in _TRIGGERS else value)
+        if (kind := type(value)) is str
+        else value
+        if kind is int
+        else neutralize(value)
+        for value in row
+    ]
+
+
+_TRIGGERS = frozenset(FORMULA_STARTS)
 
 
 class SafeWriter:
@@ -41,6 +53,9 @@ class SafeWriter:
 
     def writerow(self, row: Iterable[Any]) -> Any:
         return self._writer.writerow(neutralize_row(row))
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        self._writer.writerows(map(neutralize_row, rows))
 
 
 def neutralize_dataset(dataset):

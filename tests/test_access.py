@@ -407,7 +407,8 @@ ROUTES += [
     ),
     Route("candidates:changes", allowed=RACE_STAFF),
     Route("candidates:exports", allowed=RACE_STAFF),
-    Route("candidates:exports_csv", allowed=RACE_STAFF),
+    # Staff are asked to confirm their password first (tests/candidates/test_export_audit.py downloads).
+    Route("candidates:exports_csv", allowed=RACE_STAFF, ok=(302,)),
     Route("candidates:export", allowed=RACE_STAFF, args=lambda w: [w.export.pk]),
     Route("candidates:van_export", allowed=RACE_STAFF),
     # Staff are asked to confirm their password first (tests/candidates/test_van_export.py downloads).

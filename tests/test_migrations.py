@@ -22,6 +22,7 @@ INITIAL = {
         "0005_plausibility_flags",
         "0006_export_admin_kinds",
         "0007_voter_registered_name",
+        "0008_van_ids_and_address_units",
     ],
     "leaders": [
         "0001_initial",

@@ -33,7 +33,7 @@ def test_a_staffer_confirms_their_password_downloads_the_van_file_and_finds_it_a
         page.get_by_role("button", name="Confirm").click()
     body = open(started.value.path(), "rb").read()  # noqa: PTH123, SIM115
     rows = list(csv.reader(io.StringIO(body.decode(), newline="")))
-    assert rows[1][:3] == [str(voter.pk), "Walk", "Not Home"]
+    assert rows[1][:4] == ["", str(voter.pk), "Walk", "Not Home"]  # no VANID loaded for this voter
 
     export = Export.objects.get()
     assert export.sha256 == hashlib.sha256(body).hexdigest() and export.rows == 1

@@ -14,9 +14,11 @@ from candidates import services
 from candidates.mail import HEADER
 from candidates.models import Candidacy
 from contacts.models import Export
+from contacts.rollup import rollup_ids
 from tests.candidates.races import make_candidacy, make_race
 from tests.candidates.shared_voters import shared_voter
 from tests.cast import PASSWORD, make_client
+from tests.contacts.voter_files import fixture_copy, fixture_rows, run
 
 # The reader is its own connection: it sees only committed rows, so these tests commit.
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "shared", "shared_reader"])
@@ -206,3 +208,50 @@ def test_a_precinct_race_names_its_county_so_a_same_numbered_precinct_elsewhere_
     assert not form.is_valid() and "Boone: 0010" in str(form.errors["district_code"])
     query = str(district_voters(SimpleNamespace(district_type="precinct", district_code="Boone: 0010")).query)
     assert '"county" = Boone' in query and '"precinct" = 0010' in query
+
+
+def test_an_apartment_or_unit_goes_on_address_line_2(candidacy, cathy):
+    shared_voter("Ann", "Flat", house="3 Elm St", tier=1, residence_unit="APT 2B", residence_zip="64401")
+    shared_voter("Bo", "Box", house="4 Elm St", tier=1, residence_zip="64402", mailing_address="PO BOX 7",
+                 mailing_city="Maryville", mailing_state="MO", mailing_zip="64402")  # fmt: skip
+    shared_voter("Cy", "Suite", house="5 Elm St", tier=1, residence_zip="64403",
+                 mailing_address="12 ELM ST STE 400", mailing_city="Maryville", mailing_state="MO",
+                 mailing_zip="64468")  # fmt: skip
+    shared_voter("Di", "Hash", house="6 Elm St", tier=1, residence_zip="64404", mailing_address="9 OAK AVE #4",
+                 mailing_city="Maryville", mailing_state="MO", mailing_zip="64468")  # fmt: skip
+    _body, rows = download(reauthenticated(cathy), candidacy)
+    assert [row[:3] for row in rows[1:]] == [
+        ["Ann Flat", "3 Elm St", "APT 2B"],
+        ["Bo Box", "PO BOX 7", ""],
+        ["Cy Suite", "12 ELM ST", "STE 400"],
+        ["Di Hash", "9 OAK AVE", "#4"],
+    ]
+
+
+def test_a_voter_file_household_in_an_apartment_is_mailed_with_its_unit_on_line_2(tmp_path, sam, cathy):
+    header, lines = fixture_rows()
+    at = {name: index for index, name in enumerate(header)}
+    flat = next(
+        line for line in lines
+        if line[at["Unit Type"]] == "APT" and line[at["Political Party"]] == "Democratic"
+        and not line[at["Mailing Address"]]
+    )  # fmt: skip
+    run("import_voters", fixture_copy("psr_sample.txt", tmp_path))
+    rollup_ids(full=True)
+    services.account_approve(actor=sam, candidate=cathy)
+    race = make_race(sam, code=flat[at["LEGISLATIVE DISTRICT 20"]])
+    _body, rows = download(reauthenticated(cathy), make_candidacy(sam, race, candidate=cathy))
+    street = " ".join(
+        flat[at[name]] for name in ("House Number", "Street Name", "Street Type") if flat[at[name]]
+    )
+    unit = f"APT {flat[at['Unit Number']]}"
+    assert [street, unit, flat[at["Residential City"]]] in [row[1:4] for row in rows[1:]]
+    assert not [row for row in rows[1:] if row[1].endswith(unit)]
+
+
+def test_control_characters_in_the_voter_file_do_not_break_the_rows(candidacy, cathy):
+    # The export joins a household's fields with these characters: in the data they become spaces.
+    shared_voter("Jo\x1fe", "Sm\x1eith", house="2 Oak\x1fSt", tier=1, residence_city="Mary\x1eville")
+    shared_voter("Al", "Smith", house="2 Oak\x1fSt", tier=1, residence_city="Mary\x1eville")
+    _body, rows = download(reauthenticated(cathy), candidacy)
+    assert rows[1:] == [["Jo e Sm ith & Al Smith", "2 Oak St", "", "Mary ville", "MO", "64468", "", "2"]]

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidates.van import HEADER, VAN_RESULTS
-from contacts.models import ContactAttempt, Export, PartyID
+from contacts.models import ContactAttempt, Export, PartyID, Voter
 from tests.cast import PASSWORD, make_client, make_household, make_user, make_voter
 
 PAYLOADS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"]
@@ -64,8 +64,8 @@ def test_each_result_maps_to_vans_and_the_id_travels_as_a_survey_response(sam, a
     attempt(alice, voter=voter, result="refused", when=at(2, 12).replace(month=5))  # before the window
     _, rows = download(reauthenticated(sam))
     assert rows[1:] == [
-        [str(voter.pk), "Walk", "Canvassed", "Party ID", "2 Lean Dem", "06/03/2028", "Alice"],
-        [str(voter.pk), "Phone", "Not Home", "", "", "06/04/2028", "Alice"],
+        ["", str(voter.pk), "Walk", "Canvassed", "Party ID", "2 Lean Dem", "06/03/2028", "Alice"],
+        ["", str(voter.pk), "Phone", "Not Home", "", "", "06/04/2028", "Alice"],
     ]
     assert set(VAN_RESULTS) == set(ContactAttempt.Result)
 
@@ -75,8 +75,21 @@ def test_a_knock_for_a_whole_door_gives_a_row_per_voter_there(sam, alice):
     first, second = make_voter(door, first="Ann"), make_voter(door, first="Al")
     attempt(alice, household=door, result="not_home")
     _, rows = download(reauthenticated(sam))
-    assert sorted(row[0] for row in rows[1:]) == sorted([str(first.pk), str(second.pk)])
-    assert {row[2] for row in rows[1:]} == {"Not Home"}
+    assert sorted(row[1] for row in rows[1:]) == sorted([str(first.pk), str(second.pk)])
+    assert {row[3] for row in rows[1:]} == {"Not Home"}
+
+
+def test_the_van_id_goes_with_each_row_when_it_is_known(sam, alice):
+    door = make_household(None)
+    known, unknown = make_voter(door, first="Kim"), make_voter(door, first="Lee")
+    Voter.objects.filter(pk=known.pk).update(van_id=424242)
+    attempt(alice, voter=known, result="talked")
+    attempt(alice, household=door, result="not_home", when=at(11))
+    _, rows = download(reauthenticated(sam))
+    assert rows[0][:2] == ["VANID", "StateFileID"]
+    assert sorted(row[:2] for row in rows[1:]) == sorted(
+        [["424242", str(known.pk)], ["424242", str(known.pk)], ["", str(unknown.pk)]]
+    )
 
 
 def test_formula_payloads_come_back_as_plain_text(sam):
@@ -86,7 +99,7 @@ def test_formula_payloads_come_back_as_plain_text(sam):
     _, rows = download(reauthenticated(sam))
     cells = [cell for row in rows for cell in row]
     assert not [cell for cell in cells if cell.startswith(TRIGGERS)]
-    assert sorted(row[6] for row in rows[1:]) == sorted("'" + payload for payload in PAYLOADS)
+    assert sorted(row[7] for row in rows[1:]) == sorted("'" + payload for payload in PAYLOADS)
 
 
 def test_every_export_is_audited_with_the_hash_of_the_bytes_sent(sam, alice):
@@ -129,5 +142,5 @@ def test_the_window_is_whole_days_in_the_partys_time_zone(sam, alice):
     voter = make_voter(make_household(None))
     attempt(alice, voter=voter, when=at(30, 23))  # 04:00 UTC on July 1st, still June 30 in Missouri
     _, rows = download(reauthenticated(sam), start="2028-06-30", end="2028-06-30")
-    assert [row[5] for row in rows[1:]] == ["06/30/2028"]
+    assert [row[6] for row in rows[1:]] == ["06/30/2028"]
     assert date(2028, 6, 30) == at(30, 23).date()

@@ -32,3 +32,22 @@ def test_it_copies_a_dataset_with_headers_and_cells_neutralized():
     safe = neutralize_dataset(data)
     assert safe.headers == ["'@name", "n"] and list(safe) == [("'=x", 1), ("ok", 2)]
     assert data[0] == ("=x", 1)  # the original is untouched
+
+
+def test_a_row_is_neutralized_cell_by_cell_as_neutralize_does():
+    from datetime import date
+    from decimal import Decimal
+
+    from django.utils.safestring import mark_safe
+
+    from lib.spreadsheet import neutralize_row
+
+    cells = ["=1", "", "ok", "-", 7, -7, True, None, 1.5, Decimal("-2"), date(2028, 1, 1), mark_safe("@x"),
+             ["=nested"], "\r=1", "\t"]  # fmt: skip
+    assert neutralize_row(cells) == [neutralize(cell) for cell in cells]
+
+
+def test_rows_written_at_once_are_neutralized_too():
+    out = io.StringIO()
+    SafeWriter(out).writerows([["=A1", 1], ["+1", "ok"]])
+    assert list(csv.reader(io.StringIO(out.getvalue()))) == [["'=A1", "1"], ["'+1", "ok"]]
