@@ -19,7 +19,7 @@ from dashboard.goals import PROJECTION_METHOD, outlook
 from dashboard.models import Goal, get_goal_for
 from dashboard.progress import (
     AUTHORITY_SLUGS,
-    activation_dates,
+    activity,
     cycle_began,
     district_progress,
     milestones_for,
@@ -44,10 +44,10 @@ def index(request, county=None):
     if cycle is None:
         return render(request, "dashboard/no_cycle.html", {"scope": scope})
     today = timezone.localdate()
-    dates = activation_dates(cycle, scope)
+    active = activity(cycle, scope)
     milestones, goal_source = milestones_for(cycle, scope)
-    seen = outlook(dates, milestones, today)
-    start = min([timezone.localdate(cycle_began(cycle)), *dates[:1]])
+    seen = outlook(active, milestones, today)
+    start = min([timezone.localdate(cycle_began(cycle)), *active.starts[:1]])
     context = {
         "scope": scope,
         "county_slug": county,
@@ -55,7 +55,7 @@ def index(request, county=None):
         "outlook": seen,
         "goal_source": goal_source,
         "method": PROJECTION_METHOD,
-        "chart": progress_chart(dates, milestones, seen, start),
+        "chart": progress_chart(active, milestones, seen, start),
         "totals": totals(cycle, scope),
         "funnel": funnel(scope),
         "districts": district_progress(cycle, scope, today),

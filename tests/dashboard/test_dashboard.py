@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from contacts.models import Voter
 from dashboard.models import Goal
-from dashboard.progress import Scope, activation_dates
+from dashboard.progress import Scope, activity
 from tests.cast import MARYVILLE, make_client, make_gathering, make_leader, make_turf, offset
 from tests.dashboard.world import attempt, make_program
 from turf.models import Cycle
@@ -88,9 +88,9 @@ def test_the_series_is_the_day_each_active_leader_first_reported(program, alice,
     make_turf(carl, cycle=program.cycle)
     attempt(bob, voter=program.callees[1], days_ago=0)  # bob becomes active today
     everyone = Scope(None, "Missouri")
-    dates = activation_dates(program.cycle, everyone)
-    assert len(dates) == 2  # alice and bob; carl has lists but no report
-    assert len(activation_dates(program.cycle, Scope(("Boone",), "Boone"))) == 1
+    today = timezone.localdate()
+    assert activity(program.cycle, everyone).active_on(today) == 2  # alice and bob; carl has lists, no report
+    assert activity(program.cycle, Scope(("Boone",), "Boone")).active_on(today) == 1
 
 
 def test_the_chart_has_a_table_with_every_week(program, sam):
