@@ -24,6 +24,7 @@ from dashboard.progress import (
     cached,
     cycle_began,
     next_goal,
+    statewide_milestones,
     voter_file_counts,
 )
 from dashboard.shapes import county_shapes
@@ -116,8 +117,7 @@ def _activity(cycle: Cycle, now: datetime) -> tuple[dict[str, int], dict[str, in
 
 def next_statewide_milestone(cycle: Cycle, today) -> Milestone | None:
     """The next statewide milestone (see _next_goal): what each county's goal share is of."""
-    goal = next_goal(list(Goal.objects.filter(cycle=cycle).statewide().order_by("due")), today)
-    return Milestone(goal.due, goal.active_leaders) if goal else None
+    return next_goal(statewide_milestones(cycle)[0], today)
 
 
 def county_rows(cycle: Cycle, counties, *, now: datetime | None = None) -> list[CountyRow]:

@@ -126,7 +126,7 @@ def activity(cycle: Cycle, scope: Scope) -> Activity:
                     ends.append(timezone.localdate(end))
         return Activity(starts, ends)
 
-    return cached(f"dashboard:activity:{cycle.pk}:{scope.key}", read, ACTIVITY_SECONDS)
+    return cached(f"dashboard:active:{cycle.pk}:{scope.key}", read, ACTIVITY_SECONDS)
 
 
 def _spans(first_report: datetime, moves: list[tuple[datetime, bool]], open_now: bool):
@@ -149,15 +149,29 @@ def _spans(first_report: datetime, moves: list[tuple[datetime, bool]], open_now:
         yield start, None
 
 
+def statewide_milestones(cycle: Cycle) -> tuple[list[Milestone], bool]:
+    """The cycle's statewide milestones by date, and whether they are the defaults (none saved yet)."""
+    saved = [
+        Milestone(g.due, g.active_leaders)
+        for g in Goal.objects.filter(cycle=cycle).statewide().order_by("due")
+    ]
+    if saved:
+        return saved, False
+    return [Milestone(due, target) for due, target in Goal.defaults_for(cycle)], True
+
+
 def milestones_for(cycle: Cycle, scope: Scope) -> tuple[list[Milestone], str]:
     """The scope's milestones and where they come from, in a sentence for the page.
 
-    Statewide: the statewide goals. Counties with goals of their own: those, added up by date.
+    Statewide: the statewide goals (the defaults until staff save some). Counties with goals of their own: those, added up by date.
     Otherwise the statewide goals times the counties' share of the state's registered voters.
     """
-    statewide = [Milestone(g.due, g.active_leaders) for g in Goal.objects.filter(cycle=cycle).statewide()]
+    statewide, default = statewide_milestones(cycle)
     if scope.counties is None:
-        return statewide, "The statewide goals."
+        return (
+            statewide,
+            "The default goals: staff have set no statewide goals." if default else "The statewide goals.",
+        )
     own: dict[date, int] = {}
     for goal in Goal.objects.filter(cycle=cycle).for_counties(scope.counties):
         own[goal.due] = own.get(goal.due, 0) + goal.active_leaders
@@ -245,7 +259,7 @@ def district_progress(cycle: Cycle, scope: Scope, today: date) -> list[DistrictP
     return rows
 
 
-def next_goal(goals: list[Goal], today: date) -> Goal | None:
-    """The first of these goals not past due, else the last (`goals` by date)."""
+def next_goal(goals: list, today: date):
+    """The first of these goals or milestones not past due, else the last (`goals` by date)."""
     ahead = [goal for goal in goals if goal.due >= today] or goals[-1:]
     return ahead[0] if ahead else None

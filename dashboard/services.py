@@ -6,14 +6,22 @@ from dashboard.models import CountyClass, Goal
 from turf.models import Cycle
 
 
-def ensure_default_goals(*, cycle: Cycle) -> None:
-    """Give a cycle without goals the default milestones (DESIGN.md section 6); one with goals keeps them."""
-    if Goal.objects.filter(cycle=cycle).exists():
-        return
+def save_default_goals(*, cycle: Cycle, by) -> bool:
+    """Save the default statewide milestones (DESIGN.md section 6) for staff to change; return whether it did.
+
+    Until then the dashboard measures against the same defaults without storing them, so a page
+    view writes nothing. A cycle with statewide goals keeps them.
+    """
+    if Goal.objects.filter(cycle=cycle).statewide().exists():
+        return False
     Goal.objects.bulk_create(
-        [Goal(cycle=cycle, due=due, active_leaders=target) for due, target in Goal.defaults_for(cycle)],
-        ignore_conflicts=True,  # two first visits at once
+        [
+            Goal(cycle=cycle, due=due, active_leaders=target, updated_by=by)
+            for due, target in Goal.defaults_for(cycle)
+        ],
+        ignore_conflicts=True,  # two clicks at once
     )
+    return True
 
 
 def save_goal(

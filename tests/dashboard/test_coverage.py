@@ -9,7 +9,6 @@ from django.urls import reverse
 from contacts.voterfile.layout import ELECTION_AUTHORITIES
 from dashboard.coverage import county_rows, default_is_rural
 from dashboard.models import CountyClass
-from dashboard.services import ensure_default_goals
 from dashboard.shapes import county_shapes
 from tests.cast import make_client
 from tests.dashboard.world import make_program
@@ -19,9 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def program(alice, bob):
-    world = make_program(alice, bob)
-    ensure_default_goals(cycle=world.cycle)
-    return world
+    return make_program(alice, bob)
 
 
 def rows_by_county(cycle, counties=ELECTION_AUTHORITIES):

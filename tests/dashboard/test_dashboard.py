@@ -24,20 +24,45 @@ def program(alice, bob):
     return make_program(alice, bob)
 
 
-def test_a_cycle_without_goals_gets_the_defaults_in_its_election_year(program, sam):
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(WRITES)]
+
+
+def test_a_cycle_without_goals_is_measured_against_the_defaults_and_a_get_writes_nothing(program, sam):
+    client = make_client(sam)
+    with CaptureQueriesContext(connection) as seen:
+        response = client.get(reverse("dashboard:index"))
+        client.get(reverse("dashboard:goals"))
+        client.get(reverse("dashboard:coverage"))
+        client.get(reverse("dashboard:followup"))
+    assert writes(seen.captured_queries) == []
     assert not Goal.objects.exists()
-    assert make_client(sam).get(reverse("dashboard:index")).status_code == 200
-    goals = Goal.objects.filter(cycle=program.cycle).statewide().order_by("due")
-    assert [(g.due, g.active_leaders) for g in goals] == [
+    milestones = [(m.milestone.due, m.milestone.target) for m in response.context["outlook"].milestones]
+    assert milestones == [
         (date(2028, 6, 1), 1000), (date(2028, 9, 1), 3000), (date(2028, 10, 1), 5000),
     ]  # fmt: skip
-    # Staff change one; the next visit keeps it.
+    assert "default goals" in response.context["goal_source"]
+
+
+def test_staff_save_the_defaults_to_change_them(program, sam):
+    client = make_client(sam)
+    assert b"data-default-goal" in client.get(reverse("dashboard:goals")).content
+    assert client.post(reverse("dashboard:goal_defaults")).status_code == 302
+    goals = Goal.objects.filter(cycle=program.cycle).statewide().order_by("due")
+    assert [(g.due, g.active_leaders, g.updated_by) for g in goals] == [
+        (date(2028, 6, 1), 1000, sam), (date(2028, 9, 1), 3000, sam), (date(2028, 10, 1), 5000, sam),
+    ]  # fmt: skip
     goal = goals.first()
-    make_client(sam).post(
+    client.post(
         reverse("dashboard:goal_edit", args=[goal.pk]), {"due": "2028-06-01", "active_leaders": "1200"}
     )
-    make_client(sam).get(reverse("dashboard:index"))
+    client.post(reverse("dashboard:goal_defaults"))  # saved already: changes nothing
     assert Goal.objects.get(pk=goal.pk).active_leaders == 1200 and Goal.objects.count() == 3
+    milestones = make_client(sam).get(reverse("dashboard:index")).context["outlook"].milestones
+    assert milestones[0].milestone.target == 1200
 
 
 def test_staff_see_the_state_against_the_goals(program, sam):
@@ -123,7 +148,7 @@ def test_nobody_but_staff_and_coordinators_reaches_it(program, alice, cathy):
 
 def test_a_bad_goal_is_refused_with_its_reason_and_writes_nothing(program, sam):
     client = make_client(sam)
-    client.get(reverse("dashboard:goals"))
+    client.post(reverse("dashboard:goal_defaults"))
     before = Goal.objects.count()
     response = client.post(reverse("dashboard:goals"), {"due": "2028-07-01", "active_leaders": "10",
                                                         "county": "Nodaway", "house_district": "20 LE 003"})  # fmt: skip
