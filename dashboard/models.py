@@ -110,3 +110,23 @@ class CountyClass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county}: {'rural' if self.is_rural else 'urban'}"
+
+
+class CoordinatorChange(models.Model):
+    """The audit of one change of the coordinator who looks after a leader: to whom, by whom, when."""
+
+    profile = models.ForeignKey(
+        "leaders.LeaderProfile", on_delete=models.CASCADE, related_name="coordinator_changes"
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Empty: nobody in particular.",
+    )  # fmt: skip
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.profile_id}: {self.coordinator or 'nobody'} by {self.by} at {self.at:%Y-%m-%d}"

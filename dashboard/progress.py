@@ -211,6 +211,12 @@ def _count_totals(cycle: Cycle, scope: Scope) -> Totals:
     attempts = (
         ContactAttempt.objects.standing().filter(device_time__gte=since).filter(scope.leaders("leader__"))
     )
+    # One pass over the attempts for the three counts, each the condition its QuerySet method keeps.
+    counted = attempts.aggregate(
+        calls=_count_of(attempts.called()),
+        knocks=_count_of(attempts.knocked()),
+        talks=_count_of(attempts.reached()),
+    )
     by_tier = dict(
         PartyID.objects.standing()
         .filter(recorded_at__gte=since)
@@ -223,9 +229,12 @@ def _count_totals(cycle: Cycle, scope: Scope) -> Totals:
         Gathering.objects.filter(held_at__gte=since, held_at__lt=now).filter(scope.leaders("host__")).count()
     )
     ids = [(label, by_tier.get(value, 0)) for value, label in PartyID.Value.choices]
-    return Totals(
-        attempts.called().count(), attempts.knocked().count(), attempts.reached().count(), ids, held
-    )
+    return Totals(counted["calls"], counted["knocks"], counted["talks"], ids, held)
+
+
+def _count_of(subset) -> Count:
+    """Count the rows of a filtered QuerySet within an aggregate over its unfiltered one."""
+    return Count("pk", filter=subset.query.where)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,39 @@
-"""Writes of the dashboard: goals and staff's class of a county."""
+"""Writes of the dashboard: goals, staff's class of a county, and who coordinates a leader."""
 
 from datetime import date
 
-from dashboard.models import CountyClass, Goal
+from django.db import transaction
+
+from dashboard.models import CoordinatorChange, CountyClass, Goal
+from leaders.models import LeaderProfile, User
 from turf.models import Cycle
+
+
+class CoordinatorError(Exception):
+    """A coordinator who may not look after this leader; the message says why."""
+
+
+def coordinators_for(profile: LeaderProfile):
+    """The active coordinators who cover the county of a leader's home (or a prospect's county)."""
+    county = profile.user.voter.county if profile.user_id and profile.user.voter_id else profile.county
+    return User.objects.filter(role=User.Role.COORDINATOR, is_active=True, counties__contains=[county])
+
+
+@transaction.atomic
+def assign_coordinator(*, profile: LeaderProfile, coordinator: User | None, by: User) -> bool:
+    """Make `coordinator` (None: nobody) the one who looks after a leader, audited; return whether it changed.
+
+    The caller fetched the profile through `get_profile_for(by, ...)`, so it is in `by`'s scope.
+    """
+    if coordinator is not None and not coordinators_for(profile).filter(pk=coordinator.pk).exists():
+        raise CoordinatorError(f"{coordinator} does not coordinate {profile}'s county.")
+    profile = LeaderProfile.objects.select_for_update().get(pk=profile.pk)
+    if profile.coordinator_id == (coordinator.pk if coordinator else None):
+        return False
+    profile.coordinator = coordinator
+    profile.save(update_fields=["coordinator"])
+    CoordinatorChange.objects.create(profile=profile, coordinator=coordinator, by=by)
+    return True
 
 
 def save_default_goals(*, cycle: Cycle, by) -> bool:
