@@ -130,3 +130,31 @@ class CoordinatorChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile_id}: {self.coordinator or 'nobody'} by {self.by} at {self.at:%Y-%m-%d}"
+
+
+class CountySummary(models.Model):
+    """The program in one election authority this cycle, as of its last count (dashboard/summary.py)."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
+    county = models.CharField(max_length=40, blank=True, help_text='"": leaders with no home on file.')
+    counted_at = models.DateTimeField()
+    # By the voter's or door's county.
+    registered = models.PositiveIntegerField(default=0)
+    households = models.PositiveIntegerField(default=0)
+    households_in_turf = models.PositiveIntegerField(default=0)
+    contacts_7d = models.PositiveIntegerField(default=0)
+    ids = models.PositiveIntegerField(default=0)
+    # By the leader's home county.
+    leaders = models.PositiveIntegerField(default=0, help_text="With lists this cycle.")
+    active = models.PositiveIntegerField(default=0)
+    calls = models.PositiveIntegerField(default=0)
+    knocks = models.PositiveIntegerField(default=0)
+    conversations = models.PositiveIntegerField(default=0)
+    tiers = models.JSONField(default=dict, help_text="IDs the county's leaders recorded, by PartyID value.")
+    gatherings_held = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cycle", "county"], name="one_summary_per_county")]
+
+    def __str__(self) -> str:
+        return f"{self.county or 'no home'} · {self.cycle} at {self.counted_at:%Y-%m-%d %H:%M}"

@@ -3,53 +3,25 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 
-from contacts.models import ContactAttempt, Household, ImportRun, PartyID, Voter
+from contacts.models import PartyID
 from contacts.voterfile.layout import ELECTION_AUTHORITIES
 from dashboard.goals import Activity, Milestone, apportion
 from dashboard.models import Goal
-from events.models import Gathering
+from dashboard.summary import counted
 from leaders.models import LeaderProfile, StageChange
 from turf.models import Cycle, Turf
 
 AUTHORITY_SLUGS = {slugify(name): name for name in ELECTION_AUTHORITIES}
 
-# Counts of calls, knocks and IDs move all day: statewide they cost a scan of every attempt, so the
-# pages show them as of a few minutes ago (and say so). Voter-file counts change only with an import.
-ACTIVITY_SECONDS = 300
-VOTER_FILE_SECONDS = 24 * 3600
 
-
-def cached(key: str, compute, seconds: int):
-    """Return the cached value of `key`, computing and storing it when missing or expired."""
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, seconds)
-    return value
-
-
-def voter_file_counts() -> dict[str, tuple[int, int]]:
-    """Registered voters and households per election authority, as of the last finished import.
-
-    Statewide these are scans of millions of rows: they are counted once per import, not per page.
-    """
-    last = ImportRun.objects.filter(finished_at__isnull=False).order_by("-finished_at").values_list(
-        "pk", "finished_at"
-    ).first() or (0, None)
-
-    def count() -> dict[str, tuple[int, int]]:
-        voters = dict(Voter.objects.registered().order_by().values_list("county").annotate(n=Count("pk")))
-        doors = dict(Household.objects.order_by().values_list("county").annotate(n=Count("pk")))
-        return {county: (voters.get(county, 0), doors.get(county, 0)) for county in {*voters, *doors}}
-
-    stamp = f"{last[0]}-{last[1].timestamp() if last[1] else 0}"
-    return cached(f"dashboard:voter-file:{stamp}", count, VOTER_FILE_SECONDS)
+def voter_file_counts(cycle: Cycle) -> dict[str, tuple[int, int]]:
+    """Registered voters and households per election authority, as of the last county count."""
+    return {county: (row.registered, row.households) for county, row in counted(cycle).items() if county}
 
 
 @dataclass(frozen=True)
@@ -84,11 +56,6 @@ def scope_for(user, slug: str | None = None) -> Scope:
     return Scope((county,), county)
 
 
-def cycle_began(cycle: Cycle) -> datetime:
-    """When "this cycle" began for the counts: the cycle's creation."""
-    return cycle.created_at
-
-
 def activity(cycle: Cycle, scope: Scope) -> Activity:
     """When each leader of the scope was active this cycle: the one source of "active leaders over time".
 
@@ -103,10 +70,13 @@ def activity(cycle: Cycle, scope: Scope) -> Activity:
             Turf.objects.filter(cycle=cycle)
             .filter(scope.leaders("leader__"))
             .with_first_report()
-            .filter(first_report_at__isnull=False)
             .values_list("leader_id", "first_report_at", "status")
         )
-        reported = {leader: (first, status == Turf.Status.ACTIVE) for leader, first, status in turfs}
+        reported = {
+            leader: (first, status == Turf.Status.ACTIVE)
+            for leader, first, status in turfs
+            if first is not None
+        }
         # Only moves into or out of an exit change whether someone is active: few rows, even statewide.
         exits = LeaderProfile.EXITS
         moves: dict[int, list[tuple[datetime, bool]]] = {}
@@ -126,7 +96,7 @@ def activity(cycle: Cycle, scope: Scope) -> Activity:
                     ends.append(timezone.localdate(end))
         return Activity(starts, ends)
 
-    return cached(f"dashboard:active:{cycle.pk}:{scope.key}", read, ACTIVITY_SECONDS)
+    return read()
 
 
 def _spans(first_report: datetime, moves: list[tuple[datetime, bool]], open_now: bool):
@@ -179,7 +149,7 @@ def milestones_for(cycle: Cycle, scope: Scope) -> tuple[list[Milestone], str]:
         return [
             Milestone(due, target) for due, target in sorted(own.items())
         ], "Goals set for these counties."
-    registered = {county: voters for county, (voters, _) in voter_file_counts().items()}
+    registered = {county: voters for county, (voters, _) in voter_file_counts(cycle).items()}
     mine, everyone = sum(registered.get(county, 0) for county in scope.counties), sum(registered.values())
     milestones = [Milestone(m.due, apportion(m.target, mine, everyone)) for m in statewide]
     share = mine / everyone if everyone else 0
@@ -200,41 +170,17 @@ class Totals:
 
 def totals(cycle: Cycle, scope: Scope) -> Totals:
     """This cycle's calls, knocks, conversations, IDs by tier and gatherings held by the scope's leaders."""
-    return cached(
-        f"dashboard:totals:{cycle.pk}:{scope.key}", lambda: _count_totals(cycle, scope), ACTIVITY_SECONDS
+    rows = [
+        row for county, row in counted(cycle).items() if scope.counties is None or county in scope.counties
+    ]
+    tiers = {value: sum(row.tiers.get(str(value), 0) for row in rows) for value, _ in PartyID.Value.choices}
+    return Totals(
+        sum(row.calls for row in rows),
+        sum(row.knocks for row in rows),
+        sum(row.conversations for row in rows),
+        [(label, tiers[value]) for value, label in PartyID.Value.choices],
+        sum(row.gatherings_held for row in rows),
     )
-
-
-def _count_totals(cycle: Cycle, scope: Scope) -> Totals:
-    now = timezone.now()
-    since = cycle_began(cycle)
-    attempts = (
-        ContactAttempt.objects.standing().filter(device_time__gte=since).filter(scope.leaders("leader__"))
-    )
-    # One pass over the attempts for the three counts, each the condition its QuerySet method keeps.
-    counted = attempts.aggregate(
-        calls=_count_of(attempts.called()),
-        knocks=_count_of(attempts.knocked()),
-        talks=_count_of(attempts.reached()),
-    )
-    by_tier = dict(
-        PartyID.objects.standing()
-        .filter(recorded_at__gte=since)
-        .filter(scope.leaders("leader__"))
-        .order_by()
-        .values_list("value")
-        .annotate(n=Count("pk"))
-    )
-    held = (
-        Gathering.objects.filter(held_at__gte=since, held_at__lt=now).filter(scope.leaders("host__")).count()
-    )
-    ids = [(label, by_tier.get(value, 0)) for value, label in PartyID.Value.choices]
-    return Totals(counted["calls"], counted["knocks"], counted["talks"], ids, held)
-
-
-def _count_of(subset) -> Count:
-    """Count the rows of a filtered QuerySet within an aggregate over its unfiltered one."""
-    return Count("pk", filter=subset.query.where)
 
 
 @dataclass(frozen=True)

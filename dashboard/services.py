@@ -1,10 +1,11 @@
-"""Writes of the dashboard: goals, staff's class of a county, and who coordinates a leader."""
+"""Writes of the dashboard: goals, staff's class of a county, who coordinates a leader, the county counts."""
 
 from datetime import date
 
 from django.db import transaction
 
-from dashboard.models import CoordinatorChange, CountyClass, Goal
+from dashboard import summary
+from dashboard.models import CoordinatorChange, CountyClass, CountySummary, Goal
 from leaders.models import LeaderProfile, User
 from turf.models import Cycle
 
@@ -76,3 +77,12 @@ def set_county_class(*, county: str, is_rural: bool | None, note: str = "", by) 
     CountyClass.objects.update_or_create(
         county=county, defaults={"is_rural": is_rural, "note": note, "set_by": by}
     )
+
+
+def summarize_counties(*, cycle: Cycle) -> int:
+    """Count the cycle's program per county (dashboard/summary.py) into CountySummary; return how many rows."""
+    rows = summary.count(cycle)
+    with transaction.atomic():
+        CountySummary.objects.filter(cycle=cycle).delete()
+        CountySummary.objects.bulk_create(rows)
+    return len(rows)

@@ -20,12 +20,12 @@ from dashboard.models import Goal, get_goal_for
 from dashboard.progress import (
     AUTHORITY_SLUGS,
     activity,
-    cycle_began,
     district_progress,
     milestones_for,
     scope_for,
     totals,
 )
+from dashboard.summary import cycle_began
 from turf.models import Cycle
 
 
