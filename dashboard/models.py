@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -152,6 +153,9 @@ class CountySummary(models.Model):
     conversations = models.PositiveIntegerField(default=0)
     tiers = models.JSONField(default=dict, help_text="IDs the county's leaders recorded, by PartyID value.")
     gatherings_held = models.PositiveIntegerField(default=0)
+    # The chart of active leaders over time: the days the county's leaders became active, and stopped.
+    active_from = ArrayField(models.DateField(), default=list)
+    active_until = ArrayField(models.DateField(), default=list)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cycle", "county"], name="one_summary_per_county")]

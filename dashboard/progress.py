@@ -1,11 +1,10 @@
 """What the dashboard counts, for the whole state or some election authorities: one grouped query a number."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from django.db.models import Count, Q
 from django.http import Http404
-from django.utils import timezone
 from django.utils.text import slugify
 
 from contacts.models import PartyID
@@ -13,7 +12,6 @@ from contacts.voterfile.layout import ELECTION_AUTHORITIES
 from dashboard.goals import Activity, Milestone, apportion
 from dashboard.models import Goal
 from dashboard.summary import counted
-from leaders.models import LeaderProfile, StageChange
 from turf.models import Cycle, Turf
 
 AUTHORITY_SLUGS = {slugify(name): name for name in ELECTION_AUTHORITIES}
@@ -57,66 +55,13 @@ def scope_for(user, slug: str | None = None) -> Scope:
 
 
 def activity(cycle: Cycle, scope: Scope) -> Activity:
-    """When each leader of the scope was active this cycle: the one source of "active leaders over time".
-
-    A leader becomes active at their first call or knock on this cycle's turf (so both "turf
-    delivered" and "first contact this cycle" hold), stops when the stage history moves them to
-    inactive or quit, and is active again from the move that brings them back. Only a turf still
-    open counts today, so the last day agrees with `Turf.objects.of_active_leaders()`.
-    """
-
-    def read() -> Activity:
-        turfs = (
-            Turf.objects.filter(cycle=cycle)
-            .filter(scope.leaders("leader__"))
-            .with_first_report()
-            .values_list("leader_id", "first_report_at", "status")
-        )
-        reported = {
-            leader: (first, status == Turf.Status.ACTIVE)
-            for leader, first, status in turfs
-            if first is not None
-        }
-        # Only moves into or out of an exit change whether someone is active: few rows, even statewide.
-        exits = LeaderProfile.EXITS
-        moves: dict[int, list[tuple[datetime, bool]]] = {}
-        for leader, at, stage in (
-            StageChange.objects.filter(Q(to_stage__in=exits) | Q(from_stage__in=exits))
-            .filter(profile__user__turfs__cycle=cycle)
-            .filter(scope.leaders("profile__user__"))
-            .order_by("at", "pk")
-            .values_list("profile__user_id", "at", "to_stage")
-        ):
-            moves.setdefault(leader, []).append((at, stage in exits))
-        starts, ends = [], []
-        for leader, (first, open_now) in reported.items():
-            for start, end in _spans(first, moves.get(leader, []), open_now):
-                starts.append(timezone.localdate(start))
-                if end is not None:
-                    ends.append(timezone.localdate(end))
-        return Activity(starts, ends)
-
-    return read()
-
-
-def _spans(first_report: datetime, moves: list[tuple[datetime, bool]], open_now: bool):
-    """The spans (start, end or None) a leader was active from their first report, given their moves
-    into (True) and out of (False) an exit, in order; a span still open needs the turf still open."""
-    exited = False
-    for at, to_exit in moves:
-        if at <= first_report:
-            exited = to_exit
-    start = None if exited else first_report
-    for at, to_exit in moves:
-        if at <= first_report:
-            continue
-        if to_exit and start is not None:
-            yield start, at
-            start = None
-        elif not to_exit and start is None:
-            start = at
-    if start is not None and open_now:
-        yield start, None
+    """When each leader of the scope was active this cycle (see `active_spans`), as of the last county count."""
+    rows = [
+        row for county, row in counted(cycle).items() if scope.counties is None or county in scope.counties
+    ]
+    return Activity(
+        [day for row in rows for day in row.active_from], [day for row in rows for day in row.active_until]
+    )
 
 
 def statewide_milestones(cycle: Cycle) -> tuple[list[Milestone], bool]:

@@ -91,3 +91,12 @@ def test_a_goal_met_then_lost_says_the_day_it_was_first_met(known):
     assert series.met_on(5) == on(10)
     assert series.met_on(4) == on(30)
     assert series.met_on(6) is None
+
+
+def test_the_stored_county_count_gives_the_same_series(known):
+    from dashboard.services import summarize_counties
+
+    live = activity(known, EVERYONE)
+    summarize_counties(cycle=known)
+    stored = activity(known, EVERYONE)
+    assert (stored.starts, stored.ends) == (live.starts, live.ends) and len(live.starts) == 7
