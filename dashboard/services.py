@@ -7,6 +7,7 @@ from django.db import transaction
 from dashboard import summary
 from dashboard.models import CoordinatorChange, CountyClass, CountySummary, Goal
 from leaders.models import LeaderProfile, User
+from lib.batch import without_request_timeout
 from turf.models import Cycle
 
 
@@ -81,8 +82,9 @@ def set_county_class(*, county: str, is_rural: bool | None, note: str = "", by) 
 
 def summarize_counties(*, cycle: Cycle) -> int:
     """Count the cycle's program per county (dashboard/summary.py) into CountySummary; return how many rows."""
-    rows = summary.count(cycle)
-    with transaction.atomic():
+    # Batch work: statewide its scans may take longer than a web request is allowed.
+    with transaction.atomic(), without_request_timeout():
+        rows = summary.count(cycle)
         CountySummary.objects.filter(cycle=cycle).delete()
         CountySummary.objects.bulk_create(rows)
     return len(rows)
