@@ -477,6 +477,11 @@ CELERY_BEAT_SCHEDULE["contacts-flag-implausible"] = {
     "task": "contacts.tasks.flag_implausible_task",
     "schedule": timedelta(minutes=1),
 }
+# The dashboard's and coverage page's county counts (dashboard/summary.py), off the request.
+CELERY_BEAT_SCHEDULE["dashboard-summarize-counties"] = {
+    "task": "dashboard.tasks.summarize_counties_task",
+    "schedule": timedelta(minutes=5),
+}
 # Voters who became eligible since the last full cut (a new voter-file edition) join the pool nightly.
 CELERY_BEAT_SCHEDULE["turf-refresh-free-pool"] = {
     "task": "turf.tasks.refresh_free_pool",

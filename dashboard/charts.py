@@ -11,7 +11,7 @@ from datetime import date
 from django.utils.html import format_html_join
 
 from dashboard.coverage import CountyRow
-from dashboard.goals import Milestone, Outlook, active_on, goal_on, weeks
+from dashboard.goals import Activity, Milestone, Outlook, goal_on, weeks
 from dashboard.shapes import MAP_WIDTH, WITHOUT_SHAPE, county_shapes, map_height
 
 WIDTH, HEIGHT = 600, 300
@@ -37,13 +37,15 @@ def _nice_ceiling(value: float) -> int:
     return next(step * power for step in (1, 2, 5, 10) if step * power >= value)
 
 
-def progress_chart(dates: list[date], milestones: list[Milestone], outlook: Outlook, start: date) -> dict:
+def progress_chart(activity: Activity, milestones: list[Milestone], outlook: Outlook, start: date) -> dict:
     """Coordinates for the chart of active leaders by week against the goal line, and its table's rows."""
     today = outlook.today
     end = max([today, *(m.due for m in milestones)])
     days = weeks(start, end)
     rows = [
-        WeekRow(day, active_on(dates, day) if day <= today else None, round(goal_on(milestones, start, day)))
+        WeekRow(
+            day, activity.active_on(day) if day <= today else None, round(goal_on(milestones, start, day))
+        )
         for day in days
     ]
     top = _nice_ceiling(max([1, outlook.active, *(m.target for m in milestones)]))

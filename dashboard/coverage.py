@@ -1,33 +1,23 @@
 """Coverage of every election authority: leaders against their goal share, households inside some
 leader's turf, contacts in the last 7 days, IDs, and whether the county is rural.
 
-Each number is one grouped query over every county, never one query per county, kept in the cache
-(voters and households until the next import, doors in turf until turf changes, leaders, contacts
-and IDs for a few minutes): a coordinator's page reads the same counts as staff's. Leaders count in their home county (where their coordinator is); households, contacts and IDs in
-the county of the voter or door.
+The numbers are the county counts of dashboard/summary.py (a few minutes old): a coordinator's page
+reads the same counts as staff's. Leaders count in their home county (where their coordinator
+is); households, contacts and IDs in the county of the voter or door.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from contacts.models import ContactAttempt, Household, PartyID
 from dashboard.goals import Milestone, apportion
 from dashboard.models import CountyClass, Goal
-from dashboard.progress import (
-    ACTIVITY_SECONDS,
-    VOTER_FILE_SECONDS,
-    cached,
-    cycle_began,
-    next_goal,
-    voter_file_counts,
-)
+from dashboard.progress import next_goal, statewide_milestones
 from dashboard.shapes import county_shapes
-from turf.models import Change, Cycle, Entry, Turf
+from dashboard.summary import counted
+from turf.models import Cycle
 
 RURAL, URBAN = "rural", "urban"
 
@@ -71,53 +61,9 @@ def default_is_rural(registered: int, square_miles: float | None) -> bool:
     return registered / square_miles < settings.RURAL_VOTERS_PER_SQ_MILE
 
 
-def _households_in_turf(cycle: Cycle) -> dict[str, int]:
-    """Households on some active list of the cycle, per county: counted again only when turf changes."""
-    last_change = Change.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-    def count() -> dict[str, int]:
-        # Each door once, however many lists it is on: a semi-join, not a COUNT(DISTINCT) of every entry.
-        listed = Entry.objects.filter(cycle=cycle, turf__status=Turf.Status.ACTIVE).values("household_id")
-        doors = Household.objects.filter(pk__in=listed)
-        return dict(doors.order_by().values_list("county").annotate(n=Count("pk")))
-
-    return cached(f"dashboard:in-turf:{cycle.pk}:{last_change}", count, VOTER_FILE_SECONDS)
-
-
-def _leaders(cycle: Cycle) -> tuple[dict[str, int], dict[str, int]]:
-    """Leaders with lists this cycle, and active leaders, per home county (a few minutes old)."""
-
-    def count():
-        by_home = ("leader__voter__county",)
-        with_lists = Turf.objects.filter(cycle=cycle).active()
-        active = Turf.objects.of_active_leaders().filter(cycle=cycle)
-        return (
-            dict(with_lists.order_by().values_list(*by_home).annotate(n=Count("pk"))),
-            dict(active.order_by().values_list(*by_home).annotate(n=Count("pk"))),
-        )
-
-    return cached(f"dashboard:leaders:{cycle.pk}", count, ACTIVITY_SECONDS)
-
-
-def _activity(cycle: Cycle, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
-    """Contacts in the 7 days to `now` and IDs this cycle, per county of the voter or door (a few minutes old)."""
-
-    def count():
-        recent = ContactAttempt.objects.standing().filter(device_time__gte=now - timedelta(days=7))
-        contacts = recent.annotate(county=Coalesce("household__county", "voter__county"))
-        ids = PartyID.objects.standing().filter(recorded_at__gte=cycle_began(cycle))
-        return (
-            dict(contacts.order_by().values_list("county").annotate(n=Count("pk"))),
-            dict(ids.order_by().values_list("voter__county").annotate(n=Count("pk"))),
-        )
-
-    return cached(f"dashboard:activity:{cycle.pk}", count, ACTIVITY_SECONDS)
-
-
 def next_statewide_milestone(cycle: Cycle, today) -> Milestone | None:
     """The next statewide milestone (see _next_goal): what each county's goal share is of."""
-    goal = next_goal(list(Goal.objects.filter(cycle=cycle).statewide().order_by("due")), today)
-    return Milestone(goal.due, goal.active_leaders) if goal else None
+    return next_goal(statewide_milestones(cycle)[0], today)
 
 
 def county_rows(cycle: Cycle, counties, *, now: datetime | None = None) -> list[CountyRow]:
@@ -126,21 +72,21 @@ def county_rows(cycle: Cycle, counties, *, now: datetime | None = None) -> list[
     counties = sorted(counties)
     rows = {county: CountyRow(county) for county in counties}
     shapes = county_shapes()
-    voter_file = voter_file_counts()
-    in_turf = _households_in_turf(cycle)
-    with_lists, active = _leaders(cycle)
-    contacts, ids = _activity(cycle, now)
+    count = counted(cycle)
     classes = {c.county: c for c in CountyClass.objects.filter(county__in=counties)}
     own_goals = _own_goals(cycle, counties, timezone.localdate(now))
     statewide = next_statewide_milestone(cycle, timezone.localdate(now))
-    total_registered = sum(voters for voters, _ in voter_file.values())
+    total_registered = sum(row.registered for row in count.values())
     for county, row in rows.items():
         shape = shapes.get(county)
         row.square_miles = shape.square_miles if shape else None
-        row.registered, row.households = voter_file.get(county, (0, 0))
-        row.households_in_turf = in_turf.get(county, 0)
-        row.leaders, row.active = with_lists.get(county, 0), active.get(county, 0)
-        row.contacts_7d, row.ids = contacts.get(county, 0), ids.get(county, 0)
+        summary = count.get(county)
+        if summary is not None:
+            row.registered, row.households = summary.registered, summary.households
+            row.households_in_turf, row.contacts_7d, row.ids = (
+                summary.households_in_turf, summary.contacts_7d, summary.ids,
+            )  # fmt: skip
+            row.leaders, row.active = summary.leaders, summary.active
         if county in own_goals:
             row.goal = own_goals[county]
         elif statewide:

@@ -41,9 +41,12 @@ def stalled(user, now: datetime) -> QuerySet:
     """
     since = now - timedelta(days=settings.STALLED_AFTER_DAYS)
     newest = ContactAttempt.objects.filter(leader=OuterRef("user")).order_by("-device_time")
+    recent = ContactAttempt.objects.filter(leader=OuterRef("user"), device_time__gte=since)
     return (
         _profiles(user)
         .filter(stage__in=WITH_TURF, user__is_active=True)
+        # Most leaders reported lately: one index probe drops them before the newest attempt is looked up.
+        .exclude(Exists(recent))
         .annotate(last_contact_at=Subquery(newest.values("device_time")[:1]))
         .annotate(quiet_since=Coalesce("last_contact_at", "stage_changed_at"))
         .filter(quiet_since__lt=since)

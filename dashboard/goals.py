@@ -1,7 +1,7 @@
 """Pace and projection against dated goals: pure arithmetic on dates and counts, no database.
 
-The input is the day each active leader became active (`activation_dates` in dashboard/progress.py
-reads it) and the milestones. The projection is a straight line through the growth of the last
+The input is when each leader was active (an `Activity`, which `activity` in dashboard/progress.py
+reads from the stage history) and the milestones. The projection is a straight line through the growth of the last
 PROJECTION_WEEKS weeks, carried forward from today.
 """
 
@@ -62,14 +62,29 @@ class Outlook:
         return all(m.status == ON_TRACK for m in ahead) if ahead else None
 
 
-def active_on(dates: list[date], day: date) -> int:
-    """How many leaders were active by the end of `day` (`dates` sorted)."""
-    return bisect_right(dates, day)
+class Activity:
+    """The days leaders became active and the days they stopped: how many were active on any day."""
+
+    def __init__(self, starts: list[date], ends: list[date] = ()):
+        self.starts, self.ends = sorted(starts), sorted(ends)
+
+    def active_on(self, day: date) -> int:
+        """How many leaders were active at the end of `day`."""
+        return bisect_right(self.starts, day) - bisect_right(self.ends, day)
+
+    def met_on(self, target: int) -> date | None:
+        """The first day at whose end `target` leaders were active (None: not yet)."""
+        if target <= 0:
+            return None
+        for day in sorted({*self.starts, *self.ends}):
+            if self.active_on(day) >= target:
+                return day
+        return None
 
 
-def weekly_growth(dates: list[date], today: date, weeks: int = PROJECTION_WEEKS) -> float:
-    """New active leaders a week, on average over the last `weeks` weeks up to today."""
-    return (active_on(dates, today) - active_on(dates, today - timedelta(weeks=weeks))) / weeks
+def weekly_growth(activity: Activity, today: date, weeks: int = PROJECTION_WEEKS) -> float:
+    """Net new active leaders a week, on average over the last `weeks` weeks up to today."""
+    return (activity.active_on(today) - activity.active_on(today - timedelta(weeks=weeks))) / weeks
 
 
 def pace_needed(active: int, milestone: Milestone, today: date) -> float | None:
@@ -89,14 +104,13 @@ def projected_date(active: int, target: int, growth: float, today: date) -> date
     return today + timedelta(days=math.ceil((target - active) / growth * 7))
 
 
-def outlook(dates: list[date], milestones: list[Milestone], today: date) -> Outlook:
-    """Status, pace needed and projected date of each milestone, from the days leaders became active."""
-    dates = sorted(dates)
-    active = active_on(dates, today)
-    growth = weekly_growth(dates, today)
+def outlook(activity: Activity, milestones: list[Milestone], today: date) -> Outlook:
+    """Status, pace needed and projected date of each milestone, from when leaders were active."""
+    active = activity.active_on(today)
+    growth = weekly_growth(activity, today)
     rows = []
     for milestone in sorted(milestones, key=lambda m: m.due):
-        met_on = dates[milestone.target - 1] if 0 < milestone.target <= active else None
+        met_on = activity.met_on(milestone.target) if active >= milestone.target else None
         projected = projected_date(active, milestone.target, growth, today)
         if active >= milestone.target:
             status = MET if met_on is None or met_on <= milestone.due else MET_LATE

@@ -3,6 +3,7 @@
 from django import forms
 
 from dashboard.leader_import import MAX_BYTES
+from dashboard.services import coordinators_for
 from leaders.models import LeaderProfile, User
 
 
@@ -13,10 +14,7 @@ class CoordinatorForm(forms.Form):
 
     def __init__(self, *args, profile: LeaderProfile, **kwargs):
         super().__init__(*args, **kwargs)
-        county = profile.user.voter.county if profile.user_id and profile.user.voter_id else profile.county
-        self.fields["coordinator"].queryset = User.objects.filter(
-            role=User.Role.COORDINATOR, is_active=True, counties__contains=[county]
-        ).order_by("first_name", "email")
+        self.fields["coordinator"].queryset = coordinators_for(profile).order_by("first_name", "email")
         self.fields["coordinator"].initial = profile.coordinator_id
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from contacts.exports import audited_csv_response
 from contacts.models import ContactAttempt, Export
-from dashboard import leader_import
+from dashboard import leader_import, services
 from dashboard.leader_forms import CoordinatorForm, DeactivateForm, InviteFileForm, LeaderFilterForm
 from dashboard.progress import scope_for
 from events.models import Gathering
@@ -93,6 +93,7 @@ def detail(request, pk):
     context = {
         "profile": profile,
         "stages": profile.stage_changes.select_related("by").order_by("at", "pk"),
+        "coordinator_changes": profile.coordinator_changes.select_related("coordinator", "by"),
         "turfs": [],
         "contacts": [],
         "gatherings": [],
@@ -133,11 +134,13 @@ def coordinator(request, pk):
     if not form.is_valid():
         messages.error(request, "Choose a coordinator who covers their county.")
         return redirect("dashboard:leader", profile.pk)
-    profile.coordinator = form.cleaned_data["coordinator"]
-    profile.save(update_fields=["coordinator"])
-    messages.success(
-        request, f"{profile} is looked after by {profile.coordinator or 'nobody in particular'} now."
-    )
+    coordinator = form.cleaned_data["coordinator"]
+    try:
+        services.assign_coordinator(profile=profile, coordinator=coordinator, by=request.user)
+    except services.CoordinatorError as error:
+        messages.error(request, str(error))
+        return redirect("dashboard:leader", profile.pk)
+    messages.success(request, f"{profile} is looked after by {coordinator or 'nobody in particular'} now.")
     return redirect("dashboard:leader", profile.pk)
 
 

@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -110,3 +111,54 @@ class CountyClass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county}: {'rural' if self.is_rural else 'urban'}"
+
+
+class CoordinatorChange(models.Model):
+    """The audit of one change of the coordinator who looks after a leader: to whom, by whom, when."""
+
+    profile = models.ForeignKey(
+        "leaders.LeaderProfile", on_delete=models.CASCADE, related_name="coordinator_changes"
+    )
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Empty: nobody in particular.",
+    )  # fmt: skip
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.profile_id}: {self.coordinator or 'nobody'} by {self.by} at {self.at:%Y-%m-%d}"
+
+
+class CountySummary(models.Model):
+    """The program in one election authority this cycle, as of its last count (dashboard/summary.py)."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
+    county = models.CharField(max_length=40, blank=True, help_text='"": leaders with no home on file.')
+    counted_at = models.DateTimeField()
+    # By the voter's or door's county.
+    registered = models.PositiveIntegerField(default=0)
+    households = models.PositiveIntegerField(default=0)
+    households_in_turf = models.PositiveIntegerField(default=0)
+    contacts_7d = models.PositiveIntegerField(default=0)
+    ids = models.PositiveIntegerField(default=0)
+    # By the leader's home county.
+    leaders = models.PositiveIntegerField(default=0, help_text="With lists this cycle.")
+    active = models.PositiveIntegerField(default=0)
+    calls = models.PositiveIntegerField(default=0)
+    knocks = models.PositiveIntegerField(default=0)
+    conversations = models.PositiveIntegerField(default=0)
+    tiers = models.JSONField(default=dict, help_text="IDs the county's leaders recorded, by PartyID value.")
+    gatherings_held = models.PositiveIntegerField(default=0)
+    # The chart of active leaders over time: the days the county's leaders became active, and stopped.
+    active_from = ArrayField(models.DateField(), default=list)
+    active_until = ArrayField(models.DateField(), default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cycle", "county"], name="one_summary_per_county")]
+
+    def __str__(self) -> str:
+        return f"{self.county or 'no home'} · {self.cycle} at {self.counted_at:%Y-%m-%d %H:%M}"

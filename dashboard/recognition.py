@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet
 
 from contacts.models import ContactAttempt
-from dashboard.progress import Scope, cycle_began
+from dashboard.progress import Scope
+from dashboard.summary import cycle_began
 from leaders.models import LeaderProfile, User
 from turf.models import Cycle
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("coverage/", views.coverage, name="coverage"),
     path("coverage/classes/", views.county_classes, name="county_classes"),
     path("goals/", views.goals, name="goals"),
+    path("goals/defaults/", views.goal_defaults, name="goal_defaults"),
     path("goals/<int:pk>/", views.goal_edit, name="goal_edit"),
     path("goals/<int:pk>/delete/", views.goal_delete, name="goal_delete"),
     path("follow-up/", followup_views.index, name="followup"),

@@ -19,35 +19,28 @@ from dashboard.goals import PROJECTION_METHOD, outlook
 from dashboard.models import Goal, get_goal_for
 from dashboard.progress import (
     AUTHORITY_SLUGS,
-    activation_dates,
-    cycle_began,
+    activity,
     district_progress,
     milestones_for,
     scope_for,
     totals,
 )
+from dashboard.summary import cycle_began
 from turf.models import Cycle
-
-
-def _cycle_or_none():
-    cycle = Cycle.current()
-    if cycle is not None:
-        services.ensure_default_goals(cycle=cycle)
-    return cycle
 
 
 @login_required
 def index(request, county=None):
     """Active leaders against the dated goals, pace, projection and this cycle's totals, for the user's scope."""
     scope = scope_for(request.user, county)
-    cycle = _cycle_or_none()
+    cycle = Cycle.current()
     if cycle is None:
         return render(request, "dashboard/no_cycle.html", {"scope": scope})
     today = timezone.localdate()
-    dates = activation_dates(cycle, scope)
+    active = activity(cycle, scope)
     milestones, goal_source = milestones_for(cycle, scope)
-    seen = outlook(dates, milestones, today)
-    start = min([timezone.localdate(cycle_began(cycle)), *dates[:1]])
+    seen = outlook(active, milestones, today)
+    start = min([timezone.localdate(cycle_began(cycle)), *active.starts[:1]])
     context = {
         "scope": scope,
         "county_slug": county,
@@ -55,7 +48,7 @@ def index(request, county=None):
         "outlook": seen,
         "goal_source": goal_source,
         "method": PROJECTION_METHOD,
-        "chart": progress_chart(dates, milestones, seen, start),
+        "chart": progress_chart(active, milestones, seen, start),
         "totals": totals(cycle, scope),
         "funnel": funnel(scope),
         "districts": district_progress(cycle, scope, today),
@@ -69,7 +62,7 @@ def coverage(request):
     scope = scope_for(request.user)
     form = CoverageForm(request.GET)
     chosen = form.cleaned_data if form.is_valid() else {}
-    cycle = _cycle_or_none()
+    cycle = Cycle.current()
     if cycle is None:
         return render(request, "dashboard/no_cycle.html", {"scope": scope})
     counties = scope.counties if scope.counties is not None else ELECTION_AUTHORITIES
@@ -122,7 +115,7 @@ def _staff_only(user) -> None:
 def goals(request):
     """The active cycle's goals, and a form to add one (staff)."""
     _staff_only(request.user)
-    cycle = _cycle_or_none()
+    cycle = Cycle.current()
     if cycle is None:
         return render(request, "dashboard/no_cycle.html", {"scope": scope_for(request.user)})
     form = GoalForm(request.POST or None, cycle=cycle)
@@ -131,10 +124,23 @@ def goals(request):
         messages.success(request, f"Goal added: {form.instance}.")
         return redirect("dashboard:goals")
     rows = Goal.objects.visible_to(request.user).filter(cycle=cycle).select_related("updated_by")
+    defaults = [] if rows.statewide().exists() else Goal.defaults_for(cycle)
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "dashboard/goals.html", {"cycle": cycle, "goals": rows, "form": form}, status=status
-    )
+    context = {"cycle": cycle, "goals": rows, "defaults": defaults, "form": form}
+    return render(request, "dashboard/goals.html", context, status=status)
+
+
+@login_required
+@require_POST
+def goal_defaults(request):
+    """Save the default statewide goals, so staff can change them; a cycle with statewide goals keeps them."""
+    _staff_only(request.user)
+    cycle = Cycle.current()
+    if cycle is None:
+        raise Http404
+    if services.save_default_goals(cycle=cycle, by=request.user):
+        messages.success(request, "The default goals are saved: change any of them below.")
+    return redirect("dashboard:goals")
 
 
 def _editable_goal(request, pk) -> Goal:

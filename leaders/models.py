@@ -23,7 +23,7 @@ def _nothing(path: str) -> Q:
 def leader_scope(user, to_leader: str = "") -> Q:
     """The leaders whose rows the user sees, as a condition on the path to a leader ("host__", "leader__").
 
-    Staff see everyone; a coordinator the people whose home (their own voter record, as the voter
+    Staff see everyone; a coordinator the leaders whose home (their own voter record, as the voter
     file has it now) is in their counties; a leader themselves; anyone else nobody (DESIGN.md
     section 8). Turf, gatherings and tokens filter through it instead of restating it.
     """
@@ -32,7 +32,9 @@ def leader_scope(user, to_leader: str = "") -> Q:
     if user.is_state_staff:
         return Q()
     if user.is_coordinator:
-        return Q(**{f"{to_leader}voter__county__in": list(user.counties)})
+        # Leaders only: staff and other coordinators living in the county are not theirs to look after.
+        home = Q(**{f"{to_leader}voter__county__in": list(user.counties)})
+        return home & Q(**{f"{to_leader}role": User.Role.LEADER})
     if user.is_leader:
         return Q(**{f"{to_leader}pk": user.pk})
     return _nothing(to_leader)
@@ -395,7 +397,7 @@ def get_token_for(user, pk) -> ApiToken:
 
 
 def profile_scope(user) -> Q:
-    """The profiles the user sees: staff all; a coordinator those whose home is in their counties.
+    """The profiles the user sees: staff all; a coordinator the leaders and prospects whose home is in their counties.
 
     A person's home is their voter record's county, as in leader_scope; a prospect (or an account
     not yet linked to a voter record) has only the county the profile was given.
@@ -406,7 +408,9 @@ def profile_scope(user) -> Q:
         return Q()
     if user.is_coordinator:
         counties = list(user.counties)
-        return Q(user__voter__county__in=counties) | Q(user__voter__isnull=True, county__in=counties)
+        # Leaders and prospects only: a staff or coordinator account may have a profile too.
+        home = Q(user__voter__county__in=counties) | Q(user__voter__isnull=True, county__in=counties)
+        return home & (Q(user__isnull=True) | Q(user__role=User.Role.LEADER))
     return _nothing("")
 
 

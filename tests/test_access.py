@@ -441,6 +441,7 @@ ROUTES += [
     Route("dashboard:goals", allowed=frozenset({"sam"})),
     Route("dashboard:goals", method="post", allowed=frozenset({"sam"}), ok=(302,),
           data=lambda w: {"due": "2028-07-01", "active_leaders": "2000"}),
+    Route("dashboard:goal_defaults", method="post", allowed=frozenset({"sam"}), ok=(302,)),
     # Coordinators see the statewide goals on their dashboard but may not change them.
     Route("dashboard:goal_edit", allowed=frozenset({"sam"}), read_only=ORGANIZERS - {"sam"},
           args=lambda w: [w.goal.pk]),

@@ -40,7 +40,7 @@ INITIAL = {
     ],
     "candidates": ["0001_initial"],
     "field": ["0001_initial"],
-    "dashboard": ["0001_goals_and_county_classes"],
+    "dashboard": ["0001_goals_and_county_classes", "0002_coordinator_changes", "0003_county_summaries"],
 }
 
 

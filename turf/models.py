@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 
 from contacts.models import ContactAttempt, Household, Suppression, Voter
 from contacts.signals import ListTouch
-from leaders.models import User, leader_scope
+from leaders.models import LeaderProfile, User, leader_scope
 
 
 class CycleQuerySet(models.QuerySet):
@@ -78,9 +78,11 @@ class TurfQuerySet(models.QuerySet):
         return self.exclude(Exists(_reports_on_turf()))
 
     def of_active_leaders(self):
-        """Keep the turf of active leaders: lists this cycle, and at least one call or knock reported
-        on them (DESIGN.md section 6). The one definition of an active leader: count these."""
-        return self.current().active().filter(Exists(_reports_on_turf()))
+        """Keep the turf of active leaders: lists this cycle, at least one call or knock reported on
+        them, and not moved to inactive or quit (DESIGN.md section 6). The one definition of an
+        active leader: count these."""
+        reported = self.current().active().filter(Exists(_reports_on_turf()))
+        return reported.exclude(leader__profile__stage__in=LeaderProfile.EXITS)
 
     def with_first_report(self):
         """Annotate `first_report_at`: when the leader first reported a call or knock on this turf."""

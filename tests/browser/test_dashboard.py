@@ -2,7 +2,6 @@
 
 import pytest
 
-from dashboard.services import ensure_default_goals
 from tests.dashboard.world import make_program
 from tests.sign_in import sign_in_browser
 
@@ -23,7 +22,7 @@ def page_width(page) -> int:
 def test_the_dashboard_draws_its_chart_and_the_coverage_page_its_map_at_360_px(
     page, live_server, alice, bob, sam, tmp_path
 ):
-    ensure_default_goals(cycle=make_program(alice, bob).cycle)
+    make_program(alice, bob)
     problems = watch_console(page)
     sign_in_browser(page, sam, live_server.url)
 

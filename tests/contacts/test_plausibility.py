@@ -1,9 +1,13 @@
 """Plausibility: each rule on a known dataset, just over and just under its threshold; idempotent
 sweeps; the rollback (attempts withdrawn, suppressions lifted, the rollup changes, replay safe)."""
 
+import json
 from datetime import datetime, time, timedelta
 
 import pytest
+from celery import Task
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from candidates.van import van_rows
@@ -12,7 +16,17 @@ from contacts.plausibility import FlagDecided, flag_confirm, flag_implausible, f
 from contacts.rollup import rollup_ids
 from contacts.shared import SharedVoter
 from leaders.models import User
-from tests.cast import make_household, make_sam, make_user, make_voter, offset
+from tests.cast import (
+    a_knock,
+    make_client,
+    make_cycle,
+    make_household,
+    make_sam,
+    make_turf,
+    make_user,
+    make_voter,
+    offset,
+)
 
 pytestmark = pytest.mark.django_db(databases=["default", "shared"])
 
@@ -176,6 +190,25 @@ def test_sweeping_again_writes_no_second_flag(alice):
     assert flag_implausible() == 0
     assert flag_implausible(now=timezone.now() + timedelta(minutes=5)) == 0
     assert len(flags()) == 1
+
+
+def test_a_burst_of_syncs_queues_nothing_on_the_request_and_the_next_sweep_flags_it_once(alice, monkeypatch):
+    doors = doors_a_mile_apart(4)
+    make_turf(alice, cycle=make_cycle(), doors=[make_voter(door) for door in doors])
+    queued = []
+    monkeypatch.setattr(Task, "apply_async", lambda task, *args, **kwargs: queued.append(task.name))
+    client = make_client(alice)
+    for n, door in enumerate(doors):  # a burst: one sync a door, the phone's clock a minute apart
+        item = a_knock(door, device_time=(noon(1) + n * timedelta(minutes=1)).isoformat())
+        body = json.dumps({"attempts": [item]})
+        assert client.post(reverse("field:sync"), body, content_type="application/json").status_code == 200
+    # The broker stays off the contact-logging request: the rollup's sweep, each minute, does it.
+    assert queued == []
+    sweeps = {name: entry["schedule"] for name, entry in settings.CELERY_BEAT_SCHEDULE.items()}
+    assert sweeps["contacts-flag-implausible"] == sweeps["contacts-rollup-ids"] == timedelta(minutes=1)
+    assert flag_implausible() == 1
+    assert flag_implausible() == 0
+    assert [len(flag.attempt_ids) for flag in flags()] == [4]
 
 
 def test_an_open_flag_of_a_day_gains_its_later_knocks_a_decided_one_does_not(alice):

@@ -3,7 +3,6 @@
 from datetime import date, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -11,7 +10,7 @@ from django.utils import timezone
 
 from contacts.models import Voter
 from dashboard.models import Goal
-from dashboard.progress import Scope, activation_dates
+from dashboard.progress import Scope, activity
 from tests.cast import MARYVILLE, make_client, make_gathering, make_leader, make_turf, offset
 from tests.dashboard.world import attempt, make_program
 from turf.models import Cycle
@@ -24,20 +23,49 @@ def program(alice, bob):
     return make_program(alice, bob)
 
 
-def test_a_cycle_without_goals_gets_the_defaults_in_its_election_year(program, sam):
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def writes(queries) -> list[str]:
+    """The statements that wrote anything but the session (Django refreshes its expiry)."""
+    return [
+        q["sql"] for q in queries
+        if q["sql"].lstrip().upper().startswith(WRITES) and '"django_session"' not in q["sql"]
+    ]  # fmt: skip
+
+
+def test_a_cycle_without_goals_is_measured_against_the_defaults_and_a_get_writes_nothing(program, sam):
+    client = make_client(sam)
+    with CaptureQueriesContext(connection) as seen:
+        response = client.get(reverse("dashboard:index"))
+        client.get(reverse("dashboard:goals"))
+        client.get(reverse("dashboard:coverage"))
+        client.get(reverse("dashboard:followup"))
+    assert writes(seen.captured_queries) == []
     assert not Goal.objects.exists()
-    assert make_client(sam).get(reverse("dashboard:index")).status_code == 200
-    goals = Goal.objects.filter(cycle=program.cycle).statewide().order_by("due")
-    assert [(g.due, g.active_leaders) for g in goals] == [
+    milestones = [(m.milestone.due, m.milestone.target) for m in response.context["outlook"].milestones]
+    assert milestones == [
         (date(2028, 6, 1), 1000), (date(2028, 9, 1), 3000), (date(2028, 10, 1), 5000),
     ]  # fmt: skip
-    # Staff change one; the next visit keeps it.
+    assert "default goals" in response.context["goal_source"]
+
+
+def test_staff_save_the_defaults_to_change_them(program, sam):
+    client = make_client(sam)
+    assert b"data-default-goal" in client.get(reverse("dashboard:goals")).content
+    assert client.post(reverse("dashboard:goal_defaults")).status_code == 302
+    goals = Goal.objects.filter(cycle=program.cycle).statewide().order_by("due")
+    assert [(g.due, g.active_leaders, g.updated_by) for g in goals] == [
+        (date(2028, 6, 1), 1000, sam), (date(2028, 9, 1), 3000, sam), (date(2028, 10, 1), 5000, sam),
+    ]  # fmt: skip
     goal = goals.first()
-    make_client(sam).post(
+    client.post(
         reverse("dashboard:goal_edit", args=[goal.pk]), {"due": "2028-06-01", "active_leaders": "1200"}
     )
-    make_client(sam).get(reverse("dashboard:index"))
+    client.post(reverse("dashboard:goal_defaults"))  # saved already: changes nothing
     assert Goal.objects.get(pk=goal.pk).active_leaders == 1200 and Goal.objects.count() == 3
+    milestones = make_client(sam).get(reverse("dashboard:index")).context["outlook"].milestones
+    assert milestones[0].milestone.target == 1200
 
 
 def test_staff_see_the_state_against_the_goals(program, sam):
@@ -88,9 +116,9 @@ def test_the_series_is_the_day_each_active_leader_first_reported(program, alice,
     make_turf(carl, cycle=program.cycle)
     attempt(bob, voter=program.callees[1], days_ago=0)  # bob becomes active today
     everyone = Scope(None, "Missouri")
-    dates = activation_dates(program.cycle, everyone)
-    assert len(dates) == 2  # alice and bob; carl has lists but no report
-    assert len(activation_dates(program.cycle, Scope(("Boone",), "Boone"))) == 1
+    today = timezone.localdate()
+    assert activity(program.cycle, everyone).active_on(today) == 2  # alice and bob; carl has lists, no report
+    assert activity(program.cycle, Scope(("Boone",), "Boone")).active_on(today) == 1
 
 
 def test_the_chart_has_a_table_with_every_week(program, sam):
@@ -103,14 +131,12 @@ def test_the_chart_has_a_table_with_every_week(program, sam):
 def test_the_dashboard_costs_the_same_queries_for_more_leaders(program, sam, alice):
     client = make_client(sam)
     client.get(reverse("dashboard:index"))
-    cache.clear()
     with CaptureQueriesContext(connection) as before:
         client.get(reverse("dashboard:index"))
     for n in range(5):
         leader = make_leader(f"more{n}@example.org", offset(MARYVILLE, 3000 + 100 * n, 0))
         make_turf(leader, cycle=program.cycle)
         attempt(leader, household=program.door, channel="door", result="not_home")
-    cache.clear()  # the counts are minutes old otherwise
     with CaptureQueriesContext(connection) as after:
         assert client.get(reverse("dashboard:index")).context["outlook"].active == 6
     assert len(after.captured_queries) == len(before.captured_queries)
@@ -123,7 +149,7 @@ def test_nobody_but_staff_and_coordinators_reaches_it(program, alice, cathy):
 
 def test_a_bad_goal_is_refused_with_its_reason_and_writes_nothing(program, sam):
     client = make_client(sam)
-    client.get(reverse("dashboard:goals"))
+    client.post(reverse("dashboard:goal_defaults"))
     before = Goal.objects.count()
     response = client.post(reverse("dashboard:goals"), {"due": "2028-07-01", "active_leaders": "10",
                                                         "county": "Nodaway", "house_district": "20 LE 003"})  # fmt: skip
@@ -165,13 +191,16 @@ def test_house_district_goals_show_their_active_leaders(program, sam, alice):
 
 
 def test_activity_counts_are_a_few_minutes_old_and_say_so(program, sam, alice):
+    from dashboard.services import summarize_counties
+
     client = make_client(sam)
+    summarize_counties(cycle=program.cycle)
     assert client.get(reverse("dashboard:index")).context["totals"].calls == 1
     attempt(alice, voter=program.callees[1])
     response = client.get(reverse("dashboard:index"))
     assert response.context["totals"].calls == 1
     assert "as of a few minutes ago" in response.content.decode()
-    cache.clear()
+    summarize_counties(cycle=program.cycle)  # the next count, a few minutes later
     assert client.get(reverse("dashboard:index")).context["totals"].calls == 2
 
 

@@ -8,8 +8,8 @@ from dashboard.goals import (
     MET_LATE,
     MISSED,
     ON_TRACK,
+    Activity,
     Milestone,
-    active_on,
     apportion,
     goal_on,
     outlook,
@@ -32,16 +32,25 @@ def every_day(first: date, count: int, step_days: int = 1) -> list[date]:
 
 
 def test_it_counts_the_leaders_active_by_the_end_of_a_day():
-    dates = [date(2028, 4, 1), date(2028, 4, 1), date(2028, 4, 3)]
-    assert active_on(dates, date(2028, 3, 31)) == 0
-    assert active_on(dates, date(2028, 4, 1)) == 2
-    assert active_on(dates, date(2028, 4, 30)) == 3
+    series = Activity([date(2028, 4, 1), date(2028, 4, 1), date(2028, 4, 3)], [date(2028, 4, 20)])
+    assert series.active_on(date(2028, 3, 31)) == 0
+    assert series.active_on(date(2028, 4, 1)) == 2
+    assert series.active_on(date(2028, 4, 19)) == 3
+    assert series.active_on(date(2028, 4, 20)) == 2  # one stopped that day
+
+
+def test_leaders_who_stopped_count_against_the_growth():
+    # 8 became active in the last 28 days and 4 stopped: a net 1 a week.
+    series = Activity(
+        every_day(TODAY - timedelta(days=27), 8, step_days=3), every_day(TODAY - timedelta(days=5), 4)
+    )
+    assert weekly_growth(series, TODAY) == 1.0
 
 
 def test_it_measures_growth_over_the_last_four_weeks():
     # 8 leaders became active in the last 28 days, 5 before that: 2 a week.
     dates = every_day(date(2028, 1, 1), 5) + every_day(TODAY - timedelta(days=27), 8, step_days=3)
-    assert weekly_growth(dates, TODAY) == 2.0
+    assert weekly_growth(Activity(dates), TODAY) == 2.0
 
 
 def test_the_pace_needed_spreads_what_is_missing_over_the_weeks_left():
@@ -63,7 +72,7 @@ def test_the_projection_is_a_straight_line_from_today():
 def test_a_program_growing_fast_enough_is_on_track_for_each_milestone():
     # 8 active, 2 a week over the last 4 weeks: 10 by May 8; 30 by Jul 17; 60 only by Oct 30 (late).
     dates = every_day(TODAY - timedelta(days=27), 8, step_days=3)
-    seen = outlook(dates, [OCTOBER, JUNE, SEPTEMBER], TODAY)
+    seen = outlook(Activity(dates), [OCTOBER, JUNE, SEPTEMBER], TODAY)
     assert seen.active == 8 and seen.weekly_growth == 2.0
     assert [m.milestone for m in seen.milestones] == [JUNE, SEPTEMBER, OCTOBER]
     june, september, october = seen.milestones
@@ -76,7 +85,7 @@ def test_a_program_growing_fast_enough_is_on_track_for_each_milestone():
 
 def test_a_goal_already_met_says_when_and_needs_no_pace():
     dates = every_day(date(2028, 4, 1), 12)  # the tenth leader became active on April 10
-    june = outlook(dates, [JUNE], TODAY).milestones[0]
+    june = outlook(Activity(dates), [JUNE], TODAY).milestones[0]
     assert (june.status, june.met_on, june.weekly_pace_needed, june.projected_on) == (
         MET,
         date(2028, 4, 10),
@@ -87,13 +96,13 @@ def test_a_goal_already_met_says_when_and_needs_no_pace():
 
 def test_a_goal_met_after_its_date_is_met_late():
     dates = every_day(date(2028, 5, 20), 12)  # the tenth on May 29...
-    june = outlook(dates, [Milestone(date(2028, 5, 25), 10)], date(2028, 6, 15)).milestones[0]
+    june = outlook(Activity(dates), [Milestone(date(2028, 5, 25), 10)], date(2028, 6, 15)).milestones[0]
     assert (june.status, june.met_on) == (MET_LATE, date(2028, 5, 29))
 
 
 def test_a_goal_missed_stays_missed_and_the_next_one_is_what_counts():
     dates = every_day(date(2028, 5, 1), 5)
-    seen = outlook(dates, [JUNE, SEPTEMBER], date(2028, 6, 10))
+    seen = outlook(Activity(dates), [JUNE, SEPTEMBER], date(2028, 6, 10))
     june, september = seen.milestones
     assert (june.status, june.weekly_pace_needed) == (MISSED, None)
     assert seen.next is september
@@ -101,7 +110,7 @@ def test_a_goal_missed_stays_missed_and_the_next_one_is_what_counts():
 
 
 def test_with_no_data_yet_everything_ahead_is_behind_and_the_pace_is_the_whole_goal():
-    seen = outlook([], [JUNE, SEPTEMBER], TODAY)
+    seen = outlook(Activity([]), [JUNE, SEPTEMBER], TODAY)
     assert (seen.active, seen.weekly_growth) == (0, 0.0)
     june = seen.milestones[0]
     assert (june.status, june.projected_on, june.met_on) == (BEHIND, None, None)
@@ -110,7 +119,7 @@ def test_with_no_data_yet_everything_ahead_is_behind_and_the_pace_is_the_whole_g
 
 
 def test_with_no_milestones_nothing_is_ahead():
-    seen = outlook(every_day(TODAY, 1), [], TODAY)
+    seen = outlook(Activity(every_day(TODAY, 1)), [], TODAY)
     assert seen.next is None and seen.on_track is None
 
 

@@ -9,6 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from contacts.models import Export
+from dashboard.models import CoordinatorChange
+from dashboard.services import CoordinatorError, assign_coordinator
 from leaders.models import Invitation, LeaderProfile, StageChange
 from leaders.pipeline import profile_for, record_stage
 from tests.cast import (
@@ -16,6 +18,7 @@ from tests.cast import (
     PASSWORD,
     make_client,
     make_cycle,
+    make_home,
     make_household,
     make_leader,
     make_turf,
@@ -106,8 +109,6 @@ def test_an_unreadable_file_is_refused_with_a_reason(sam):
 @pytest.fixture
 def alice_with_turf(alice, carol):
     cycle = make_cycle()
-    from tests.cast import make_home
-
     make_home(alice, MARYVILLE)
     neighbors = [make_voter(make_household(offset(MARYVILLE, 40 * (i + 1), 0)), phone=True) for i in range(3)]
     turf = make_turf(alice, cycle=cycle, calls=neighbors)
@@ -183,3 +184,56 @@ def test_the_leader_list_export_is_formula_safe_and_audited(alice_with_turf, ali
         1,
         {"stage": "turf_delivered"},
     )
+
+
+def test_assigning_a_coordinator_is_audited_with_who_and_when(alice_with_turf, alice, carol, sam):
+    profile = profile_for(alice)
+    make_client(carol).post(
+        reverse("dashboard:leader_coordinator", args=[profile.pk]), {"coordinator": carol.pk}
+    )
+    make_client(sam).post(reverse("dashboard:leader_coordinator", args=[profile.pk]), {"coordinator": ""})
+    changes = CoordinatorChange.objects.filter(profile=profile).order_by("at", "pk")
+    assert [(c.coordinator, c.by) for c in changes] == [(carol, carol), (None, sam)]
+    page = make_client(sam).get(reverse("dashboard:leader", args=[profile.pk])).content.decode()
+    assert "data-coordinator-change" in page
+
+
+def test_a_coordinator_may_not_assign_outside_their_counties(alice_with_turf, alice, dave):
+    profile = profile_for(alice)
+    response = make_client(dave).post(
+        reverse("dashboard:leader_coordinator", args=[profile.pk]), {"coordinator": dave.pk}
+    )
+    assert response.status_code == 404
+    assert (
+        not CoordinatorChange.objects.exists()
+        and LeaderProfile.objects.get(pk=profile.pk).coordinator is None
+    )
+
+
+def test_the_service_refuses_a_coordinator_who_does_not_cover_the_county(alice_with_turf, alice, dave, sam):
+    with pytest.raises(CoordinatorError):
+        assign_coordinator(profile=profile_for(alice), coordinator=dave, by=sam)
+    assert not CoordinatorChange.objects.exists()
+
+
+@pytest.fixture
+def colleagues(carol):
+    """Staff and a second coordinator whose homes are in carol's county, each with a profile."""
+    people = []
+    for email, role, counties in (
+        ("sue@example.org", "staff", []),
+        ("cole@example.org", "coordinator", ["Boone"]),
+    ):
+        person = make_home(make_user(email, role=role, counties=counties), MARYVILLE)
+        people.append(LeaderProfile.objects.create(user=person, stage=Stage.SIGNED_UP))
+    return people
+
+
+def test_a_coordinator_cannot_open_staff_or_coordinators_living_in_their_county(colleagues, carol):
+    client = make_client(carol)
+    for profile in colleagues:
+        assert client.get(reverse("dashboard:leader", args=[profile.pk])).status_code == 404
+        assert client.get(reverse("leaders:profile", args=[profile.pk])).status_code == 404
+        assert client.get(reverse("leaders:person_devices", args=[profile.user_id])).status_code == 404
+    listed = client.get(reverse("dashboard:leaders")).content.decode()
+    assert "sue@example.org" not in listed and "cole@example.org" not in listed
