@@ -1,8 +1,9 @@
 """Pace and projection against dated goals: pure arithmetic on dates and counts, no database.
 
 The input is when each leader was active (an `Activity`, which `activity` in dashboard/progress.py
-reads from the stage history) and the milestones. The projection is a straight line through the growth of the last
-PROJECTION_WEEKS weeks, carried forward from today.
+reads from the stage history) and the milestones. The projection is a straight line through the
+growth of the last PROJECTION_WEEKS weeks, carried forward from today, up to a year past the last
+milestone.
 """
 
 import math
@@ -13,7 +14,8 @@ from datetime import date, timedelta
 PROJECTION_WEEKS = 4
 PROJECTION_METHOD = (
     f"Projection: a straight line through the growth in active leaders over the last {PROJECTION_WEEKS} "
-    "weeks, carried forward from today."
+    "weeks, carried forward from today; a milestone it would reach only more than a year after the last "
+    "one has no projected date."
 )
 
 
@@ -104,14 +106,22 @@ def projected_date(active: int, target: int, growth: float, today: date) -> date
     return today + timedelta(days=math.ceil((target - active) / growth * 7))
 
 
+# A projection further out than this past the last milestone is no date anyone plans by ("Jul 5,
+# 2218" at a trickle): the page says "not at the recent pace" instead.
+PROJECTION_HORIZON = timedelta(days=365)
+
+
 def outlook(activity: Activity, milestones: list[Milestone], today: date) -> Outlook:
     """Status, pace needed and projected date of each milestone, from when leaders were active."""
     active = activity.active_on(today)
     growth = weekly_growth(activity, today)
+    horizon = max((m.due for m in milestones), default=today) + PROJECTION_HORIZON
     rows = []
     for milestone in sorted(milestones, key=lambda m: m.due):
         met_on = activity.met_on(milestone.target) if active >= milestone.target else None
         projected = projected_date(active, milestone.target, growth, today)
+        if projected is not None and projected > horizon:
+            projected = None
         if active >= milestone.target:
             status = MET if met_on is None or met_on <= milestone.due else MET_LATE
         elif milestone.due < today:

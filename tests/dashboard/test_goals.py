@@ -83,6 +83,15 @@ def test_a_program_growing_fast_enough_is_on_track_for_each_milestone():
     assert seen.on_track is False  # one milestone ahead is behind
 
 
+def test_a_projection_past_a_year_after_the_last_milestone_is_no_date():
+    # 2 active, one new leader in the last four weeks: 0.25 a week. The 10 of June would be reached
+    # in 32 weeks, still inside the horizon; the 60 of October only in 2033, which is no date to print.
+    dates = [TODAY - timedelta(days=60), TODAY - timedelta(days=3)]
+    june, october = outlook(Activity(dates), [JUNE, OCTOBER], TODAY).milestones
+    assert june.projected_on == TODAY + timedelta(days=224)
+    assert (october.status, october.projected_on) == (BEHIND, None)
+
+
 def test_a_goal_already_met_says_when_and_needs_no_pace():
     dates = every_day(date(2028, 4, 1), 12)  # the tenth leader became active on April 10
     june = outlook(Activity(dates), [JUNE], TODAY).milestones[0]
