@@ -7,13 +7,11 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-
-from contacts.models import ContactAttempt
 
 
 def _nothing(path: str) -> Q:
@@ -422,21 +420,6 @@ class LeaderProfileQuerySet(models.QuerySet):
     def prospects(self):
         """Keep the people who have no account yet."""
         return self.filter(user__isnull=True)
-
-    def with_stage_on(self, when):
-        """Annotate `stage_then`: each profile's stage at that moment ("" before it existed)."""
-        last = StageChange.objects.filter(profile=OuterRef("pk"), at__lte=when).order_by("-at", "-pk")
-        return self.annotate(stage_then=Coalesce(Subquery(last.values("to_stage")[:1]), Value("")))
-
-    def active_on(self, when):
-        """Keep the leaders who were active at that moment: turf, and a contact reported (DESIGN.md 6).
-
-        A stage is the furthest step reached, and steps can be skipped (a recruit signs up before
-        their recruiter reports a call), so the stage says only that someone had not left; the
-        contact is a reported call or knock, which the sync takes only on the leader's own lists.
-        """
-        reported = ContactAttempt.objects.filter(leader=OuterRef("user"), device_time__lte=when)
-        return self.with_stage_on(when).filter(stage_then__in=LeaderProfile.LADDER).filter(Exists(reported))
 
 
 class LeaderProfile(models.Model):

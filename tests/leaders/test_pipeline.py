@@ -12,7 +12,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.models import ContactAttempt
 from contacts.services import contact_record
 from leaders.models import Invitation, LeaderProfile, StageChange, User
 from leaders.pipeline import (
@@ -26,12 +25,10 @@ from leaders.pipeline import (
 from leaders.services import invite_prospect
 from tests.cast import (
     MARYVILLE,
-    make_household,
     make_leader,
     make_lists,
     make_neighborhood,
     make_user,
-    make_voter,
     offset,
 )
 from turf.services import TurfError, turf_approve_leader, turf_quit
@@ -150,64 +147,6 @@ def test_a_stage_recorded_twice_at_once_is_one_row(transactional_db):
     for thread in threads:
         thread.join()
     assert StageChange.objects.filter(to_stage=Stage.FIRST_CONTACT).count() == 1
-
-
-def test_active_leaders_on_a_date_come_from_the_dated_rows(alice, bob):
-    record_stage(alice, Stage.FIRST_CONTACT)
-    record_stage(bob, Stage.TURF_DELIVERED)
-    week_ago = timezone.now() - timedelta(days=7)
-    ContactAttempt.objects.create(
-        leader=alice,
-        voter=make_voter(make_household(None)),
-        channel="phone",
-        result="talked",
-        device_time=week_ago,
-    )
-    StageChange.objects.filter(profile__user=alice).update(at=week_ago)
-    record_stage(alice, Stage.INACTIVE, reason="stalled")
-    assert list(
-        LeaderProfile.objects.active_on(week_ago + timedelta(hours=1)).values_list("user", flat=True)
-    ) == [alice.pk]
-    assert not LeaderProfile.objects.active_on(timezone.now()).exists()
-    assert not LeaderProfile.objects.active_on(week_ago - timedelta(days=1)).exists()
-
-
-def test_active_leaders_on_a_date_are_those_who_reported_a_contact_not_those_who_skipped_to_a_later_stage(db):
-    """A known program, a week ago and now: a stage is the furthest step reached, and steps can be skipped."""
-    neighbor = make_voter(make_household(None))
-    week_ago, now = timezone.now() - timedelta(days=7), timezone.now()
-
-    def report(leader, when):
-        ContactAttempt.objects.create(
-            leader=leader, voter=neighbor, channel="phone", result="talked", device_time=when
-        )
-
-    def leader(name, *moves):
-        user = make_user(f"{name}@example.org")
-        profile_for(user)
-        for stage in moves:
-            record_stage(user, stage, reason="test")
-        return user
-
-    ann = leader("ann", Stage.TURF_DELIVERED, Stage.FIRST_CONTACT)  # the ladder, step by step
-    report(ann, week_ago)
-    ben = leader("ben", Stage.RECRUITED)  # a recruit signed up before ben reported anything
-    cal = leader("cal", Stage.GATHERING_HELD)  # a gathering before any call or knock
-    dee = leader("dee", Stage.TURF_DELIVERED, Stage.FIRST_CONTACT, Stage.INACTIVE)  # reported, then stalled
-    report(dee, week_ago)
-    eve = leader("eve", Stage.RECRUITED)  # skipped ahead, then reported this morning
-    report(eve, now - timedelta(hours=1))
-    StageChange.objects.update(at=week_ago - timedelta(days=1))
-    StageChange.objects.filter(profile__user=dee, to_stage=Stage.INACTIVE).update(
-        at=week_ago + timedelta(days=1)
-    )
-
-    def active(when):
-        return set(LeaderProfile.objects.active_on(when).values_list("user__email", flat=True))
-
-    assert active(week_ago + timedelta(hours=1)) == {"ann@example.org", "dee@example.org"}
-    assert active(now) == {"ann@example.org", "eve@example.org"}
-    assert not {ben.email, cal.email} & (active(week_ago + timedelta(hours=1)) | active(now))
 
 
 # --- invitation and sign-up ------------------------------------------------------------------------------
