@@ -132,7 +132,9 @@ def _yes_becomes_prospect(attendee: Attendee, *, email: str, by) -> None:
     """A yes at the ask: a prospect recruited by the host, from this gathering, emailed a sign-up link.
 
     The email is the one given with the yes, else the one the invitee gave for a reminder. Without
-    one the prospect waits on the prospects list for staff or the coordinator to reach them.
+    one, or when no one has approved the host yet (else anyone who signs up could have the party
+    email links under their name to any address), the prospect waits on the prospects list for
+    staff or the coordinator to reach them.
     """
     gathering = attendee.gathering
     voter = attendee.voter
@@ -153,7 +155,7 @@ def _yes_becomes_prospect(attendee: Attendee, *, email: str, by) -> None:
     except pipeline.PipelineError as error:
         raise DoorError(str(error)) from None
     Attendee.objects.filter(pk=attendee.pk).update(prospect=profile)
-    if profile.invitable:
+    if profile.invitable and gathering.host.home_is_verified:
         transaction.on_commit(lambda: _invite(profile, gathering.host))
 
 

@@ -227,14 +227,24 @@ def make_leader(email: str, home: tuple[float, float] | None, **address) -> User
     return make_home(make_user(email), home, **address)
 
 
-def make_turf(leader: User, *, cycle, calls=(), doors=()) -> Turf:
-    """Give a leader turf in a cycle with these voters on their call list and door list."""
+def approve(leader: User) -> User:
+    """Staff approved the leader's home (one is made if they have none): they see voters now.
+
+    The coordinator of that home's county looks after them.
+    """
     if leader.voter_id is None:
-        # Turf is cut from a leader's home, and the coordinator of that home's county looks after it.
         leader.voter = make_voter(
             make_household(None), first=leader.first_name, last="Leader", declared="Democratic"
         )
-        leader.save(update_fields=["voter"])
+    if leader.home_verified_at is None:
+        leader.home_verified_at = timezone.now()
+    leader.save(update_fields=["voter", "home_verified_at"])
+    return leader
+
+
+def make_turf(leader: User, *, cycle, calls=(), doors=()) -> Turf:
+    """Give a leader turf in a cycle with these voters on their call list and door list."""
+    approve(leader)  # turf is cut from a leader's home, once staff approved it
     county = leader.voter.county
     turf, _ = Turf.objects.get_or_create(cycle=cycle, leader=leader, defaults={"county": county})
     for list_name, voters in ((Entry.List.CALL, calls), (Entry.List.DOOR, doors)):

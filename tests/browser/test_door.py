@@ -7,14 +7,14 @@ from django.utils import timezone
 
 from events.models import Attendee, Gathering, Invitation
 from tests.browser.test_field_doors import go_offline, go_online
-from tests.cast import make_gathering, make_household, make_voter
+from tests.cast import approve, make_gathering, make_household, make_voter
 from tests.sign_in import sign_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_host_checks_in_a_walk_in_offline_and_it_lands_once(page, live_server, alice):
-    gathering = make_gathering(alice)
+    gathering = make_gathering(approve(alice))
     Gathering.objects.filter(pk=gathering.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
     invited = make_voter(make_household(None, street="Elm", number=12), first="MEG", last="MARCH")
     invitation = Invitation.objects.create(

@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from contacts.models import Phone
 from events.models import Attendee, Gathering, Invitation
-from leaders.models import User
-from tests.cast import make_client, make_gathering, make_household, make_voter
+from tests.cast import approve, make_client, make_gathering, make_household, make_voter
 
 SYNC = reverse("field:door_sync")
 
@@ -56,10 +55,7 @@ def tonight(alice):
 @pytest.fixture
 def approved(alice):
     """alice as staff approved her: only then are her walk-ins matched to the voter file."""
-    home = make_voter(make_household(None, street="Main", number=1), first="ALICE", last="LEADER")
-    User.objects.filter(pk=alice.pk).update(voter=home, home_verified_at=timezone.now())
-    alice.refresh_from_db()
-    return alice
+    return approve(alice)
 
 
 @pytest.fixture
@@ -207,7 +203,7 @@ def test_the_ask_is_recorded_and_an_older_answer_never_replaces_a_newer_one(alic
 
 
 def test_a_yes_becomes_a_prospect_of_the_host_from_this_gathering_with_a_sign_up_link(
-    alice, tonight, jo, mailoutbox, django_capture_on_commit_callbacks
+    alice, approved, tonight, jo, mailoutbox, django_capture_on_commit_callbacks
 ):
     from leaders.models import LeaderProfile
 
@@ -229,6 +225,19 @@ def test_a_yes_becomes_a_prospect_of_the_host_from_this_gathering_with_a_sign_up
     with django_capture_on_commit_callbacks(execute=True):
         sync(make_client(alice), [answer])
     assert LeaderProfile.objects.filter(email="jo.march@example.org").count() == 1 and len(mailoutbox) == 1
+
+
+def test_a_yes_at_a_host_nobody_approved_waits_for_staff_and_no_email_goes(
+    alice, tonight, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Else anyone who signs up could have the party email sign-up links, under their name, to any address."""
+    arrived = walk_in(tonight, "Jo March", address="412 Juniper St")
+    answer = ask(arrived["uuid"], "yes", email="someone.else@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert [s for s, _ in statuses(sync(make_client(alice), [arrived, answer]))] == ["created", "created"]
+    prospect = Attendee.objects.get().prospect
+    assert (prospect.recruiter, prospect.stage) == (alice, "prospect")
+    assert mailoutbox == []
 
 
 def test_an_answer_for_someone_not_checked_in_is_refused(alice, tonight):
