@@ -231,8 +231,8 @@ WRITE_CHANGES = f"""
         FROM changed WHERE NOT changed.new AND sv.voter_id = changed.voter_id AND SCOPE[sv.voter_id]
     ),
     c AS (
-        SELECT -1 AS n, (was).* FROM changed WHERE NOT new UNION ALL SELECT -1, * FROM gone
-        UNION ALL SELECT 1, {_ALL} FROM changed
+        SELECT -1 AS n, {", ".join(f"(was).{c}" for c in COLUMNS)} FROM changed WHERE NOT new
+        UNION ALL SELECT -1, {_ALL} FROM gone UNION ALL SELECT 1, {_ALL} FROM changed
     ),
     moved AS (
         INSERT INTO contacts_sharedaggregate AS agg {_AGGREGATE_COLUMNS} {AREA_COUNTS}
