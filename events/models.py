@@ -251,7 +251,8 @@ class StoppedAddress(models.Model):
 
 
 class Mailing(models.Model):
-    """One email owed to one invitee: a reminder at a lead time, a change notice, or a cancellation.
+    """One email owed to one invitee: a reminder at a lead time, a change or cancellation notice, or
+    the news that a seat opened for a waitlisted yes.
 
     The unique key (invitation, kind, lead, sequence) makes "owed" a fact in the database, so two
     dispatchers can never both create it; `claimed_at` and `sent_at` record who is sending it and
@@ -262,6 +263,7 @@ class Mailing(models.Model):
         REMINDER = "reminder", "Reminder"
         CHANGE = "change", "Change notice"
         CANCEL = "cancel", "Cancellation notice"
+        SEAT = "seat", "Seat opened"  # a waitlisted yes was seated
 
     class Outcome(models.TextChoices):
         PENDING = "", "Not sent yet"

@@ -1,9 +1,16 @@
 """Reminders, change and cancellation notices: each sent once, even with a dead worker or two dispatches."""
 
+import email
+import email.policy
 import json
+import os
 import smtplib
+import subprocess
+import sys
 import threading
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -22,6 +29,12 @@ from tests.cast import a_call, make_client, make_gathering, make_household, make
 WEEK_AGO = timedelta(days=7)
 # The outside world: the mail server, here the test backend every message goes through.
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend.send_messages"
+ROOT = Path(__file__).resolve().parents[2]
+# What beat's task runs, in a worker process of its own, at a given moment.
+DISPATCH = (
+    "import sys, django; django.setup(); from datetime import datetime; "
+    "from events.mailings import mailings_send; mailings_send(now=datetime.fromisoformat(sys.argv[1]))"
+)
 
 
 def _guest(gathering, *, email="pat@example.org", rsvp="yes", answered_ago=WEEK_AGO):
@@ -29,6 +42,11 @@ def _guest(gathering, *, email="pat@example.org", rsvp="yes", answered_ago=WEEK_
         gathering=gathering, voter=make_voter(make_household((40.35, -94.87))), invited_by=gathering.host,
         rsvp=rsvp, email=email, answered_at=timezone.now() - answered_ago,
     )  # fmt: skip
+
+
+def _ics(email) -> str:
+    [part] = email.attachments
+    return part.get_content()
 
 
 def _starting_in(host, delta, **fields):
@@ -45,8 +63,9 @@ def test_a_reminder_goes_once_with_text_html_calendar_and_unsubscribe(alice):
     assert "Bring a <b>chair</b>" in email.body
     html, _ = email.alternatives[0]
     assert "Bring a &lt;b&gt;chair&lt;/b&gt;" in html
-    [(name, ics, mimetype)] = email.attachments
-    assert name == "gathering.ics" and mimetype.startswith("text/calendar")
+    [part] = email.attachments
+    ics = part.get_content()
+    assert part.get_filename() == "gathering.ics" and part.get_content_type() == "text/calendar"
     assert f"UID:{gathering.uid}@" in ics and "SEQUENCE:0" in ics and "METHOD:PUBLISH" in ics
     unsubscribe = reverse("events:unsubscribe", args=[unsubscribe_token("pat@example.org")])
     assert email.extra_headers["List-Unsubscribe"].endswith(f"{unsubscribe}>")
@@ -157,6 +176,101 @@ def test_two_dispatches_at_once_send_each_email_exactly_once(settings):
     assert Mailing.objects.filter(outcome="sent").count() == 60
 
 
+# --- a real worker process, killed for real ------------------------------------------------------
+
+
+def _worker(folder: Path, *, now, pause_at: int = 0, pause_when: str = "") -> subprocess.Popen:
+    """Start a dispatch in a process of its own on the test database; each email it sends is a file."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "EMAIL_BACKEND": "tests.events.pausing_mail.PausingBackend",
+        "EMAIL_FILE_PATH": str(folder),
+        "MAIL_PAUSE_AT": str(pause_at),
+        "MAIL_PAUSE_WHEN": pause_when,
+    }
+    return subprocess.Popen([sys.executable, "-c", DISPATCH, now.isoformat()], cwd=ROOT, env=env)
+
+
+def _finished(worker: subprocess.Popen) -> None:
+    assert worker.wait(timeout=180) == 0
+
+
+def _killed_when_paused(worker: subprocess.Popen, folder: Path) -> None:
+    deadline = time.monotonic() + 180
+    while not (folder / "paused").exists():
+        assert worker.poll() is None, "the worker ended before it reached the email to stop at"
+        assert time.monotonic() < deadline, "the worker never reached the email to stop at"
+        time.sleep(0.05)
+    worker.kill()  # SIGKILL: no exception handler, no finally, the connection simply drops
+    worker.wait(timeout=60)
+
+
+def _sent(folder: Path) -> list[email.message.EmailMessage]:
+    return [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in sorted(folder.glob("*.eml"))
+    ]
+
+
+def _eight_guests() -> tuple[Gathering, list[str]]:
+    host = make_user("host@example.org", role=User.Role.LEADER)
+    gathering = _starting_in(host, timedelta(hours=2))
+    addresses = [f"guest{number}@example.org" for number in range(8)]
+    for address in addresses:
+        _guest(gathering, email=address)
+    return gathering, addresses
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_before_the_server_took_an_email_leaves_each_guest_one(tmp_path, settings):
+    _, addresses = _eight_guests()
+    now = timezone.now()
+    worker = _worker(tmp_path, now=now, pause_at=4, pause_when="before")
+    _killed_when_paused(worker, tmp_path)
+    assert len(_sent(tmp_path)) == 3
+    # Each email's row was marked the moment it went: the kill lost none of the three marks.
+    assert Mailing.objects.filter(outcome="sent").count() == 3
+    _finished(_worker(tmp_path, now=now + timedelta(minutes=1)))  # the dead worker's claim is still fresh
+    assert len(_sent(tmp_path)) == 3
+    _finished(_worker(tmp_path, now=now + timedelta(minutes=settings.MAILING_CLAIM_TIMEOUT_MINUTES + 1)))
+    assert sorted(str(message["To"]) for message in _sent(tmp_path)) == addresses
+    assert Mailing.objects.filter(outcome="sent").count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_after_the_server_took_an_email_sends_only_that_one_twice_same_id(tmp_path, settings):
+    _, addresses = _eight_guests()
+    now = timezone.now()
+    worker = _worker(tmp_path, now=now, pause_at=4, pause_when="after")
+    _killed_when_paused(worker, tmp_path)
+    # The fourth email was accepted (its file is there) and its row never marked.
+    assert len(_sent(tmp_path)) == 4 and Mailing.objects.filter(outcome="sent").count() == 3
+    _finished(_worker(tmp_path, now=now + timedelta(minutes=settings.MAILING_CLAIM_TIMEOUT_MINUTES + 1)))
+    sent = _sent(tmp_path)
+    recipients = sorted(str(message["To"]) for message in sent)
+    assert sorted(set(recipients)) == addresses and len(recipients) == 9
+    [twice] = {address for address in recipients if recipients.count(address) == 2}
+    ids = {str(message["Message-ID"]) for message in sent if str(message["To"]) == twice}
+    assert len(ids) == 1  # the copy a mail client folds into the first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_worker_processes_at_once_send_each_email_exactly_once(tmp_path):
+    host = make_user("host@example.org", role=User.Role.LEADER)
+    gathering = _starting_in(host, timedelta(hours=2))
+    addresses = sorted(f"guest{number:02}@example.org" for number in range(60))
+    for address in addresses:
+        _guest(gathering, email=address)
+    now = timezone.now()
+    workers = [_worker(tmp_path, now=now) for _ in range(2)]
+    for worker in workers:
+        _finished(worker)
+    assert sorted(str(message["To"]) for message in _sent(tmp_path)) == addresses
+
+
 # --- change and cancellation notices -------------------------------------------------------------
 
 
@@ -169,7 +283,7 @@ def test_a_new_place_sends_a_change_notice_with_a_higher_sequence(alice):
     assert mailings_send() == {"sent": 1}
     [email] = mail.outbox
     assert email.subject.startswith("Changed:") and "The library, room B" in email.body
-    assert "SEQUENCE:1" in email.attachments[0][1] and email.to == ["pat@example.org"]
+    assert "SEQUENCE:1" in _ics(email) and email.to == ["pat@example.org"]
 
 
 def test_two_quick_changes_send_only_the_latest(alice):
@@ -179,7 +293,7 @@ def test_two_quick_changes_send_only_the_latest(alice):
         gathering.place = place
         gathering_update(gathering=gathering)
     assert mailings_send() == {"sent": 1, "skipped": 1}
-    assert "Room B" in mail.outbox[0].body and "SEQUENCE:2" in mail.outbox[0].attachments[0][1]
+    assert "Room B" in mail.outbox[0].body and "SEQUENCE:2" in _ics(mail.outbox[0])
 
 
 def test_a_cancellation_sends_method_cancel_and_no_more_reminders(alice):
@@ -189,7 +303,7 @@ def test_a_cancellation_sends_method_cancel_and_no_more_reminders(alice):
     gathering_cancel(gathering=gathering)
     assert mailings_send() == {"sent": 1, "skipped": 1}
     [email] = mail.outbox
-    ics = email.attachments[0][1]
+    ics = _ics(email)
     assert email.subject.startswith("Cancelled:") and "METHOD:CANCEL" in ics and "STATUS:CANCELLED" in ics
     assert "SEQUENCE:1" in ics and f"UID:{gathering.uid}@" in ics
 
