@@ -12,7 +12,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.core.signing import BadSignature, Signer
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -132,6 +132,23 @@ class InvitationQuerySet(models.QuerySet):
     def expected(self):
         """Keep the invitees who may come and are owed reminders: seated yeses and maybes."""
         return self.filter(rsvp__in=[Invitation.Rsvp.YES, Invitation.Rsvp.MAYBE], waitlisted_at__isnull=True)
+
+    def with_mail_news(self):
+        """Add what the host should know of each guest's email: `email_bounced`, and `seat_mail`, the
+        outcome of the "a seat opened" email at the gathering's current time and place (None if none owed).
+        """
+        return self.annotate(
+            email_bounced=Exists(
+                StoppedAddress.objects.filter(address=OuterRef("email"), reason=StoppedAddress.Reason.BOUNCED)
+            ),
+            seat_mail=Subquery(
+                Mailing.objects.filter(
+                    invitation=OuterRef("pk"),
+                    kind=Mailing.Kind.SEAT,
+                    sequence=OuterRef("gathering__sequence"),
+                ).values("outcome")[:1]
+            ),
+        )
 
 
 def get_invitation_for(user, pk) -> "Invitation":

@@ -22,7 +22,7 @@ from django.utils import timezone
 from events import mailings
 from events.mailings import mailings_send, reminders_owe, unsubscribe_token
 from events.models import Gathering, Invitation, Mailing, StoppedAddress
-from events.services import gathering_cancel, gathering_update
+from events.services import gathering_cancel, gathering_update, invitation_answer
 from leaders.models import User
 from tests.cast import a_call, make_client, make_gathering, make_household, make_user, make_voter
 
@@ -37,9 +37,10 @@ DISPATCH = (
 )
 
 
-def _guest(gathering, *, email="pat@example.org", rsvp="yes", answered_ago=WEEK_AGO):
+def _guest(gathering, *, email="pat@example.org", rsvp="yes", answered_ago=WEEK_AGO, last="Neighbor"):
     return Invitation.objects.create(
-        gathering=gathering, voter=make_voter(make_household((40.35, -94.87))), invited_by=gathering.host,
+        gathering=gathering, voter=make_voter(make_household((40.35, -94.87)), last=last),
+        invited_by=gathering.host,
         rsvp=rsvp, email=email, answered_at=timezone.now() - answered_ago,
     )  # fmt: skip
 
@@ -146,6 +147,66 @@ def test_a_bounce_is_recorded_and_the_address_is_mailed_no_more(alice, monkeypat
     gathering_cancel(gathering=gathering)
     assert mailings_send() == {}  # not even the cancellation: the address is stopped
     assert mail.outbox == []
+
+
+def _refusing(address: str, error: Exception):
+    """A mail server that refuses one guest's address with this error and takes every other email."""
+    from django.core.mail.backends.locmem import EmailBackend
+
+    accept = EmailBackend.send_messages
+
+    def send_messages(self, messages):
+        if messages[0].to == [address]:
+            raise error
+        return accept(self, messages)
+
+    return send_messages
+
+
+def test_a_permanent_refusal_of_the_message_is_a_bounce_never_tried_again(alice, monkeypatch, settings):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    _guest(gathering, email="full@example.org")
+    _guest(gathering, email="ok@example.org")
+    monkeypatch.setattr(LOCMEM, _refusing("full@example.org", smtplib.SMTPDataError(552, b"Mailbox full")))
+    now = timezone.now()
+    assert mailings_send(now=now) == {"bounced": 1, "sent": 1}
+    stopped = StoppedAddress.objects.get()
+    assert (stopped.address, stopped.reason) == (
+        "full@example.org",
+        "bounced",
+    ) and "Mailbox full" in stopped.detail
+    monkeypatch.undo()
+    later = now + timedelta(minutes=settings.MAILING_CLAIM_TIMEOUT_MINUTES + 1)
+    assert mailings_send(now=later) == {} and [m.to for m in mail.outbox] == [["ok@example.org"]]
+
+
+def test_a_temporary_refusal_is_tried_again_after_the_claim_timeout_not_bounced(alice, monkeypatch, settings):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    _guest(gathering, email="busy@example.org")
+    busy = smtplib.SMTPRecipientsRefused({"busy@example.org": (451, b"Try again later")})
+    monkeypatch.setattr(LOCMEM, _refusing("busy@example.org", busy))
+    now = timezone.now()
+    assert mailings_send(now=now) == {"deferred": 1}
+    monkeypatch.undo()
+    assert mailings_send(now=now + timedelta(minutes=1)) == {}
+    assert mailings_send(now=now + timedelta(minutes=settings.MAILING_CLAIM_TIMEOUT_MINUTES + 1)) == {
+        "sent": 1
+    }
+    assert not StoppedAddress.objects.exists()
+
+
+def test_the_host_sees_the_guest_whose_email_bounced(alice, monkeypatch):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    gone = _guest(gathering, email="gone@example.org", last="Gone")
+    fine = _guest(gathering, email="fine@example.org", last="Fine")
+    refused = smtplib.SMTPRecipientsRefused({"gone@example.org": (550, b"No such user")})
+    monkeypatch.setattr(LOCMEM, _refusing("gone@example.org", refused))
+    assert mailings_send() == {"bounced": 1, "sent": 1}
+    page = make_client(alice).get(reverse("events:gathering", args=[gathering.pk])).text
+    lines = {line for line in page.split("</li>") if "field-name" in line}
+    [gone_line] = [line for line in lines if gone.voter.display_name in line]
+    [fine_line] = [line for line in lines if fine.voter.display_name in line]
+    assert "reminder email bounced" in gone_line and "bounced" not in fine_line
 
 
 @pytest.mark.django_db(transaction=True)
@@ -306,6 +367,56 @@ def test_a_cancellation_sends_method_cancel_and_no_more_reminders(alice):
     ics = _ics(email)
     assert email.subject.startswith("Cancelled:") and "METHOD:CANCEL" in ics and "STATUS:CANCELLED" in ics
     assert "SEQUENCE:1" in ics and f"UID:{gathering.uid}@" in ics
+
+
+# --- a seat opened ---------------------------------------------------------------------------------
+
+
+def _waiting(gathering, email: str, *, last: str = "Neighbor") -> Invitation:
+    guest = _guest(gathering, email=email, last=last)
+    Invitation.objects.filter(pk=guest.pk).update(waitlisted_at=timezone.now())
+    return guest
+
+
+def test_a_seat_freed_by_a_no_tells_the_first_waiting_once_and_the_host_sees_it(alice):
+    gathering = _starting_in(alice, timedelta(days=5), capacity=1)
+    seated = _guest(gathering, email="first@example.org")
+    waiting = _waiting(gathering, "waiting@example.org", last="Waiting")
+    _waiting(gathering, "second@example.org", last="Second")
+    invitation_answer(invitation=seated, rsvp="no", email="first@example.org")
+    page = make_client(alice).get(reverse("events:gathering", args=[gathering.pk])).text
+    assert "seat opened: email on its way" in page
+    assert mailings_send() == {"sent": 1} and mailings_send() == {}
+    [email] = mail.outbox
+    assert email.to == ["waiting@example.org"] and email.subject.startswith(
+        "A seat opened for you: House meeting"
+    )
+    assert (
+        "off the waitlist" in email.body and reverse("events:rsvp", args=[waiting.link_token()]) in email.body
+    )
+    page = make_client(alice).get(reverse("events:gathering", args=[gathering.pk])).text
+    [line] = [line for line in page.split("</li>") if waiting.voter.display_name in line]
+    assert "seat opened: emailed" in line
+    # Off again, back on the waitlist, and seated again at the same time and place: told once, not
+    # twice; the seat the second guest got and gave back before any email went is not mailed.
+    invitation_answer(invitation=waiting, rsvp="no", email="waiting@example.org")
+    invitation_answer(invitation=waiting, rsvp="yes", email="waiting@example.org")
+    invitation_answer(
+        invitation=Invitation.objects.get(voter__last_name="Second"), rsvp="no", email="second@example.org"
+    )
+    assert Invitation.objects.get(pk=waiting.pk).is_expected
+    assert mailings_send() == {"skipped": 1} and len(mail.outbox) == 1
+
+
+def test_a_larger_room_tells_the_first_waiting(alice):
+    gathering = _starting_in(alice, timedelta(days=5), capacity=1)
+    _guest(gathering, email="first@example.org")
+    _waiting(gathering, "waiting@example.org")
+    _waiting(gathering, "")  # seated too, with no email to tell
+    gathering.capacity = 3
+    gathering_update(gathering=gathering)
+    assert mailings_send() == {"sent": 1}
+    assert [m.to for m in mail.outbox] == [["waiting@example.org"]]
 
 
 # --- unsubscribing ---------------------------------------------------------------------------------
