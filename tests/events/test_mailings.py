@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -276,21 +276,25 @@ def _sent(folder: Path) -> list[email.message.EmailMessage]:
     ]
 
 
-def _eight_guests() -> tuple[Gathering, list[str]]:
+def _guests(count: int) -> list[str]:
     host = make_user("host@example.org", role=User.Role.LEADER)
     gathering = _starting_in(host, timedelta(hours=2))
-    addresses = [f"guest{number}@example.org" for number in range(8)]
+    addresses = sorted(f"guest{number:02}@example.org" for number in range(count))
     for address in addresses:
         _guest(gathering, email=address)
-    return gathering, addresses
+    return addresses
+
+
+def _a_worker_killed_at_the_fourth_email(folder: Path, when: str) -> tuple[list[str], datetime]:
+    """Eight guests owed a reminder, and a real worker SIGKILLed at the fourth, `when` the server took it."""
+    addresses, now = _guests(8), timezone.now()
+    _killed_when_paused(_worker(folder, now=now, pause_at=4, pause_when=when), folder)
+    return addresses, now
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_batch_before_the_server_took_an_email_leaves_each_guest_one(tmp_path, settings):
-    _, addresses = _eight_guests()
-    now = timezone.now()
-    worker = _worker(tmp_path, now=now, pause_at=4, pause_when="before")
-    _killed_when_paused(worker, tmp_path)
+    addresses, now = _a_worker_killed_at_the_fourth_email(tmp_path, "before")
     assert len(_sent(tmp_path)) == 3
     # Each email's row was marked the moment it went: the kill lost none of the three marks.
     assert Mailing.objects.filter(outcome="sent").count() == 3
@@ -303,10 +307,7 @@ def test_a_worker_killed_mid_batch_before_the_server_took_an_email_leaves_each_g
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_after_the_server_took_an_email_sends_only_that_one_twice_same_id(tmp_path, settings):
-    _, addresses = _eight_guests()
-    now = timezone.now()
-    worker = _worker(tmp_path, now=now, pause_at=4, pause_when="after")
-    _killed_when_paused(worker, tmp_path)
+    addresses, now = _a_worker_killed_at_the_fourth_email(tmp_path, "after")
     # The fourth email was accepted (its file is there) and its row never marked.
     assert len(_sent(tmp_path)) == 4 and Mailing.objects.filter(outcome="sent").count() == 3
     _finished(_worker(tmp_path, now=now + timedelta(minutes=settings.MAILING_CLAIM_TIMEOUT_MINUTES + 1)))
@@ -320,12 +321,7 @@ def test_a_worker_killed_after_the_server_took_an_email_sends_only_that_one_twic
 
 @pytest.mark.django_db(transaction=True)
 def test_two_worker_processes_at_once_send_each_email_exactly_once(tmp_path):
-    host = make_user("host@example.org", role=User.Role.LEADER)
-    gathering = _starting_in(host, timedelta(hours=2))
-    addresses = sorted(f"guest{number:02}@example.org" for number in range(60))
-    for address in addresses:
-        _guest(gathering, email=address)
-    now = timezone.now()
+    addresses, now = _guests(60), timezone.now()
     workers = [_worker(tmp_path, now=now) for _ in range(2)]
     for worker in workers:
         _finished(worker)
