@@ -38,7 +38,7 @@ a lost connection or an outage gives the batch's claims back for the next dispat
 import email.policy
 import logging
 import smtplib
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import MIMEPart
@@ -46,7 +46,7 @@ from email.message import MIMEPart
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -131,9 +131,9 @@ def _commits_not_waiting_for_disk():
     try:
         yield
     finally:
-        if connection.is_usable():
-            with connection.cursor() as cursor:
-                cursor.execute("RESET synchronous_commit")
+        # A broken connection has no setting left to reset, and its error is the one to report.
+        with suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
 
 
 def mailings_send(*, now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
@@ -174,11 +174,6 @@ def mailings_send(*, now: datetime | None = None, limit: int | None = None) -> d
     return counts
 
 
-def _bounce(address: str, error: Exception) -> str:
-    address_stop(address=address, reason=StoppedAddress.Reason.BOUNCED, detail=str(error)[:300])
-    return Mailing.Outcome.BOUNCED
-
-
 def _deliver(
     mailing: Mailing, mail, *, stopped: set[str], letters: dict[tuple[int, str], "Letter"], now: datetime
 ) -> str | None:
@@ -197,16 +192,19 @@ def _deliver(
         letters[key] = Letter.of(mailing, now=now)
     try:
         mail.send_messages([letters[key].email(mailing)])
-    except smtplib.SMTPRecipientsRefused as refused:
-        if any(code < 500 for code, _ in refused.recipients.values()):
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as refused:  # the guest's address, or
+        codes = (  # the message to it: for good (5xx), or for now (4xx)
+            [code for code, _ in refused.recipients.values()]
+            if isinstance(refused, smtplib.SMTPRecipientsRefused)
+            else [refused.smtp_code]
+        )
+        if min(codes) < 500:
             return None
         stopped.add(invitation.email)
-        return _bounce(invitation.email, refused)
-    except smtplib.SMTPDataError as refused:  # the message itself refused for this guest
-        if refused.smtp_code < 500:
-            return None
-        stopped.add(invitation.email)
-        return _bounce(invitation.email, refused)
+        address_stop(
+            address=invitation.email, reason=StoppedAddress.Reason.BOUNCED, detail=str(refused)[:300]
+        )
+        return Mailing.Outcome.BOUNCED
     return Mailing.Outcome.SENT
 
 
