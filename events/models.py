@@ -214,6 +214,15 @@ class Invitation(models.Model):
         return self.waitlisted_at is not None
 
     @property
+    def seat_news(self) -> str:
+        """How the "a seat opened" email to this seated guest went (after `with_mail_news()`), or ""."""
+        if getattr(self, "seat_mail", None) is None or not self.is_expected:
+            return ""
+        return {Mailing.Outcome.PENDING: "email on its way", Mailing.Outcome.SENT: "emailed"}.get(
+            self.seat_mail, "not emailed"
+        )
+
+    @property
     def status_display(self) -> str:
         return "Waitlisted" if self.is_waitlisted else self.get_rsvp_display()
 
