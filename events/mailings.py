@@ -7,28 +7,50 @@ gathering, in the same transaction as the change. Sending then goes claim → se
 1. claim: one short transaction sets `claimed_at` on a batch of unsent rows whose claim is empty or
    older than MAILING_CLAIM_TIMEOUT_MINUTES, taking them with FOR UPDATE SKIP LOCKED, and commits;
 2. send each email over one SMTP connection;
-3. mark each row sent (`sent_at`) the moment its email went, only if the claim is still ours.
+3. mark that row sent (`sent_at`) the moment the mail server accepted its email, in a transaction
+   of its own, only if the claim is still ours.
+
+A row is marked alone, right after its email, not with the rest of its batch: a batch marked at its
+end would, if the worker died, send its whole sent part again. To keep that one UPDATE per email
+cheap, the sender commits without waiting for the database's disk (`synchronous_commit = off`): the
+commit is at once final for every other session, and a killed worker loses nothing; only a crash of
+the database server itself can forget the marks of its last moment (about 0.6 s, three times
+PostgreSQL's wal_writer_delay), whose emails would go again.
+
+What each email of a gathering shares (subject, text and HTML bodies but for the guest's name and
+two links, the .ics) is rendered once per gathering and batch (`Letter`), not once per email.
 
 Guarantee: two dispatchers (two beats, two workers) never claim the same row, so they never send the
 same email twice, and no row owed is ever forgotten. A worker that dies after claiming leaves its
-rows claimed; the next dispatch after the timeout claims and sends them again. The only duplicate
-possible is an email the mail server accepted in the instant before the worker died and before its
-row was marked (at most the one in flight per dead worker): at-most-once is impossible without the
-server's help, so it is at-least-once with that single window, and the Message-ID is the same on
-both copies (`<mailing-ID@…>`) so mail clients can fold them. A row tried MAX_TRIES times is left.
+rows claimed; the next dispatch after the timeout claims and sends the unmarked ones. The only
+duplicate possible is the email the mail server accepted in the instant before the worker died and
+before its row was marked, at most one per dead worker (plus the database crash above): sending and
+recording are two systems, so one of them goes first, and losing a reminder is worse than a second
+copy. Both copies carry the same Message-ID (`<mailing-ID@…>`), so mail clients fold them. A row
+tried MAX_TRIES times is left.
+
+A guest's address the mail server refuses for good (SMTPRecipientsRefused, or a 5xx reply to the
+message) is a bounce: that email is marked bounced and never tried again, the address is stopped
+(a StoppedAddress with what the server said), and the host sees it next to the guest. A 4xx reply,
+a lost connection or an outage gives the batch's claims back for the next dispatch.
 """
 
+import email.policy
 import logging
 import smtplib
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.message import MIMEPart
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from events.calendar import ics
 from events.models import Mailing, StoppedAddress
@@ -54,6 +76,7 @@ OWE_REMINDERS_SQL = """
       AND (invitation.answered_at IS NULL
            OR invitation.answered_at <= gathering.starts_at - %(lead)s * interval '1 minute')
       AND NOT EXISTS (SELECT 1 FROM events_stoppedaddress stopped WHERE stopped.address = invitation.email)
+    ORDER BY gathering.id, invitation.id  -- a gathering's rows in a row: claimed together, rendered once
     ON CONFLICT (invitation_id, kind, lead_minutes, sequence) DO NOTHING
 """
 
@@ -100,12 +123,25 @@ def _release(mailing_ids: list[int]) -> None:
     Mailing.objects.filter(pk__in=mailing_ids, sent_at__isnull=True).update(claimed_at=None)
 
 
+@contextmanager
+def _commits_not_waiting_for_disk():
+    """Let this connection's commits return before the WAL reaches disk (see the module docstring)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        # A broken connection has no setting left to reset, and its error is the one to report.
+        with suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
 def mailings_send(*, now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
     """Owe the due reminders, then send every email owed, batch by batch; return counts per outcome."""
     now = now or timezone.now()
     reminders_owe(now=now)
     counts: dict[str, int] = {}
-    with mailers.default as mail:
+    with mailers.default as mail, _commits_not_waiting_for_disk():
         while limit is None or sum(counts.values()) < limit:
             ids = _claim(now=now)
             if not ids:
@@ -120,38 +156,54 @@ def mailings_send(*, now: datetime | None = None, limit: int | None = None) -> d
                     "address", flat=True
                 )
             )
+            letters: dict[tuple[int, str], Letter] = {}  # this batch's gatherings, as loaded with it
             for index, mailing in enumerate(batch):
                 try:
-                    outcome = _deliver(mailing, mail, stopped=stopped, now=now)
+                    outcome = _deliver(mailing, mail, stopped=stopped, letters=letters, now=now)
                 except (smtplib.SMTPException, OSError):
                     log.exception(
                         "Mail server failed; %d emails wait for the next dispatch.", len(ids) - index
                     )
                     _release([m.pk for m in batch[index:]])
                     return counts
+                if outcome is None:  # refused for now (4xx): the claim runs out and it is tried again
+                    counts["deferred"] = counts.get("deferred", 0) + 1
+                    continue
                 _mark(mailing, outcome, now=timezone.now())
                 counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 
 
-def _deliver(mailing: Mailing, mail, *, stopped: set[str], now: datetime) -> str:
-    """Send one email, or say why it is not needed any more; return the outcome to record."""
+def _deliver(
+    mailing: Mailing, mail, *, stopped: set[str], letters: dict[tuple[int, str], "Letter"], now: datetime
+) -> str | None:
+    """Send one email, or say why it is not needed any more; return the outcome to record (None: later)."""
     invitation, gathering = mailing.invitation, mailing.invitation.gathering
     if not invitation.email or invitation.email in stopped:
         return Mailing.Outcome.STOPPED
     if mailing.sequence < gathering.sequence and mailing.kind != Mailing.Kind.CANCEL:
         return Mailing.Outcome.SKIPPED  # a newer notice describes the gathering as it is now
-    if mailing.kind == Mailing.Kind.REMINDER and (
+    if mailing.kind in (Mailing.Kind.REMINDER, Mailing.Kind.SEAT) and (
         gathering.is_cancelled or gathering.starts_at <= now or not invitation.is_expected
     ):
         return Mailing.Outcome.SKIPPED
+    key = (gathering.pk, mailing.kind)
+    if key not in letters:
+        letters[key] = Letter.of(mailing, now=now)
     try:
-        mail.send_messages([build_email(mailing, now=now)])
-    except smtplib.SMTPRecipientsRefused as refused:
+        mail.send_messages([letters[key].email(mailing)])
+    except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as refused:  # the guest's address, or
+        codes = (  # the message to it: for good (5xx), or for now (4xx)
+            [code for code, _ in refused.recipients.values()]
+            if isinstance(refused, smtplib.SMTPRecipientsRefused)
+            else [refused.smtp_code]
+        )
+        if min(codes) < 500:
+            return None
+        stopped.add(invitation.email)
         address_stop(
             address=invitation.email, reason=StoppedAddress.Reason.BOUNCED, detail=str(refused)[:300]
         )
-        stopped.add(invitation.email)
         return Mailing.Outcome.BOUNCED
     return Mailing.Outcome.SENT
 
@@ -160,7 +212,11 @@ SUBJECTS = {
     Mailing.Kind.REMINDER: "Reminder: {kind}, {when}",
     Mailing.Kind.CHANGE: "Changed: {kind}, now {when}",
     Mailing.Kind.CANCEL: "Cancelled: {kind}, {when}",
+    Mailing.Kind.SEAT: "A seat opened for you: {kind}, {when}",
 }
+# What differs from one guest to the next: rendered as these stand-ins, replaced in each email. A NUL
+# never reaches a gathering's text (Django's form fields refuse it), so no host can type one.
+GUEST_SLOTS = {name: f"\x00{name}\x00" for name in ("first_name", "rsvp_url", "unsubscribe_url")}
 
 
 def unsubscribe_token(address: str) -> str:
@@ -175,46 +231,70 @@ def address_from_unsubscribe_token(token: str) -> str | None:
         return None
 
 
-def build_email(mailing: Mailing, *, now: datetime) -> EmailMultiAlternatives:
-    """Build one email (text, HTML, the gathering's .ics and a one-click unsubscribe) for a mailing."""
-    invitation, gathering = mailing.invitation, mailing.invitation.gathering
-    rsvp_url = settings.SITE_URL + reverse("events:rsvp", args=[invitation.link_token()])
-    unsubscribe_url = settings.SITE_URL + reverse(
-        "events:unsubscribe", args=[unsubscribe_token(invitation.email)]
-    )
-    when = timezone.localtime(gathering.starts_at)
-    # The subject holds no text a host typed: nothing there can smuggle a header in.
-    subject = SUBJECTS[mailing.kind].format(
-        kind=gathering.get_kind_display(), when=f"{when:%a %b %-d, %-I:%M %p}"
-    )
-    context = {
-        "mailing": mailing,
-        "gathering": gathering,
-        "invitation": invitation,
-        "first_name": invitation.voter.first_name.title(),
-        "host_first_name": gathering.host.first_name,
-        "rsvp_url": rsvp_url,
-        "unsubscribe_url": unsubscribe_url,
-        "party_name": settings.PARTY_NAME,
-    }
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("events/email/mailing.txt", context),
-        to=[invitation.email],
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Message-ID": f"<mailing-{mailing.pk}@{settings.SITE_URL.split('://', 1)[-1].split('/')[0]}>",
-        },
-    )
-    message.attach_alternative(render_to_string("events/email/mailing.html", context), "text/html")
-    method = "CANCEL" if gathering.is_cancelled else "PUBLISH"
-    message.attach(
-        "gathering.ics",
-        ics(gathering.calendar_event(url=rsvp_url), now=now),
-        f"text/calendar; method={method}",
-    )
-    return message
+@dataclass(frozen=True)
+class Letter:
+    """One kind of email about one gathering, rendered once: each guest's copy only fills in the slots."""
+
+    subject: str
+    text: str
+    html: str
+    calendar: MIMEPart
+
+    @classmethod
+    def of(cls, mailing: Mailing, *, now: datetime) -> "Letter":
+        gathering = mailing.invitation.gathering
+        when = timezone.localtime(gathering.starts_at)
+        context = {
+            "mailing": mailing,
+            "gathering": gathering,
+            "host_first_name": gathering.host.first_name,
+            "party_name": settings.PARTY_NAME,
+            **GUEST_SLOTS,
+        }
+        calendar = MIMEPart(policy=email.policy.default)
+        calendar.set_content(
+            # No guest's link in it: the same file for every guest (the body carries their link).
+            ics(gathering.calendar_event(), now=now),
+            subtype="calendar",
+            params={"method": "CANCEL" if gathering.is_cancelled else "PUBLISH"},
+            disposition="attachment",
+            filename="gathering.ics",
+        )
+        return cls(
+            # The subject holds no text a host typed: nothing there can smuggle a header in.
+            subject=SUBJECTS[mailing.kind].format(
+                kind=gathering.get_kind_display(), when=f"{when:%a %b %-d, %-I:%M %p}"
+            ),
+            text=render_to_string("events/email/mailing.txt", context),
+            html=render_to_string("events/email/mailing.html", context),
+            calendar=calendar,
+        )
+
+    def email(self, mailing: Mailing) -> EmailMultiAlternatives:
+        """This guest's copy: text, HTML, the gathering's .ics and a one-click unsubscribe."""
+        invitation = mailing.invitation
+        guest = {
+            "first_name": invitation.voter.first_name.title(),
+            "rsvp_url": settings.SITE_URL + reverse("events:rsvp", args=[invitation.link_token()]),
+            "unsubscribe_url": settings.SITE_URL
+            + reverse("events:unsubscribe", args=[unsubscribe_token(invitation.email)]),
+        }
+        text, html = self.text, self.html
+        for name, slot in GUEST_SLOTS.items():
+            text, html = text.replace(slot, guest[name]), html.replace(slot, escape(guest[name]))
+        message = EmailMultiAlternatives(
+            subject=self.subject,
+            body=text,
+            to=[invitation.email],
+            headers={
+                "List-Unsubscribe": f"<{guest['unsubscribe_url']}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "Message-ID": f"<mailing-{mailing.pk}@{settings.SITE_URL.split('://', 1)[-1].split('/')[0]}>",
+            },
+        )
+        message.attach_alternative(html, "text/html")
+        message.attach(self.calendar)
+        return message
 
 
 def address_stop(*, address: str, reason: str, detail: str = "") -> None:

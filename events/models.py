@@ -12,7 +12,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.core.signing import BadSignature, Signer
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -133,6 +133,23 @@ class InvitationQuerySet(models.QuerySet):
         """Keep the invitees who may come and are owed reminders: seated yeses and maybes."""
         return self.filter(rsvp__in=[Invitation.Rsvp.YES, Invitation.Rsvp.MAYBE], waitlisted_at__isnull=True)
 
+    def with_mail_news(self):
+        """Add what the host should know of each guest's email: `email_bounced`, and `seat_mail`, the
+        outcome of the "a seat opened" email at the gathering's current time and place (None if none owed).
+        """
+        return self.annotate(
+            email_bounced=Exists(
+                StoppedAddress.objects.filter(address=OuterRef("email"), reason=StoppedAddress.Reason.BOUNCED)
+            ),
+            seat_mail=Subquery(
+                Mailing.objects.filter(
+                    invitation=OuterRef("pk"),
+                    kind=Mailing.Kind.SEAT,
+                    sequence=OuterRef("gathering__sequence"),
+                ).values("outcome")[:1]
+            ),
+        )
+
 
 def get_invitation_for(user, pk) -> "Invitation":
     """Fetch an invitation to a gathering the user may see, or 404 as if it did not exist."""
@@ -197,6 +214,15 @@ class Invitation(models.Model):
         return self.waitlisted_at is not None
 
     @property
+    def seat_news(self) -> str:
+        """How the "a seat opened" email to this seated guest went (after `with_mail_news()`), or ""."""
+        if getattr(self, "seat_mail", None) is None or not self.is_expected:
+            return ""
+        return {Mailing.Outcome.PENDING: "email on its way", Mailing.Outcome.SENT: "emailed"}.get(
+            self.seat_mail, "not emailed"
+        )
+
+    @property
     def status_display(self) -> str:
         return "Waitlisted" if self.is_waitlisted else self.get_rsvp_display()
 
@@ -251,7 +277,8 @@ class StoppedAddress(models.Model):
 
 
 class Mailing(models.Model):
-    """One email owed to one invitee: a reminder at a lead time, a change notice, or a cancellation.
+    """One email owed to one invitee: a reminder at a lead time, a change or cancellation notice, or
+    the news that a seat opened for a waitlisted yes.
 
     The unique key (invitation, kind, lead, sequence) makes "owed" a fact in the database, so two
     dispatchers can never both create it; `claimed_at` and `sent_at` record who is sending it and
@@ -262,6 +289,7 @@ class Mailing(models.Model):
         REMINDER = "reminder", "Reminder"
         CHANGE = "change", "Change notice"
         CANCEL = "cancel", "Cancellation notice"
+        SEAT = "seat", "Seat opened"  # a waitlisted yes was seated
 
     class Outcome(models.TextChoices):
         PENDING = "", "Not sent yet"

@@ -30,14 +30,30 @@ def _locked(gathering_id: int) -> Gathering:
 
 
 def _promote(gathering: Gathering) -> None:
-    """Give free seats to the first yeses on the waitlist, in the order they said yes."""
+    """Give free seats to the first yeses on the waitlist, in the order they said yes, and owe each an
+    email that a seat opened (once per guest and time and place of the gathering)."""
     waiting = gathering.invitations.waitlisted()
     if gathering.capacity is not None:
         free = gathering.capacity - gathering.invitations.seated().count()
         if free <= 0:
             return
         waiting = waiting[:free]
-    Invitation.objects.filter(pk__in=list(waiting.values_list("pk", flat=True))).update(waitlisted_at=None)
+    seated = Invitation.objects.filter(pk__in=list(waiting.values_list("pk", flat=True)))
+    if seated.update(waitlisted_at=None):
+        _mail(gathering, seated, Mailing.Kind.SEAT)
+
+
+def _mail(gathering: Gathering, guests, kind: str) -> None:
+    """Owe a mailing of this gathering's latest sequence to each of these guests who gave an email."""
+    stopped = StoppedAddress.objects.filter(address=OuterRef("email"))
+    Mailing.objects.bulk_create(
+        [
+            Mailing(invitation=guest, kind=kind, sequence=gathering.sequence)
+            for guest in guests.exclude(email="").exclude(Exists(stopped))
+        ],
+        ignore_conflicts=True,
+    )
+    transaction.on_commit(send_mailings_soon)
 
 
 def _answer(gathering: Gathering, invitation: Invitation, rsvp: str, *, now: datetime) -> None:
@@ -49,17 +65,6 @@ def _answer(gathering: Gathering, invitation: Invitation, rsvp: str, *, now: dat
     else:
         invitation.waitlisted_at = None
     invitation.rsvp = rsvp
-
-
-def _mail_guests(gathering: Gathering, kind: str) -> None:
-    """Owe a notice of this gathering's latest sequence to each guest expected who gave an email."""
-    stopped = StoppedAddress.objects.filter(address=OuterRef("email"))
-    guests = gathering.invitations.expected().exclude(email="").exclude(Exists(stopped))
-    Mailing.objects.bulk_create(
-        [Mailing(invitation=guest, kind=kind, sequence=gathering.sequence) for guest in guests],
-        ignore_conflicts=True,
-    )
-    transaction.on_commit(send_mailings_soon)
 
 
 def gathering_create(*, host, gathering: Gathering) -> Gathering:
@@ -95,7 +100,7 @@ def gathering_update(*, gathering: Gathering) -> Gathering:
                 ) from None
         _promote(gathering)
         if noticed:
-            _mail_guests(gathering, Mailing.Kind.CHANGE)
+            _mail(gathering, gathering.invitations.expected(), Mailing.Kind.CHANGE)
     return gathering
 
 
@@ -108,7 +113,7 @@ def gathering_cancel(*, gathering: Gathering) -> Gathering:
             gathering.sequence += 1
             gathering.save(update_fields=["cancelled_at", "sequence"])
             speaker_bookings_follow(gathering=gathering)
-            _mail_guests(gathering, Mailing.Kind.CANCEL)
+            _mail(gathering, gathering.invitations.expected(), Mailing.Kind.CANCEL)
     return gathering
 
 

@@ -87,9 +87,9 @@ def gathering(request, pk):
     """A gathering, who is invited and what they answered; its host invites more and hands out links."""
     gathering = get_gathering_for(request.user, pk)
     invitations = list(
-        gathering.invitations.select_related("voter", "attempt").order_by(
-            "rsvp", "waitlisted_at", "voter__last_name"
-        )
+        gathering.invitations.with_mail_news()
+        .select_related("voter", "attempt")
+        .order_by("rsvp", "waitlisted_at", "voter__last_name")
     )
     counts = {choice: 0 for choice, _ in Invitation.Rsvp.choices}
     waitlisted = 0

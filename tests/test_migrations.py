@@ -37,6 +37,7 @@ INITIAL = {
         "0002_gathering_end_notes_and_mailings",
         "0003_speakers_and_check_in",
         "0004_attendee_prospect",
+        "0005_mailing_seat_opened",
     ],
     "candidates": ["0001_initial"],
     "field": ["0001_initial"],

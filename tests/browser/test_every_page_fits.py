@@ -20,7 +20,7 @@ from contacts.models import ContactAttempt, Export, ImportRun, PlausibilityFlag,
 from contacts.rollup import rollup_ids
 from dashboard.models import Goal
 from events.mailings import unsubscribe_token
-from events.models import Attendee, Booking, Speaker
+from events.models import Attendee, Booking, Mailing, Speaker, StoppedAddress
 from events.models import Invitation as GuestInvitation
 from leaders.models import ApiToken, Invitation, User
 from leaders.pipeline import add_prospect, profile_for
@@ -123,8 +123,12 @@ def add_the_new_pages_world(world: SimpleNamespace, callees: list) -> None:
         invited_by=world.leader,
         email=LONG_EMAIL.replace("max", "bart"),
     )
-    GuestInvitation.objects.create(gathering=gathering, voter=callees[1], invited_by=world.leader,
-                                   rsvp=GuestInvitation.Rsvp.YES, phone="6605550123")  # fmt: skip
+    seated = GuestInvitation.objects.create(gathering=gathering, voter=callees[1], invited_by=world.leader,
+                                            rsvp=GuestInvitation.Rsvp.YES, phone="6605550123",
+                                            email=LONG_EMAIL.replace("max", "seat"))  # fmt: skip
+    # The host's page at its longest: a guest seated from the waitlist whose address bounced.
+    StoppedAddress.objects.create(address=seated.email, reason=StoppedAddress.Reason.BOUNCED)
+    Mailing.objects.create(invitation=seated, kind=Mailing.Kind.SEAT, sequence=gathering.sequence)
     world.invitation = invitation
     world.rsvp_token = invitation.link_token()
     world.unsubscribe_token = unsubscribe_token(invitation.email)

@@ -64,5 +64,5 @@ def test_host_invites_from_the_call_list_and_the_invitee_answers_and_is_reminded
     assert reminder.to == ["callee@example.org"] and reminder.subject.startswith(
         "Reminder: Community gathering"
     )
-    assert reminder.attachments[0][0] == "gathering.ics"
+    assert reminder.attachments[0].get_filename() == "gathering.ics"
     assert blocked == []

@@ -1,9 +1,16 @@
 """Reminders, change and cancellation notices: each sent once, even with a dead worker or two dispatches."""
 
+import email
+import email.policy
 import json
+import os
 import smtplib
+import subprocess
+import sys
 import threading
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -15,20 +22,32 @@ from django.utils import timezone
 from events import mailings
 from events.mailings import mailings_send, reminders_owe, unsubscribe_token
 from events.models import Gathering, Invitation, Mailing, StoppedAddress
-from events.services import gathering_cancel, gathering_update
+from events.services import gathering_cancel, gathering_update, invitation_answer
 from leaders.models import User
 from tests.cast import a_call, make_client, make_gathering, make_household, make_user, make_voter
 
 WEEK_AGO = timedelta(days=7)
 # The outside world: the mail server, here the test backend every message goes through.
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend.send_messages"
+ROOT = Path(__file__).resolve().parents[2]
+# What beat's task runs, in a worker process of its own, at a given moment.
+DISPATCH = (
+    "import sys, django; django.setup(); from datetime import datetime; "
+    "from events.mailings import mailings_send; mailings_send(now=datetime.fromisoformat(sys.argv[1]))"
+)
 
 
-def _guest(gathering, *, email="pat@example.org", rsvp="yes", answered_ago=WEEK_AGO):
+def _guest(gathering, *, email="pat@example.org", rsvp="yes", answered_ago=WEEK_AGO, last="Neighbor"):
     return Invitation.objects.create(
-        gathering=gathering, voter=make_voter(make_household((40.35, -94.87))), invited_by=gathering.host,
+        gathering=gathering, voter=make_voter(make_household((40.35, -94.87)), last=last),
+        invited_by=gathering.host,
         rsvp=rsvp, email=email, answered_at=timezone.now() - answered_ago,
     )  # fmt: skip
+
+
+def _ics(email) -> str:
+    [part] = email.attachments
+    return part.get_content()
 
 
 def _starting_in(host, delta, **fields):
@@ -45,8 +64,9 @@ def test_a_reminder_goes_once_with_text_html_calendar_and_unsubscribe(alice):
     assert "Bring a <b>chair</b>" in email.body
     html, _ = email.alternatives[0]
     assert "Bring a &lt;b&gt;chair&lt;/b&gt;" in html
-    [(name, ics, mimetype)] = email.attachments
-    assert name == "gathering.ics" and mimetype.startswith("text/calendar")
+    [part] = email.attachments
+    ics = part.get_content()
+    assert part.get_filename() == "gathering.ics" and part.get_content_type() == "text/calendar"
     assert f"UID:{gathering.uid}@" in ics and "SEQUENCE:0" in ics and "METHOD:PUBLISH" in ics
     unsubscribe = reverse("events:unsubscribe", args=[unsubscribe_token("pat@example.org")])
     assert email.extra_headers["List-Unsubscribe"].endswith(f"{unsubscribe}>")
@@ -129,6 +149,66 @@ def test_a_bounce_is_recorded_and_the_address_is_mailed_no_more(alice, monkeypat
     assert mail.outbox == []
 
 
+def _refusing(address: str, error: Exception):
+    """A mail server that refuses one guest's address with this error and takes every other email."""
+    from django.core.mail.backends.locmem import EmailBackend
+
+    accept = EmailBackend.send_messages
+
+    def send_messages(self, messages):
+        if messages[0].to == [address]:
+            raise error
+        return accept(self, messages)
+
+    return send_messages
+
+
+def test_a_permanent_refusal_of_the_message_is_a_bounce_never_tried_again(alice, monkeypatch, settings):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    _guest(gathering, email="full@example.org")
+    _guest(gathering, email="ok@example.org")
+    monkeypatch.setattr(LOCMEM, _refusing("full@example.org", smtplib.SMTPDataError(552, b"Mailbox full")))
+    now = timezone.now()
+    assert mailings_send(now=now) == {"bounced": 1, "sent": 1}
+    stopped = StoppedAddress.objects.get()
+    assert (stopped.address, stopped.reason) == (
+        "full@example.org",
+        "bounced",
+    ) and "Mailbox full" in stopped.detail
+    monkeypatch.undo()
+    later = now + timedelta(minutes=settings.MAILING_CLAIM_TIMEOUT_MINUTES + 1)
+    assert mailings_send(now=later) == {} and [m.to for m in mail.outbox] == [["ok@example.org"]]
+
+
+def test_a_temporary_refusal_is_tried_again_after_the_claim_timeout_not_bounced(alice, monkeypatch, settings):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    _guest(gathering, email="busy@example.org")
+    busy = smtplib.SMTPRecipientsRefused({"busy@example.org": (451, b"Try again later")})
+    monkeypatch.setattr(LOCMEM, _refusing("busy@example.org", busy))
+    now = timezone.now()
+    assert mailings_send(now=now) == {"deferred": 1}
+    monkeypatch.undo()
+    assert mailings_send(now=now + timedelta(minutes=1)) == {}
+    assert mailings_send(now=now + timedelta(minutes=settings.MAILING_CLAIM_TIMEOUT_MINUTES + 1)) == {
+        "sent": 1
+    }
+    assert not StoppedAddress.objects.exists()
+
+
+def test_the_host_sees_the_guest_whose_email_bounced(alice, monkeypatch):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    gone = _guest(gathering, email="gone@example.org", last="Gone")
+    fine = _guest(gathering, email="fine@example.org", last="Fine")
+    refused = smtplib.SMTPRecipientsRefused({"gone@example.org": (550, b"No such user")})
+    monkeypatch.setattr(LOCMEM, _refusing("gone@example.org", refused))
+    assert mailings_send() == {"bounced": 1, "sent": 1}
+    page = make_client(alice).get(reverse("events:gathering", args=[gathering.pk])).text
+    lines = {line for line in page.split("</li>") if "field-name" in line}
+    [gone_line] = [line for line in lines if gone.voter.display_name in line]
+    [fine_line] = [line for line in lines if fine.voter.display_name in line]
+    assert "reminder email bounced" in gone_line and "bounced" not in fine_line
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_dispatches_at_once_send_each_email_exactly_once(settings):
     settings.MAILING_BATCH = 5
@@ -157,6 +237,97 @@ def test_two_dispatches_at_once_send_each_email_exactly_once(settings):
     assert Mailing.objects.filter(outcome="sent").count() == 60
 
 
+# --- a real worker process, killed for real ------------------------------------------------------
+
+
+def _worker(folder: Path, *, now, pause_at: int = 0, pause_when: str = "") -> subprocess.Popen:
+    """Start a dispatch in a process of its own on the test database; each email it sends is a file."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "EMAIL_BACKEND": "tests.events.pausing_mail.PausingBackend",
+        "EMAIL_FILE_PATH": str(folder),
+        "MAIL_PAUSE_AT": str(pause_at),
+        "MAIL_PAUSE_WHEN": pause_when,
+    }
+    return subprocess.Popen([sys.executable, "-c", DISPATCH, now.isoformat()], cwd=ROOT, env=env)
+
+
+def _finished(worker: subprocess.Popen) -> None:
+    assert worker.wait(timeout=180) == 0
+
+
+def _killed_when_paused(worker: subprocess.Popen, folder: Path) -> None:
+    deadline = time.monotonic() + 180
+    while not (folder / "paused").exists():
+        assert worker.poll() is None, "the worker ended before it reached the email to stop at"
+        assert time.monotonic() < deadline, "the worker never reached the email to stop at"
+        time.sleep(0.05)
+    worker.kill()  # SIGKILL: no exception handler, no finally, the connection simply drops
+    worker.wait(timeout=60)
+
+
+def _sent(folder: Path) -> list[email.message.EmailMessage]:
+    return [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in sorted(folder.glob("*.eml"))
+    ]
+
+
+def _guests(count: int) -> list[str]:
+    host = make_user("host@example.org", role=User.Role.LEADER)
+    gathering = _starting_in(host, timedelta(hours=2))
+    addresses = sorted(f"guest{number:02}@example.org" for number in range(count))
+    for address in addresses:
+        _guest(gathering, email=address)
+    return addresses
+
+
+def _a_worker_killed_at_the_fourth_email(folder: Path, when: str) -> tuple[list[str], datetime]:
+    """Eight guests owed a reminder, and a real worker SIGKILLed at the fourth, `when` the server took it."""
+    addresses, now = _guests(8), timezone.now()
+    _killed_when_paused(_worker(folder, now=now, pause_at=4, pause_when=when), folder)
+    return addresses, now
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_before_the_server_took_an_email_leaves_each_guest_one(tmp_path, settings):
+    addresses, now = _a_worker_killed_at_the_fourth_email(tmp_path, "before")
+    assert len(_sent(tmp_path)) == 3
+    # Each email's row was marked the moment it went: the kill lost none of the three marks.
+    assert Mailing.objects.filter(outcome="sent").count() == 3
+    _finished(_worker(tmp_path, now=now + timedelta(minutes=1)))  # the dead worker's claim is still fresh
+    assert len(_sent(tmp_path)) == 3
+    _finished(_worker(tmp_path, now=now + timedelta(minutes=settings.MAILING_CLAIM_TIMEOUT_MINUTES + 1)))
+    assert sorted(str(message["To"]) for message in _sent(tmp_path)) == addresses
+    assert Mailing.objects.filter(outcome="sent").count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_after_the_server_took_an_email_sends_only_that_one_twice_same_id(tmp_path, settings):
+    addresses, now = _a_worker_killed_at_the_fourth_email(tmp_path, "after")
+    # The fourth email was accepted (its file is there) and its row never marked.
+    assert len(_sent(tmp_path)) == 4 and Mailing.objects.filter(outcome="sent").count() == 3
+    _finished(_worker(tmp_path, now=now + timedelta(minutes=settings.MAILING_CLAIM_TIMEOUT_MINUTES + 1)))
+    sent = _sent(tmp_path)
+    recipients = sorted(str(message["To"]) for message in sent)
+    assert sorted(set(recipients)) == addresses and len(recipients) == 9
+    [twice] = {address for address in recipients if recipients.count(address) == 2}
+    ids = {str(message["Message-ID"]) for message in sent if str(message["To"]) == twice}
+    assert len(ids) == 1  # the copy a mail client folds into the first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_worker_processes_at_once_send_each_email_exactly_once(tmp_path):
+    addresses, now = _guests(60), timezone.now()
+    workers = [_worker(tmp_path, now=now) for _ in range(2)]
+    for worker in workers:
+        _finished(worker)
+    assert sorted(str(message["To"]) for message in _sent(tmp_path)) == addresses
+
+
 # --- change and cancellation notices -------------------------------------------------------------
 
 
@@ -169,7 +340,7 @@ def test_a_new_place_sends_a_change_notice_with_a_higher_sequence(alice):
     assert mailings_send() == {"sent": 1}
     [email] = mail.outbox
     assert email.subject.startswith("Changed:") and "The library, room B" in email.body
-    assert "SEQUENCE:1" in email.attachments[0][1] and email.to == ["pat@example.org"]
+    assert "SEQUENCE:1" in _ics(email) and email.to == ["pat@example.org"]
 
 
 def test_two_quick_changes_send_only_the_latest(alice):
@@ -179,7 +350,7 @@ def test_two_quick_changes_send_only_the_latest(alice):
         gathering.place = place
         gathering_update(gathering=gathering)
     assert mailings_send() == {"sent": 1, "skipped": 1}
-    assert "Room B" in mail.outbox[0].body and "SEQUENCE:2" in mail.outbox[0].attachments[0][1]
+    assert "Room B" in mail.outbox[0].body and "SEQUENCE:2" in _ics(mail.outbox[0])
 
 
 def test_a_cancellation_sends_method_cancel_and_no_more_reminders(alice):
@@ -189,9 +360,59 @@ def test_a_cancellation_sends_method_cancel_and_no_more_reminders(alice):
     gathering_cancel(gathering=gathering)
     assert mailings_send() == {"sent": 1, "skipped": 1}
     [email] = mail.outbox
-    ics = email.attachments[0][1]
+    ics = _ics(email)
     assert email.subject.startswith("Cancelled:") and "METHOD:CANCEL" in ics and "STATUS:CANCELLED" in ics
     assert "SEQUENCE:1" in ics and f"UID:{gathering.uid}@" in ics
+
+
+# --- a seat opened ---------------------------------------------------------------------------------
+
+
+def _waiting(gathering, email: str, *, last: str = "Neighbor") -> Invitation:
+    guest = _guest(gathering, email=email, last=last)
+    Invitation.objects.filter(pk=guest.pk).update(waitlisted_at=timezone.now())
+    return guest
+
+
+def test_a_seat_freed_by_a_no_tells_the_first_waiting_once_and_the_host_sees_it(alice):
+    gathering = _starting_in(alice, timedelta(days=5), capacity=1)
+    seated = _guest(gathering, email="first@example.org")
+    waiting = _waiting(gathering, "waiting@example.org", last="Waiting")
+    _waiting(gathering, "second@example.org", last="Second")
+    invitation_answer(invitation=seated, rsvp="no", email="first@example.org")
+    page = make_client(alice).get(reverse("events:gathering", args=[gathering.pk])).text
+    assert "seat opened: email on its way" in page
+    assert mailings_send() == {"sent": 1} and mailings_send() == {}
+    [email] = mail.outbox
+    assert email.to == ["waiting@example.org"] and email.subject.startswith(
+        "A seat opened for you: House meeting"
+    )
+    assert (
+        "off the waitlist" in email.body and reverse("events:rsvp", args=[waiting.link_token()]) in email.body
+    )
+    page = make_client(alice).get(reverse("events:gathering", args=[gathering.pk])).text
+    [line] = [line for line in page.split("</li>") if waiting.voter.display_name in line]
+    assert "seat opened: emailed" in line
+    # Off again, back on the waitlist, and seated again at the same time and place: told once, not
+    # twice; the seat the second guest got and gave back before any email went is not mailed.
+    invitation_answer(invitation=waiting, rsvp="no", email="waiting@example.org")
+    invitation_answer(invitation=waiting, rsvp="yes", email="waiting@example.org")
+    invitation_answer(
+        invitation=Invitation.objects.get(voter__last_name="Second"), rsvp="no", email="second@example.org"
+    )
+    assert Invitation.objects.get(pk=waiting.pk).is_expected
+    assert mailings_send() == {"skipped": 1} and len(mail.outbox) == 1
+
+
+def test_a_larger_room_tells_the_first_waiting(alice):
+    gathering = _starting_in(alice, timedelta(days=5), capacity=1)
+    _guest(gathering, email="first@example.org")
+    _waiting(gathering, "waiting@example.org")
+    _waiting(gathering, "")  # seated too, with no email to tell
+    gathering.capacity = 3
+    gathering_update(gathering=gathering)
+    assert mailings_send() == {"sent": 1}
+    assert [m.to for m in mail.outbox] == [["waiting@example.org"]]
 
 
 # --- unsubscribing ---------------------------------------------------------------------------------
