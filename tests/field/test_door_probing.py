@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from events.models import Attendee, Gathering
 from tests.cast import make_client, make_gathering
-from tests.field.test_door import check_in, invite, jo, statuses, sync, tonight, walk_in  # noqa: F401
+from tests.field.test_door import approved, check_in, invite, jo, statuses, sync, tonight, walk_in  # noqa: F401
 
 
 def door_rows(client, gathering) -> list[str]:
@@ -22,7 +22,7 @@ def door_rows(client, gathering) -> list[str]:
     return [re.sub(uuids, "", re.sub(r'<span class="field-name">[^<]*</span>', "", row)) for row in rows]
 
 
-def test_the_host_cannot_tell_a_match_from_a_guest(alice, tonight, jo):  # noqa: F811
+def test_the_host_cannot_tell_a_match_from_a_guest(alice, approved, tonight, jo):  # noqa: F811
     client = make_client(alice)
     matched = walk_in(tonight, "Jo March", address="412 Juniper St")
     unknown = walk_in(tonight, "Jo Marsh", address="412 Juniper St")
@@ -34,7 +34,7 @@ def test_the_host_cannot_tell_a_match_from_a_guest(alice, tonight, jo):  # noqa:
     assert first == second
 
 
-def test_a_second_walk_in_of_someone_already_in_answers_as_any_other(alice, tonight, jo):  # noqa: F811
+def test_a_second_walk_in_of_someone_already_in_answers_as_any_other(alice, approved, tonight, jo):  # noqa: F811
     client = make_client(alice)
     sync(client, [check_in(tonight, invite(tonight, jo))])
     probe = walk_in(tonight, "Jo March", phone="6605550123")
@@ -77,7 +77,7 @@ def test_a_walk_in_synced_late_from_an_offline_phone_still_counts(alice, tonight
     assert statuses(sync(make_client(alice), [item])) == [("created", "")]
 
 
-def test_staff_see_who_matched_on_the_gathering_page_and_the_host_does_not(alice, sam, tonight, jo):  # noqa: F811
+def test_staff_see_who_matched_on_the_gathering_page_and_the_host_does_not(alice, approved, sam, tonight, jo):  # noqa: F811
     sync(make_client(alice), [walk_in(tonight, "Jo March", address="412 Juniper St"),
                               walk_in(tonight, "Pat Guest", phone="6605550177")])  # fmt: skip
     staff_page = make_client(sam).get(reverse("events:gathering", args=[tonight.pk])).content.decode()
