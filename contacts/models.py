@@ -1055,7 +1055,7 @@ class Export(models.Model):
     Written before the first byte is sent and completed after the last one, so an export cut off
     midway still shows (without a hash). Every export path (the VAN export, candidates' mail lists)
     writes one, and so do staff's downloads of people (the recruitment tree, leader lists), the
-    admin's exports of phones and scores, and this audit itself.
+    admin's exports of phones and scores, an import's rejected rows, and this audit itself.
     """
 
     class Kind(models.TextChoices):
@@ -1066,6 +1066,7 @@ class Export(models.Model):
         PHONES = "phones", "Phone numbers (admin)"
         SCORES = "scores", "Partisanship scores (admin)"
         AUDIT = "audit", "Export audit"
+        REJECTS = "rejects", "Rejected rows of an import"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="exports")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
+from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -13,10 +14,18 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contacts import import_queue, services
+from contacts.exports import audited_file_response
 from contacts.forms import ImportConfirmForm, ImportForm, LiftForm, ReportDecisionForm
 from contacts.import_runs import incoming_directory
 from contacts.importing import import_running
-from contacts.models import ImportRun, Suppression, get_import_run_for, get_report_for, get_suppression_for
+from contacts.models import (
+    Export,
+    ImportRun,
+    Suppression,
+    get_import_run_for,
+    get_report_for,
+    get_suppression_for,
+)
 from contacts.rollup import rollup_status
 from contacts.shared import RollupRun
 from lib.decorators import only, staff_only
@@ -132,17 +141,19 @@ def _progress_context(run: ImportRun, *, form: ImportConfirmForm | None = None, 
 
 @staff_only
 @require_GET
+@reauthentication_required  # the rows are voters': the password again first, and an audit row, as exports
 def import_report(request, pk: int):
     """Download an import's rejected rows and warnings (CSV, formula-neutralized when written)."""
     run = get_import_run_for(request.user, pk)
     path = Path(run.report_path) if run.report_path and not run.files_deleted_at else None
     if path is None or not path.is_file():
         raise Http404
-    return FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=f"{Path(run.file_name).name}.rejects.csv",
-        content_type="text/csv; charset=utf-8",
+    return audited_file_response(
+        request,
+        kind=Export.Kind.REJECTS,
+        path=path,
+        file_name=f"{Path(run.file_name).name}.rejects.csv",
+        filters={"import_run": run.pk},
     )
 
 

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Household, LeaderMark, PartyID, Phone, Score, Suppression, Voter
@@ -87,6 +88,13 @@ def make_client(user: User | None) -> Client:
     client = Client()
     if user is not None:
         client.force_login(user)
+    return client
+
+
+def make_reauthenticated_client(user: User) -> Client:
+    """A signed-in client that just gave its password again, as exports and role changes ask."""
+    client = make_client(user)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     return client
 
 

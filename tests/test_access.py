@@ -276,7 +276,7 @@ ROUTES += [
     Route("contacts:imports", method="post", allowed=IMPORT_STAFF, ok=(400,), data=lambda w: {"kind": "voters"}),
     Route("contacts:import_detail", allowed=IMPORT_STAFF, args=lambda w: [w.import_run.pk]),
     Route("contacts:import_progress", allowed=IMPORT_STAFF, args=lambda w: [w.import_run.pk]),
-    Route("contacts:import_report", allowed=IMPORT_STAFF, args=lambda w: [w.import_run.pk]),
+    Route("contacts:import_report", allowed=IMPORT_STAFF, ok=(302,), args=lambda w: [w.import_run.pk]),  # password again
     Route("contacts:rollup", allowed=IMPORT_STAFF),
     # Staff reach it; this run's file left nobody out, so there is nothing to confirm (409).
     Route("contacts:import_confirm", method="post", allowed=IMPORT_STAFF, ok=(409,),

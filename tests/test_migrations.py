@@ -23,6 +23,7 @@ INITIAL = {
         "0006_export_admin_kinds",
         "0007_voter_registered_name",
         "0008_van_ids_and_address_units",
+        "0009_export_rejects",
     ],
     "leaders": [
         "0001_initial",

@@ -9,6 +9,7 @@ from django.db import connections
 from contacts import tasks
 from contacts.models import ImportRun, Voter
 from tests.browser.test_sign_in import sign_in_with_a_code
+from tests.cast import PASSWORD
 from tests.contacts.voter_files import FIXTURES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -67,8 +68,11 @@ def test_a_staffer_uploads_a_voter_file_follows_it_and_downloads_its_rejects(
     assert Voter.objects.count() == 2000 and ImportRun.objects.get().status == ImportRun.Status.SUCCEEDED
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
+    # The rows are voters': the password again first, then the file.
+    page.get_by_role("link", name="Download the rejected rows and warnings (CSV)").click()
+    page.get_by_label("Password").fill(PASSWORD)
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download the rejected rows and warnings (CSV)").click()
+        page.get_by_role("button", name="Confirm").click()
     assert download.value.suggested_filename == "psr_october.txt.rejects.csv"
     rejects = Path(download.value.path()).read_text(encoding="utf-8")
     # The rejected line comes back whole, its formula neutralized for a spreadsheet.

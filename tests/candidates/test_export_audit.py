@@ -9,15 +9,9 @@ from django.urls import reverse
 
 from contacts.exports import export_begin, export_finish
 from contacts.models import Export
-from tests.cast import PASSWORD, make_client, make_user
+from tests.cast import make_client, make_reauthenticated_client, make_user
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def reauthenticated(user):
-    client = make_client(user)
-    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
-    return client
 
 
 def test_it_asks_for_the_password_again_before_sending_the_audit(sam):
@@ -30,7 +24,7 @@ def test_it_asks_for_the_password_again_before_sending_the_audit(sam):
 def test_the_download_writes_its_own_audit_row_with_the_hash_of_the_bytes_sent(sam):
     earlier = export_begin(user=sam, kind=Export.Kind.VAN, file_name="van.csv", filters={}, ip=None)
     export_finish(export=earlier, rows=3, sha256="ab" * 32)
-    response = reauthenticated(sam).get(reverse("candidates:exports_csv"))
+    response = make_reauthenticated_client(sam).get(reverse("candidates:exports_csv"))
     assert response.status_code == 200
     body = b"".join(response.streaming_content)
     lines = list(csv.DictReader(io.StringIO(body.decode(), newline="")))
@@ -47,6 +41,6 @@ def test_formula_payloads_in_the_audit_come_back_as_plain_text(sam):
         user = make_user(f"payload{index}@example.org")
         export_begin(user=user, kind=Export.Kind.MAIL, file_name=payload, filters={"x": payload}, ip=None,
                      purpose=payload)  # fmt: skip
-    body = b"".join(reauthenticated(sam).get(reverse("candidates:exports_csv")).streaming_content)
+    body = b"".join(make_reauthenticated_client(sam).get(reverse("candidates:exports_csv")).streaming_content)
     cells = [cell for row in csv.reader(io.StringIO(body.decode(), newline="")) for cell in row]
     assert not [cell for cell in cells if cell.startswith(TRIGGERS)]

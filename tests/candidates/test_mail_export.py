@@ -17,7 +17,7 @@ from contacts.models import Export
 from contacts.rollup import rollup_ids
 from tests.candidates.races import make_candidacy, make_race
 from tests.candidates.shared_voters import shared_voter
-from tests.cast import PASSWORD, make_client
+from tests.cast import make_client, make_reauthenticated_client
 from tests.contacts.voter_files import fixture_copy, fixture_rows, run
 
 # The reader is its own connection: it sees only committed rows, so these tests commit.
@@ -37,12 +37,6 @@ def _close_the_reader():
 def candidacy(sam, cathy):
     services.account_approve(actor=sam, candidate=cathy)
     return make_candidacy(sam, make_race(sam, code="20 LE 001"), candidate=cathy)
-
-
-def reauthenticated(user):
-    client = make_client(user)
-    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
-    return client
 
 
 def download(client, candidacy, **query) -> tuple[bytes, list[list[str]]]:
@@ -74,7 +68,7 @@ def test_one_row_per_household_from_the_district_only_sorted_by_zip(candidacy, c
     )
     shared_voter("No", "Mail", house="7 Oak St", tier=1, mail_suppressions=["moved"])
     shared_voter("Red", "Voter", house="8 Oak St", tier=5)
-    body, rows = download(reauthenticated(cathy), candidacy)
+    body, rows = download(make_reauthenticated_client(cathy), candidacy)
     assert rows == [
         HEADER,
         ["John & Mary Smith", "1 Main St", "", "Maryville", "MO", "64468", "", "2"],
@@ -95,9 +89,9 @@ def test_persuasion_mails_ids_2_and_3_and_the_models_middle_band_never_1_or_5(ca
     for tier, source in [(1, "conversation"), (2, "conversation"), (3, "voter_file"), (4, "conversation"),
                          (5, "voter_file"), (3, "model_score"), (2, "model_score"), (None, "")]:  # fmt: skip
         shared_voter(f"T{tier}", source or "None", house=f"{tier} {source}", tier=tier, tier_source=source)
-    _body, rows = download(reauthenticated(cathy), candidacy, purpose="persuasion")
+    _body, rows = download(make_reauthenticated_client(cathy), candidacy, purpose="persuasion")
     assert sorted(row[0] for row in rows[1:]) == ["T2 conversation", "T3 model_score", "T3 voter_file"]
-    _body, rows = download(reauthenticated(cathy), candidacy, purpose="custom", tiers=["4", "5"])
+    _body, rows = download(make_reauthenticated_client(cathy), candidacy, purpose="custom", tiers=["4", "5"])
     assert sorted(row[0] for row in rows[1:]) == ["T4 conversation", "T5 voter_file"]
 
 
@@ -106,7 +100,7 @@ def test_no_cell_starts_with_a_formula_trigger(candidacy, cathy):
         shared_voter(payload, payload, house=payload, tier=1, residence_city=payload, residence_zip=payload)
         shared_voter("A", "B", house=f"x{payload}", tier=1,
                      mailing_address=payload, mailing_city=payload, mailing_state=payload, mailing_zip=payload)  # fmt: skip
-    _body, rows = download(reauthenticated(cathy), candidacy)
+    _body, rows = download(make_reauthenticated_client(cathy), candidacy)
     assert len(rows) == 1 + 2 * len(PAYLOADS)
     for row in rows:
         for cell in row:
@@ -126,7 +120,7 @@ def test_it_asks_for_the_password_again_before_sending_anything(candidacy, cathy
 def test_an_ineligible_candidacy_is_told_why_and_nothing_is_written(sam, candidacy, cathy):
     shared_voter(tier=1)
     make_candidacy(sam, candidacy.race, name="Other Democrat")
-    response = reauthenticated(cathy).get(
+    response = make_reauthenticated_client(cathy).get(
         reverse("candidates:mail_download", args=[candidacy.pk]), {"purpose": "gotv"}
     )
     assert response.status_code == 403
@@ -137,7 +131,7 @@ def test_an_ineligible_candidacy_is_told_why_and_nothing_is_written(sam, candida
 @override_settings(MAIL_EXPORTS_PER_DAY=2)
 def test_a_candidacy_exports_at_most_the_daily_cap(candidacy, cathy):
     shared_voter(tier=1)
-    client = reauthenticated(cathy)
+    client = make_reauthenticated_client(cathy)
     download(client, candidacy)
     download(client, candidacy)
     response = client.get(reverse("candidates:mail_download", args=[candidacy.pk]), {"purpose": "gotv"})
@@ -219,7 +213,7 @@ def test_an_apartment_or_unit_goes_on_address_line_2(candidacy, cathy):
                  mailing_zip="64468")  # fmt: skip
     shared_voter("Di", "Hash", house="6 Elm St", tier=1, residence_zip="64404", mailing_address="9 OAK AVE #4",
                  mailing_city="Maryville", mailing_state="MO", mailing_zip="64468")  # fmt: skip
-    _body, rows = download(reauthenticated(cathy), candidacy)
+    _body, rows = download(make_reauthenticated_client(cathy), candidacy)
     assert [row[:3] for row in rows[1:]] == [
         ["Ann Flat", "3 Elm St", "APT 2B"],
         ["Bo Box", "PO BOX 7", ""],
@@ -240,7 +234,7 @@ def test_a_voter_file_household_in_an_apartment_is_mailed_with_its_unit_on_line_
     rollup_ids(full=True)
     services.account_approve(actor=sam, candidate=cathy)
     race = make_race(sam, code=flat[at["LEGISLATIVE DISTRICT 20"]])
-    _body, rows = download(reauthenticated(cathy), make_candidacy(sam, race, candidate=cathy))
+    _body, rows = download(make_reauthenticated_client(cathy), make_candidacy(sam, race, candidate=cathy))
     street = " ".join(
         flat[at[name]] for name in ("House Number", "Street Name", "Street Type") if flat[at[name]]
     )
@@ -253,5 +247,5 @@ def test_control_characters_in_the_voter_file_do_not_break_the_rows(candidacy, c
     # The export joins a household's fields with these characters: in the data they become spaces.
     shared_voter("Jo\x1fe", "Sm\x1eith", house="2 Oak\x1fSt", tier=1, residence_city="Mary\x1eville")
     shared_voter("Al", "Smith", house="2 Oak\x1fSt", tier=1, residence_city="Mary\x1eville")
-    _body, rows = download(reauthenticated(cathy), candidacy)
+    _body, rows = download(make_reauthenticated_client(cathy), candidacy)
     assert rows[1:] == [["Jo e Sm ith & Al Smith", "2 Oak St", "", "Mary ville", "MO", "64468", "", "2"]]

@@ -22,7 +22,7 @@ from contacts.rollup import rollup_ids
 from contacts.shared import SharedVoter
 from tests.candidates.races import make_candidacy
 from tests.candidates.shared_voters import shared_voter
-from tests.candidates.test_mail_export import reauthenticated
+from tests.cast import make_reauthenticated_client
 from tests.contacts.test_rollup import time_passes
 from tests.contacts.voter_files import row, run, write_psr
 
@@ -46,7 +46,7 @@ def _close_the_reader():
 def client(sam, cathy):
     """Cathy, approved, with her password confirmed once (allauth limits how often it is asked)."""
     services.account_approve(actor=sam, candidate=cathy)
-    return reauthenticated(cathy)
+    return make_reauthenticated_client(cathy)
 
 
 def _forget_races():
@@ -133,7 +133,7 @@ def test_a_reimport_that_moves_a_voter_out_of_the_district_takes_them_off_the_ne
     SharedVoter.objects.update(tier=3)  # the fixture's voters carry no party; any tier will do here
 
     def households():
-        body = b"".join(reauthenticated(cathy).get(url, query).streaming_content).decode()
+        body = b"".join(make_reauthenticated_client(cathy).get(url, query).streaming_content).decode()
         return [line[-1] for line in csv.reader(io.StringIO(body, newline=""))][1:]
 
     assert households() == ["2"]

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from contacts.admin import PhoneAdmin
 from contacts.models import Phone, Score
 from contacts.resources import PhoneResource, ScoreResource
-from tests.cast import PASSWORD, make_client
+from tests.cast import make_reauthenticated_client
 from tests.contacts.voter_files import row, run, write_psr
 
 pytestmark = pytest.mark.django_db
@@ -26,13 +26,6 @@ def phones(tmp_path):
         Score.objects.create(voter_id=voter_id, value=50, source=payload)
 
 
-def _reauthenticated(user):
-    """The admin's exports ask for the password again, as every export does."""
-    client = make_client(user)
-    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
-    return client
-
-
 def _admin_export(client, model: str, format_name: str) -> bytes:
     formats = [f.__name__ for f in PhoneAdmin(Phone, None).get_export_formats()]
     resource = f"{model}resource"
@@ -46,13 +39,15 @@ def _admin_export(client, model: str, format_name: str) -> bytes:
 
 @pytest.mark.parametrize("model", ["phone", "score"])
 def test_it_neutralizes_every_formula_in_the_admins_csv_export(phones, sam, model):
-    rows = list(csv.DictReader(io.StringIO(_admin_export(_reauthenticated(sam), model, "CSV").decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(_admin_export(make_reauthenticated_client(sam), model, "CSV").decode()))
+    )
 
     assert sorted(r["source"] for r in rows) == sorted("'" + payload for payload in PAYLOADS)
 
 
 def test_it_neutralizes_every_formula_in_the_admins_xlsx_export(phones, sam):
-    sheet = load_workbook(io.BytesIO(_admin_export(_reauthenticated(sam), "phone", "XLSX"))).active
+    sheet = load_workbook(io.BytesIO(_admin_export(make_reauthenticated_client(sam), "phone", "XLSX"))).active
     header = [cell.value for cell in sheet[1]]
     sources = [r[header.index("source")] for r in sheet.iter_rows(min_row=2, values_only=True)]
 

@@ -1,6 +1,7 @@
 """Import reports: the same warnings on every import of a file, one report per run, kept private and
 deleted, with the uploaded file, after the retention period."""
 
+import hashlib
 import os
 import stat
 from contextlib import contextmanager
@@ -14,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts import tasks
-from contacts.models import ImportRun, Voter
-from tests.cast import make_client
+from contacts.models import Export, ImportRun, Voter
+from tests.cast import make_client, make_reauthenticated_client
 from tests.contacts.voter_files import FIXTURES, report_rows, row, run, write_psr
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +84,7 @@ def test_each_run_keeps_its_own_report_on_its_page(sam, tmp_path):
     write_psr(path, [row(voter_id="1"), row(voter_id="3", birthdate="1812")])
     run("import_voters", path)
     first, second = ImportRun.objects.order_by("pk")
-    client = make_client(sam)
+    client = make_reauthenticated_client(sam)
 
     assert "Has 9 columns" in _report_of(client, first) and "1812" not in _report_of(client, first)
     assert "1812" in _report_of(client, second) and "Has 9 columns" not in _report_of(client, second)
@@ -102,7 +103,26 @@ def test_no_one_but_staff_gets_a_report(sam, carol, alice, cathy, tmp_path):
     for person in (carol, alice, cathy, None):
         response = make_client(person).get(reverse("contacts:import_report", args=[imported.pk]))
         assert response.status_code in (302, 404)
-    assert make_client(sam).get(reverse("contacts:import_report", args=[imported.pk])).status_code == 200
+    assert (
+        make_reauthenticated_client(sam)
+        .get(reverse("contacts:import_report", args=[imported.pk]))
+        .status_code
+        == 200
+    )
+
+
+def test_a_report_holds_voters_so_it_asks_for_the_password_again_and_is_audited(sam, tmp_path):
+    run("import_voters", write_psr(tmp_path / "psr.txt", [row(voter_id="1"), row(voter_id="2")[:9]]))
+    url = reverse("contacts:import_report", args=[ImportRun.objects.get().pk])
+
+    asked = make_client(sam).get(url)
+    assert asked.status_code == 302 and reverse("account_reauthenticate") in asked["Location"]
+    assert not Export.objects.exists()
+
+    data = b"".join(make_reauthenticated_client(sam).get(url).streaming_content)
+    export = Export.objects.get()
+    assert (export.user, export.kind, export.rows) == (sam, Export.Kind.REJECTS, 1)
+    assert export.sha256 == hashlib.sha256(data).hexdigest() and export.finished_at is not None
 
 
 @contextmanager
@@ -155,7 +175,7 @@ def test_it_deletes_uploads_and_reports_after_the_retention_period(
     settings.IMPORT_RETENTION_DAYS = 30
     bad = tmp_path / "bad.txt"
     bad.write_bytes((FIXTURES / "psr_sample_2023.txt").read_bytes() + b"Nodaway\t1\tcut short\r\n")
-    client = make_client(sam)
+    client = make_reauthenticated_client(sam)
     with django_capture_on_commit_callbacks(execute=True):
         _upload(client, bad)
         _upload(client, bad)
