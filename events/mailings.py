@@ -15,7 +15,10 @@ end would, if the worker died, send its whole sent part again. To keep that one 
 cheap, the sender commits without waiting for the database's disk (`synchronous_commit = off`): the
 commit is at once final for every other session, and a killed worker loses nothing; only a crash of
 the database server itself can forget the marks of its last moment (about 0.6 s, three times
-PostgreSQL's wal_writer_delay), whose emails would go again.
+PostgreSQL's wal_writer_delay), whose emails would go again. Nor does the sender wait for the
+mark's answer then (`_Marks`): the UPDATE is on its way to the database, which commits it on
+arrival, while the next email is built; its answer is read before that email goes out, so no email
+is sent while an earlier mark is unconfirmed.
 
 What each email of a gathering shares (subject, text and HTML bodies but for the guest's name and
 two links, the .ics) is rendered once per gathering and batch (`Letter`), not once per email.
@@ -51,6 +54,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from psycopg import pq
 
 from events.calendar import ics
 from events.models import Mailing, StoppedAddress
@@ -114,8 +118,43 @@ def _claim(*, now: datetime) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _mark(mailing: Mailing, outcome: str, *, now: datetime) -> None:
-    Mailing.objects.filter(pk=mailing.pk, claimed_at=mailing.claimed_at).update(sent_at=now, outcome=outcome)
+MARK_SQL = b"UPDATE events_mailing SET sent_at = $1, outcome = $2 WHERE id = $3 AND claimed_at = $4"
+
+
+class _Marks:
+    """Each row marked by an UPDATE of its own, whose answer is read only before the connection's next use.
+
+    The statement goes alone through the extended protocol (parse, bind, execute, sync), so the server
+    runs and commits it as its own transaction the moment it arrives, whether or not anyone reads the
+    answer. Every other use of the connection, and every email sent, comes after `confirm()`.
+    """
+
+    def __init__(self) -> None:
+        self.unconfirmed = False
+
+    def mark(self, mailing: Mailing, outcome: str, *, now: datetime) -> None:
+        self.confirm()
+        pgconn = connection.connection.pgconn
+        pgconn.send_query_params(
+            MARK_SQL,
+            [now.isoformat().encode(), outcome.encode(), str(mailing.pk).encode(),
+             mailing.claimed_at.isoformat().encode()],
+        )  # fmt: skip
+        self.unconfirmed = True
+        while pgconn.flush():  # a non-blocking connection: the few bytes it could not send at once
+            pass
+
+    def confirm(self) -> None:
+        """Read the last mark's answer (waiting for it only if it is not there yet); raise if it failed."""
+        if not self.unconfirmed:
+            return
+        self.unconfirmed = False
+        pgconn, errors = connection.connection.pgconn, []
+        while (result := pgconn.get_result()) is not None:
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                errors.append((result.error_message or b"").decode(errors="replace"))
+        if errors:
+            raise DatabaseError(f"Marking an email sent failed: {errors[0]}")
 
 
 def _release(mailing_ids: list[int]) -> None:
@@ -141,41 +180,56 @@ def mailings_send(*, now: datetime | None = None, limit: int | None = None) -> d
     now = now or timezone.now()
     reminders_owe(now=now)
     counts: dict[str, int] = {}
+    marks = _Marks()
     with mailers.default as mail, _commits_not_waiting_for_disk():
-        while limit is None or sum(counts.values()) < limit:
-            ids = _claim(now=now)
-            if not ids:
-                break
-            batch = list(
-                Mailing.objects.filter(pk__in=ids)
-                .select_related("invitation__gathering__host", "invitation__voter")
-                .order_by("pk")
-            )
-            stopped = set(
-                StoppedAddress.objects.filter(address__in={m.invitation.email for m in batch}).values_list(
-                    "address", flat=True
-                )
-            )
-            letters: dict[tuple[int, str], Letter] = {}  # this batch's gatherings, as loaded with it
-            for index, mailing in enumerate(batch):
-                try:
-                    outcome = _deliver(mailing, mail, stopped=stopped, letters=letters, now=now)
-                except (smtplib.SMTPException, OSError):
-                    log.exception(
-                        "Mail server failed; %d emails wait for the next dispatch.", len(ids) - index
-                    )
-                    _release([m.pk for m in batch[index:]])
-                    return counts
-                if outcome is None:  # refused for now (4xx): the claim runs out and it is tried again
-                    counts["deferred"] = counts.get("deferred", 0) + 1
-                    continue
-                _mark(mailing, outcome, now=timezone.now())
-                counts[outcome] = counts.get(outcome, 0) + 1
+        try:
+            _dispatch(mail, marks, counts, now=now, limit=limit)
+        finally:
+            marks.confirm()  # before the connection's next use, and to raise a failed last mark
     return counts
 
 
+def _dispatch(mail, marks: _Marks, counts: dict[str, int], *, now: datetime, limit: int | None) -> None:
+    """Claim, send and mark batch by batch until nothing is owed, the limit is reached or the server fails."""
+    while limit is None or sum(counts.values()) < limit:
+        marks.confirm()
+        ids = _claim(now=now)
+        if not ids:
+            return
+        batch = list(
+            Mailing.objects.filter(pk__in=ids)
+            .select_related("invitation__gathering__host", "invitation__voter")
+            .order_by("pk")
+        )
+        stopped = set(
+            StoppedAddress.objects.filter(address__in={m.invitation.email for m in batch}).values_list(
+                "address", flat=True
+            )
+        )
+        letters: dict[tuple[int, str], Letter] = {}  # this batch's gatherings, as loaded with it
+        for index, mailing in enumerate(batch):
+            try:
+                outcome = _deliver(mailing, mail, marks, stopped=stopped, letters=letters, now=now)
+            except (smtplib.SMTPException, OSError):
+                log.exception("Mail server failed; %d emails wait for the next dispatch.", len(ids) - index)
+                marks.confirm()
+                _release([m.pk for m in batch[index:]])
+                return
+            if outcome is None:  # refused for now (4xx): the claim runs out and it is tried again
+                counts["deferred"] = counts.get("deferred", 0) + 1
+                continue
+            marks.mark(mailing, outcome, now=timezone.now())
+            counts[outcome] = counts.get(outcome, 0) + 1
+
+
 def _deliver(
-    mailing: Mailing, mail, *, stopped: set[str], letters: dict[tuple[int, str], "Letter"], now: datetime
+    mailing: Mailing,
+    mail,
+    marks: _Marks,
+    *,
+    stopped: set[str],
+    letters: dict[tuple[int, str], "Letter"],
+    now: datetime,
 ) -> str | None:
     """Send one email, or say why it is not needed any more; return the outcome to record (None: later)."""
     invitation, gathering = mailing.invitation, mailing.invitation.gathering
@@ -189,9 +243,12 @@ def _deliver(
         return Mailing.Outcome.SKIPPED
     key = (gathering.pk, mailing.kind)
     if key not in letters:
+        marks.confirm()  # rendering may read the database
         letters[key] = Letter.of(mailing, now=now)
+    message = letters[key].email(mailing)
+    marks.confirm()  # no email goes while an earlier one's mark is unconfirmed
     try:
-        mail.send_messages([letters[key].email(mailing)])
+        mail.send_messages([message])
     except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as refused:  # the guest's address, or
         codes = (  # the message to it: for good (5xx), or for now (4xx)
             [code for code, _ in refused.recipients.values()]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -462,3 +462,19 @@ def test_an_email_given_on_the_call_that_invited_is_where_the_reminder_goes(alic
     assert Invitation.objects.get().email == "callee@example.org"
     mailings_send()
     assert [m.to for m in mail.outbox] == [["callee@example.org"]]
+
+
+def test_a_mark_the_database_refuses_stops_the_dispatch_before_the_next_email(alice):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    _guest(gathering, email="first@example.org")
+    _guest(gathering, email="second@example.org")
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            CREATE FUNCTION refuse_mark() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+            CREATE TRIGGER refuse_mark BEFORE UPDATE OF sent_at ON events_mailing
+            FOR EACH ROW WHEN (NEW.sent_at IS NOT NULL) EXECUTE FUNCTION refuse_mark();
+        """)
+    with pytest.raises(DatabaseError, match="disk full"):
+        mailings_send()
+    assert [m.to for m in mail.outbox] == [["first@example.org"]]
