@@ -21,7 +21,9 @@ arrival, while the next email is built; its answer is read before that email goe
 is sent while an earlier mark is unconfirmed.
 
 What each email of a gathering shares (subject, text and HTML bodies but for the guest's name and
-two links, the .ics) is rendered once per gathering and batch (`Letter`), not once per email.
+two links, the .ics) is rendered once per gathering and batch (`Letter`), not once per email, and so
+are its MIME bytes, written by Django with stand-ins: each guest's email is those bytes with the
+guest's address, Message-ID, unsubscribe link and quoted-printable bodies put in (7-bit clean).
 
 Guarantee: two dispatchers (two beats, two workers) never claim the same row, so they never send the
 same email twice, and no row owed is ever forgotten. A worker that dies after claiming leaves its
@@ -38,8 +40,10 @@ message) is a bounce: that email is marked bounced and never tried again, the ad
 a lost connection or an outage gives the batch's claims back for the next dispatch.
 """
 
+import binascii
 import email.policy
 import logging
+import re
 import smtplib
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -53,6 +57,7 @@ from django.db import DatabaseError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import punycode
 from django.utils.html import escape
 from psycopg import pq
 
@@ -288,6 +293,54 @@ def address_from_unsubscribe_token(token: str) -> str | None:
         return None
 
 
+# Where each guest's values go in a letter's MIME bytes. A body's stand-in is one short ASCII line,
+# which Django writes 7bit: the letter relabels that part quoted-printable, the guest's body's encoding.
+RAW_SLOTS = {
+    "to": b"guest@slot.invalid",
+    "message_id": b"<message-id@slot.invalid>",
+    "unsubscribe": b"<unsubscribe@slot.invalid>",
+    "text": b"text-slot\r\n",
+    "html": b"html-slot\r\n",
+}
+RAW_SLOT_NAMES = {slot: name for name, slot in RAW_SLOTS.items()}
+
+
+def _header_value(value: str) -> bytes:
+    """A header value as it stands in the bytes: plain ASCII on one line, or refused."""
+    if not value.isascii() or "\r" in value or "\n" in value:
+        raise ValueError(f"Not a plain ASCII header value: {value!r}")
+    return value.encode()
+
+
+def _quoted_printable(body: str) -> bytes:
+    """A text part's body: its UTF-8 lines (split as `email` splits them) with CRLF, quoted-printable."""
+    return binascii.b2a_qp(b"\r\n".join(body.encode().splitlines()) + b"\r\n", istext=True)
+
+
+def _bodies_quoted_printable(raw: bytes) -> bytes:
+    """Relabel the parts whose body is a stand-in (7bit, one line) quoted-printable, as the guest's will be."""
+    for slot in (RAW_SLOTS["text"], RAW_SLOTS["html"]):
+        raw, found = re.subn(
+            rb"Content-Transfer-Encoding: 7bit\r\n((?:[^\r\n]+\r\n)*\r\n)" + re.escape(slot),
+            lambda part: b"Content-Transfer-Encoding: quoted-printable\r\n" + part[1] + slot,  # noqa: B023
+            raw,
+        )
+        if found != 1:
+            raise RuntimeError(f"Django wrote the letter's stand-in {slot!r} {found} times")
+    return raw
+
+
+class GuestEmail(EmailMultiAlternatives):
+    """A guest's copy, with the MIME bytes its letter wrote for it: the mail backend sends those as they are."""
+
+    def __init__(self, raw: bytes, **kwargs):
+        super().__init__(**kwargs)
+        self.raw = raw
+
+    def message(self, *, policy=email.policy.default):
+        return email.message_from_bytes(self.raw, policy=policy)
+
+
 @dataclass(frozen=True)
 class Letter:
     """One kind of email about one gathering, rendered once: each guest's copy only fills in the slots."""
@@ -296,6 +349,7 @@ class Letter:
     text: str
     html: str
     calendar: MIMEPart
+    pieces: tuple[bytes, ...]  # the MIME bytes, split around the RAW_SLOTS
 
     @classmethod
     def of(cls, mailing: Mailing, *, now: datetime) -> "Letter":
@@ -316,16 +370,44 @@ class Letter:
             params={"method": "CANCEL" if gathering.is_cancelled else "PUBLISH"},
             disposition="attachment",
             filename="gathering.ics",
+            cte="quoted-printable",  # 7-bit clean, as the bodies are
         )
+        # The subject holds no text a host typed: nothing there can smuggle a header in.
+        subject = SUBJECTS[mailing.kind].format(
+            kind=gathering.get_kind_display(), when=f"{when:%a %b %-d, %-I:%M %p}"
+        )
+        stand_in = cls._message(
+            subject, calendar, to="guest@slot.invalid", text="text-slot", html="html-slot",
+            message_id="<message-id@slot.invalid>", unsubscribe="<unsubscribe@slot.invalid>",
+        )  # fmt: skip
+        raw = _bodies_quoted_printable(stand_in.message(policy=email.policy.SMTP).as_bytes())
+        for slot in RAW_SLOTS.values():
+            if raw.count(slot) != 1:
+                raise RuntimeError(f"Django wrote the letter's stand-in {slot!r} {raw.count(slot)} times")
         return cls(
-            # The subject holds no text a host typed: nothing there can smuggle a header in.
-            subject=SUBJECTS[mailing.kind].format(
-                kind=gathering.get_kind_display(), when=f"{when:%a %b %-d, %-I:%M %p}"
-            ),
+            subject=subject,
             text=render_to_string("events/email/mailing.txt", context),
             html=render_to_string("events/email/mailing.html", context),
             calendar=calendar,
+            pieces=tuple(re.split(b"(" + b"|".join(map(re.escape, RAW_SLOTS.values())) + b")", raw)),
         )
+
+    @staticmethod
+    def _message(subject: str, calendar: MIMEPart, *, to, text, html, message_id, unsubscribe, raw=None):
+        message = (EmailMultiAlternatives if raw is None else GuestEmail)(
+            **({} if raw is None else {"raw": raw}),
+            subject=subject,
+            body=text,
+            to=[to],
+            headers={
+                "List-Unsubscribe": unsubscribe,
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "Message-ID": message_id,
+            },
+        )
+        message.attach_alternative(html, "text/html")
+        message.attach(calendar)
+        return message
 
     def email(self, mailing: Mailing) -> EmailMultiAlternatives:
         """This guest's copy: text, HTML, the gathering's .ics and a one-click unsubscribe."""
@@ -339,19 +421,18 @@ class Letter:
         text, html = self.text, self.html
         for name, slot in GUEST_SLOTS.items():
             text, html = text.replace(slot, guest[name]), html.replace(slot, escape(guest[name]))
-        message = EmailMultiAlternatives(
-            subject=self.subject,
-            body=text,
-            to=[invitation.email],
-            headers={
-                "List-Unsubscribe": f"<{guest['unsubscribe_url']}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                "Message-ID": f"<mailing-{mailing.pk}@{settings.SITE_URL.split('://', 1)[-1].split('/')[0]}>",
-            },
+        local, _, domain = invitation.email.rpartition("@")
+        headers = {
+            "to": f"{local}@{punycode(domain)}",
+            "message_id": f"<mailing-{mailing.pk}@{settings.SITE_URL.split('://', 1)[-1].split('/')[0]}>",
+            "unsubscribe": f"<{guest['unsubscribe_url']}>",
+        }
+        values = {name: _header_value(value) for name, value in headers.items()}
+        values |= {"text": _quoted_printable(text), "html": _quoted_printable(html)}
+        raw = b"".join(
+            values[RAW_SLOT_NAMES[piece]] if piece in RAW_SLOT_NAMES else piece for piece in self.pieces
         )
-        message.attach_alternative(html, "text/html")
-        message.attach(self.calendar)
-        return message
+        return self._message(self.subject, self.calendar, text=text, html=html, raw=raw, **headers)
 
 
 def address_stop(*, address: str, reason: str, detail: str = "") -> None:
