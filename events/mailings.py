@@ -49,6 +49,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import MIMEPart
+from email.parser import BytesParser
 
 from django.conf import settings
 from django.core import signing
@@ -338,7 +339,8 @@ class GuestEmail(EmailMultiAlternatives):
         self.raw = raw
 
     def message(self, *, policy=email.policy.default):
-        return email.message_from_bytes(self.raw, policy=policy)
+        """The message parsed down to its headers: its body, MIME parts and all, stays the letter's bytes."""
+        return BytesParser(policy=policy).parsebytes(self.raw, headersonly=True)
 
 
 @dataclass(frozen=True)
