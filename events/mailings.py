@@ -22,8 +22,8 @@ is sent while an earlier mark is unconfirmed.
 
 What each email of a gathering shares (subject, text and HTML bodies but for the guest's name and
 two links, the .ics) is rendered once per gathering and batch (`Letter`), not once per email, and so
-are its MIME bytes, written by Django with stand-ins: each guest's email is those bytes with the
-guest's address, Message-ID, unsubscribe link and quoted-printable bodies put in (7-bit clean).
+are its MIME bytes (and Date), written by Django with stand-ins: each guest's email is those bytes with
+the guest's address, Message-ID, unsubscribe link and quoted-printable bodies put in (7-bit clean).
 
 Guarantee: two dispatchers (two beats, two workers) never claim the same row, so they never send the
 same email twice, and no row owed is ever forgotten. A worker that dies after claiming leaves its
@@ -382,7 +382,9 @@ class Letter:
             subject, calendar, to="guest@slot.invalid", text="text-slot", html="html-slot",
             message_id="<message-id@slot.invalid>", unsubscribe="<unsubscribe@slot.invalid>",
         )  # fmt: skip
-        raw = _bodies_quoted_printable(stand_in.message(policy=email.policy.SMTP).as_bytes())
+        # Django's own message of the stand-in fields, as its SMTP backend would write it.
+        raw = EmailMultiAlternatives.message(stand_in, policy=email.policy.SMTP).as_bytes()
+        raw = _bodies_quoted_printable(raw)
         for slot in RAW_SLOTS.values():
             if raw.count(slot) != 1:
                 raise RuntimeError(f"Django wrote the letter's stand-in {slot!r} {raw.count(slot)} times")
@@ -395,9 +397,9 @@ class Letter:
         )
 
     @staticmethod
-    def _message(subject: str, calendar: MIMEPart, *, to, text, html, message_id, unsubscribe, raw=None):
-        message = (EmailMultiAlternatives if raw is None else GuestEmail)(
-            **({} if raw is None else {"raw": raw}),
+    def _message(subject: str, calendar: MIMEPart, *, to, text, html, message_id, unsubscribe, raw=b""):
+        message = GuestEmail(
+            raw,
             subject=subject,
             body=text,
             to=[to],
@@ -411,7 +413,7 @@ class Letter:
         message.attach(calendar)
         return message
 
-    def email(self, mailing: Mailing) -> EmailMultiAlternatives:
+    def email(self, mailing: Mailing) -> GuestEmail:
         """This guest's copy: text, HTML, the gathering's .ics and a one-click unsubscribe."""
         invitation = mailing.invitation
         guest = {
