@@ -338,9 +338,25 @@ class GuestEmail(EmailMultiAlternatives):
         super().__init__(**kwargs)
         self.raw = raw
 
-    def message(self, *, policy=email.policy.default):
-        """The message parsed down to its headers: its body, MIME parts and all, stays the letter's bytes."""
-        return BytesParser(policy=policy).parsebytes(self.raw, headersonly=True)
+    def message(self, *, policy=email.policy.default) -> "WrittenMessage":
+        message = BytesParser(_class=WrittenMessage, policy=policy).parsebytes(self.raw, headersonly=True)
+        message.raw = self.raw
+        return message
+
+
+class WrittenMessage(email.message.EmailMessage):
+    """A message parsed down to its headers that writes itself as the bytes it was parsed from.
+
+    Writing it again through `email` would refold each header longer than a line (the unsubscribe
+    link, as encoded words a mail client need not decode there) and cost milliseconds an email.
+    """
+
+    raw: bytes
+
+    def as_bytes(self, unixfrom: bool = False, policy=None) -> bytes:
+        return self.raw
+
+    __bytes__ = as_bytes
 
 
 @dataclass(frozen=True)

@@ -536,6 +536,8 @@ def test_each_guests_bytes_read_as_djangos_own_message_would_even_with_hostile_n
             b"\r\n", b""
         )
         assert b"Bcc" not in ours.split(b"\r\n\r\n", 1)[0] and ours.isascii()  # a name stays in the bodies
+        # The link as it is, not refolded into encoded words a mail client need not decode there.
+        assert f"\r\nList-Unsubscribe: {sent.extra_headers['List-Unsubscribe']}\r\n".encode() in ours
     assert {str(email.message_from_bytes(m.message().as_bytes())["To"]) for m in mail.outbox} >= {
         "idn@xn--bcher-kva.example"
     }
