@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.core.mail import EmailMultiAlternatives
+from django.db import DatabaseError, connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from contacts.models import Voter
 from events import mailings
 from events.mailings import mailings_send, reminders_owe, unsubscribe_token
 from events.models import Gathering, Invitation, Mailing, StoppedAddress
@@ -462,3 +464,80 @@ def test_an_email_given_on_the_call_that_invited_is_where_the_reminder_goes(alic
     assert Invitation.objects.get().email == "callee@example.org"
     mailings_send()
     assert [m.to for m in mail.outbox] == [["callee@example.org"]]
+
+
+def test_a_mark_the_database_refuses_stops_the_dispatch_before_the_next_email(alice):
+    gathering = _starting_in(alice, timedelta(hours=2))
+    _guest(gathering, email="first@example.org")
+    _guest(gathering, email="second@example.org")
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            CREATE FUNCTION refuse_mark() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+            CREATE TRIGGER refuse_mark BEFORE UPDATE OF sent_at ON events_mailing
+            FOR EACH ROW WHEN (NEW.sent_at IS NOT NULL) EXECUTE FUNCTION refuse_mark();
+        """)
+    with pytest.raises(DatabaseError, match="disk full"):
+        mailings_send()
+    assert [m.to for m in mail.outbox] == [["first@example.org"]]
+
+
+# --- each guest's bytes, written from the letter's ---------------------------------------------------
+
+HOSTILE_NAMES = [
+    'o"brien',
+    "zoë",
+    "nguyễn",
+    "a\r\nBcc: evil@example.org",
+    "=?utf-8?q?x?=",
+    "--===============0123456789==",
+    "<b>&amp;</b>",
+    "x" * 200,
+    "trailing space ",
+    ".",
+]
+
+
+def _parsed(raw: bytes) -> list[tuple]:
+    """What a mail client reads: each part's headers (but the date and boundaries) and decoded content."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    return [
+        (
+            sorted(
+                (name, str(value))
+                for name, value in part.items()
+                if name not in ("Date", "Content-Type", "Content-Transfer-Encoding")
+            ),
+            part.get_content_type(),
+            part.get_param("charset"),
+            part.get_param("method"),
+            part.get_filename(),
+            None if part.is_multipart() else part.get_content(),
+        )  # fmt: skip
+        for part in message.walk()
+    ]
+
+
+def test_each_guests_bytes_read_as_djangos_own_message_would_even_with_hostile_names(alice):
+    gathering = _starting_in(
+        alice, timedelta(hours=2), notes="Pie & coffee; naïve café\r\n\r\n" + "long " * 40
+    )
+    for number, name in enumerate(HOSTILE_NAMES):
+        Voter.objects.filter(pk=_guest(gathering, email=f"guest{number}@example.org").voter_id).update(
+            first_name=name
+        )
+    _guest(gathering, email="idn@bücher.example")
+    assert mailings_send() == {"sent": len(HOSTILE_NAMES) + 1}
+    for sent in mail.outbox:
+        ours = sent.message(policy=email.policy.SMTP).as_bytes()
+        djangos = EmailMultiAlternatives.message(sent, policy=email.policy.SMTP).as_bytes()
+        assert _parsed(ours) == _parsed(djangos)
+        assert max(len(line) for line in ours.split(b"\r\n")) <= 998 and b"\n" not in ours.replace(
+            b"\r\n", b""
+        )
+        assert b"Bcc" not in ours.split(b"\r\n\r\n", 1)[0] and ours.isascii()  # a name stays in the bodies
+        # The link as it is, not refolded into encoded words a mail client need not decode there.
+        assert f"\r\nList-Unsubscribe: {sent.extra_headers['List-Unsubscribe']}\r\n".encode() in ours
+    assert {str(email.message_from_bytes(m.message().as_bytes())["To"]) for m in mail.outbox} >= {
+        "idn@xn--bcher-kva.example"
+    }
