@@ -30,6 +30,9 @@ def _pipeline() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("SET statement_timeout = 0")
+        # Drafting the leaders' lists gave each a profile and its moves, all dated today: the dated
+        # history below replaces them.
+        cursor.execute("DELETE FROM leaders_stagechange")
         cursor.execute(
             """
             INSERT INTO leaders_leaderprofile (user_id, first_name, last_name, email, phone, county, origin,
@@ -40,6 +43,9 @@ def _pipeline() -> None:
                    now() - interval '100 days', now() - interval '130 days'
             FROM leaders_user u LEFT JOIN contacts_voter v ON v.id = u.voter_id
             WHERE u.role = 'leader'
+            ON CONFLICT (user_id) DO UPDATE SET county = EXCLUDED.county, origin = EXCLUDED.origin,
+                stage = EXCLUDED.stage, stage_changed_at = EXCLUDED.stage_changed_at,
+                created_at = EXCLUDED.created_at
             """
         )
         cursor.execute(

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, TextField, Value
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, TextField, Value, Window
 from django.db.models.functions import Cast, Coalesce, Concat, Lower, Trim
 from django.utils import timezone
 
@@ -38,19 +38,22 @@ def _profiles(user) -> QuerySet:
 def stalled(user, now: datetime) -> QuerySet:
     """Leaders with turf who reported no call or knock for STALLED_AFTER_DAYS (or none since turf).
 
-    `last_contact_at` is their newest attempt; without one, the day their stage last moved counts.
+    `last_contact_at` is their newest attempt; without one, the day their stage last moved counts
+    (`quiet_since`, the order).
     """
     since = now - timedelta(days=settings.STALLED_AFTER_DAYS)
-    newest = ContactAttempt.objects.filter(leader=OuterRef("user")).order_by("-device_time")
-    recent = ContactAttempt.objects.filter(leader=OuterRef("user"), device_time__gte=since)
+    attempts = ContactAttempt.objects.filter(leader=OuterRef("user"))
+    newest = attempts.order_by("-device_time").values("device_time")[:1]
     return (
         _profiles(user)
         .filter(stage__in=WITH_TURF, user__is_active=True)
-        # Most leaders reported lately: one index probe drops them before the newest attempt is looked up.
-        .exclude(Exists(recent))
-        .annotate(last_contact_at=Subquery(newest.values("device_time")[:1]))
+        # Nothing since: one index probe each, and the newest attempt of no one who reported lately.
+        .exclude(Exists(attempts.filter(device_time__gte=since)))
+        # Quiet since before then: any attempt is older now, so only a leader without one needs their
+        # stage's move to be. The count of the list reads no leader's newest attempt.
+        .filter(Q(stage_changed_at__lt=since) | Exists(attempts))
+        .annotate(last_contact_at=Subquery(newest))
         .annotate(quiet_since=Coalesce("last_contact_at", "stage_changed_at"))
-        .filter(quiet_since__lt=since)
         .order_by("quiet_since", "pk")
     )
 
@@ -123,12 +126,27 @@ PAGE_SIZE = 50
 
 
 class Rows(list):
-    """One page of a list, longest-waiting first: its rows, the count of all (`total`) and the `page`."""
+    """One page of a list, longest-waiting first: its rows, the count of all (`total`) and the `page`.
+
+    The count comes with the rows, a window over the whole list: one query a page, where a count
+    and then the page would find every row of the list twice.
+    """
 
     def __init__(self, rows: QuerySet, per_page: int, number=1):
-        self.page = Paginator(rows, per_page).get_page(number)
+        paginator = Paginator(rows, per_page)
+        try:
+            number = max(int(number), 1)
+        except (TypeError, ValueError):
+            number = 1
+        start = (number - 1) * per_page
+        fetched = list(rows.annotate(listed=Window(Count("pk")))[start : start + per_page])
+        if fetched or number == 1:
+            paginator.count = fetched[0].listed if fetched else 0
+            self.page = Page(fetched, number, paginator)
+        else:  # past the end (the list got shorter): its last page
+            self.page = paginator.get_page(number)
         super().__init__(self.page.object_list)
-        self.total = self.page.paginator.count
+        self.total = paginator.count
         self.more = self.page.has_next()
 
 
