@@ -1,8 +1,9 @@
 """Follow-up: the people staff or a coordinator should reach today, one list per reason, one query each.
 
 Stalled leaders, approved leaders whose turf is empty, prospects never invited, invites never
-accepted and yeses at the ask nobody followed up. Each list is one query whatever the number of
-leaders (the last contact and the newest link are correlated subqueries on indexed columns).
+accepted and yeses at the ask nobody followed up. A page of a list is one query whatever the number
+of leaders, its rows and the count of all (the last contact and the newest link are correlated
+subqueries on indexed columns).
 
 A "yes" at the ask becomes a prospect at the door (`Attendee.prospect`), emailed a sign-up link when
 they gave an email; one with no email shows among the prospects never invited (call them). A yes
