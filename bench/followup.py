@@ -159,7 +159,8 @@ def _measure() -> list[tuple[str, str]]:
             (f"trivial view, reference ({dashboard_bench.REQUESTS} requests)",
              f"median {ref_median:.1f} ms, p95 {ref_p95:.1f} ms, {reference_queries} queries")
         )  # fmt: skip
-        page, all_stalled = reverse("dashboard:followup"), reverse("dashboard:followup_list", args=["stalled"])
+        page = reverse("dashboard:followup")
+        all_stalled = reverse("dashboard:followup_list", args=["stalled"])
         for label, client, url in (
             ("follow-up, staff (statewide)", staff, page),
             ("follow-up, coordinator (2 counties)", coordinator, page),
