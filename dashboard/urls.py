@@ -14,6 +14,7 @@ urlpatterns = [
     path("goals/<int:pk>/", views.goal_edit, name="goal_edit"),
     path("goals/<int:pk>/delete/", views.goal_delete, name="goal_delete"),
     path("follow-up/", followup_views.index, name="followup"),
+    path("follow-up/<slug:name>/", followup_views.one_list, name="followup_list"),
     path("follow-up/yeses/<int:pk>/prospect/", followup_views.yes_to_prospect, name="yes_to_prospect"),
     path("leaders/", leaders_views.index, name="leaders"),
     path("leaders/export.csv", leaders_views.export, name="leaders_export"),

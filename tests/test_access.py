@@ -519,6 +519,7 @@ def _follow_world(world):
 WORLD_BUILDERS.append(_follow_world)
 ROUTES += [
     Route("dashboard:followup", allowed=ORGANIZERS),
+    Route("dashboard:followup_list", allowed=ORGANIZERS, args=lambda w: ["stalled"]),
     Route("dashboard:yes_to_prospect", method="post", allowed=TURF_STAFF, ok=(302,), args=lambda w: [w.yes.pk]),
     Route("dashboard:leaders", allowed=ORGANIZERS),
     # Staff and coordinators confirm their password first (tests/dashboard/test_leaders.py downloads).

@@ -163,6 +163,7 @@ def add_the_new_pages_world(world: SimpleNamespace, callees: list) -> None:
     Goal.objects.create(cycle=world.turf.cycle, due=date(2028, 8, 1), active_leaders=40, county="Nodaway")
     rollup_ids()  # the shared ID database's first run
     world.county = "nodaway"
+    world.followup_list = "stalled"  # a follow-up list's "show all" pages
     knocks = list(ContactAttempt.objects.filter(leader=world.leader, channel="door"))
     world.flag = PlausibilityFlag.objects.create(
         rule=PlausibilityFlag.Rule.SPEED, key="day", leader=world.leader, county="Nodaway",
@@ -189,7 +190,7 @@ ORGANIZER_PAGES = [
     ("events:gathering", ["gathering"]), ("contacts:reports", []), ("contacts:suppressions", []),
     ("leaders:invitations", []), ("leaders:prospects", []), ("leaders:profile", ["prospect"]), ("events:tree", []),
     ("dashboard:index", []), ("dashboard:county", ["county"]), ("dashboard:coverage", []),
-    ("dashboard:followup", []), ("dashboard:leaders", []), ("dashboard:leader", ["profile"]),
+    ("dashboard:followup", []), ("dashboard:followup_list", ["followup_list"]), ("dashboard:leaders", []), ("dashboard:leader", ["profile"]),
     ("dashboard:invite_file", []), ("dashboard:recognition", []), ("dashboard:recognition_county", ["county"]),
     ("dashboard:flags", []), ("dashboard:flag", ["flag"]),
     ("leaders:devices", []), ("leaders:person_devices", ["leader"]),

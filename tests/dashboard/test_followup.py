@@ -157,9 +157,11 @@ def test_adding_a_yes_as_a_prospect_follows_it_up(program, carol):
     assert profile.pk in [p.pk for p in follow_up(carol).never_invited]
 
 
-def test_the_query_count_does_not_grow_with_the_number_of_leaders(program, sam, django_assert_num_queries):
-    client = make_client(sam)
-    url = reverse("dashboard:followup")
+@pytest.mark.parametrize("name, args", [("dashboard:followup", []), ("dashboard:followup_list", ["stalled"])])
+def test_the_query_count_does_not_grow_with_the_number_of_leaders(
+    program, sam, name, args, django_assert_num_queries
+):
+    client, url = make_client(sam), reverse(name, args=args)
     client.get(url)
     with CaptureQueriesContext(connection) as before:
         client.get(url)
@@ -173,9 +175,39 @@ def test_the_query_count_does_not_grow_with_the_number_of_leaders(program, sam, 
     assert page.lower().count("more") >= 5
 
 
-def test_each_list_shows_the_longest_waiting_first_and_says_when_more_are_left(program, sam, monkeypatch):
+def test_each_list_shows_the_longest_waiting_first_with_the_count_of_all_and_a_link_to_all(
+    program, sam, monkeypatch
+):
     monkeypatch.setattr("dashboard.followup.ROWS_SHOWN", 2)
     found = follow_up(sam)
-    assert [p.user for p in found.stalled] == [program.boone, program.silent] and found.stalled.more
-    assert not found.empty_turf.more and found.more
-    assert "More than" in make_client(sam).get(reverse("dashboard:followup")).content.decode()
+    assert [p.user for p in found.stalled] == [program.boone, program.silent]
+    assert (found.stalled.total, found.stalled.more) == (3, True)
+    assert (found.empty_turf.total, found.empty_turf.more) == (1, False) and found.more
+    assert found.total == 3 + 1 + 3 + 1 + 1
+    page = make_client(sam).get(reverse("dashboard:followup")).content.decode()
+    assert "Stalled: no call or knock for 14 days (3)" in page and "9 people to reach" in page
+    assert f'href="{reverse("dashboard:followup_list", args=["stalled"])}">Show all 3<' in page
+    assert reverse("dashboard:followup_list", args=["empty_turf"]) not in page
+
+
+def test_show_all_pages_through_one_list_longest_waiting_first(program, sam, monkeypatch):
+    monkeypatch.setattr("dashboard.followup.PAGE_SIZE", 2)
+    client, url = make_client(sam), reverse("dashboard:followup_list", args=["stalled"])
+    first = client.get(url)
+    assert [p.user for p in first.context["lists"].stalled] == [program.boone, program.silent]
+    page = first.content.decode()
+    assert "Page 1 of 2" in page and 'href="?page=2"' in page
+    assert 'data-list="stalled"' in page and 'data-list="yeses"' not in page
+    second = client.get(url, {"page": 2}).context["lists"]
+    assert [p.user for p in second.stalled] == [program.quiet] and second.stalled.total == 3
+    # A page past the end shows the last; a list that does not exist is no page.
+    assert [p.user for p in client.get(url, {"page": 9}).context["lists"].stalled] == [program.quiet]
+    assert client.get(reverse("dashboard:followup_list", args=["nobody"])).status_code == 404
+
+
+def test_a_coordinator_pages_through_their_counties_only(program, carol, dave, alice):
+    url = reverse("dashboard:followup_list", args=["stalled"])
+    assert [p.user for p in make_client(dave).get(url).context["lists"].stalled] == [program.boone]
+    carols = make_client(carol).get(url).context["lists"].stalled
+    assert program.boone not in [p.user for p in carols] and carols.total == 2
+    assert make_client(alice).get(url).status_code == 404
