@@ -14,7 +14,7 @@ from contacts.import_runs import import_from_disk, run_import
 from contacts.importing import import_running, import_transaction
 from contacts.management.import_command import stopped_as_by_ctrl_c
 from contacts.models import ImportRun, Voter
-from tests.cast import make_client
+from tests.cast import make_client, make_reauthenticated_client
 from tests.contacts.voter_files import FIXTURES, fixture_copy, run
 
 pytestmark = pytest.mark.django_db
@@ -127,7 +127,7 @@ def test_it_serves_the_rejects_to_staff_with_formulas_neutralized(
     assert run.rejected == 1
 
     page = make_client(sam).get(reverse("contacts:import_detail", args=[run.pk]))
-    response = make_client(sam).get(reverse("contacts:import_report", args=[run.pk]))
+    response = make_reauthenticated_client(sam).get(reverse("contacts:import_report", args=[run.pk]))
 
     assert reverse("contacts:import_report", args=[run.pk]) in page.text
     assert response["Content-Disposition"] == 'attachment; filename="bad.txt.rejects.csv"'
@@ -198,7 +198,7 @@ def test_a_command_line_import_is_listed_with_its_counts_and_rejected_rows(sam, 
     )
     assert (imported.file_name, imported.path) == ("psr_sample_2023.txt", str(path.resolve()))
     assert (imported.rows_read, imported.inserted, imported.rejected) == (301, 300, 1)
-    client = make_client(sam)
+    client = make_reauthenticated_client(sam)
     listed = client.get(reverse("contacts:imports")).text
     assert "psr_sample_2023.txt" in listed and "from the command line" in listed
     detail = client.get(reverse("contacts:import_detail", args=[imported.pk])).text
