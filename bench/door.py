@@ -22,6 +22,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
 os.environ.setdefault("MFA_ENCRYPTION_KEY", "YmVuY2gtb25seS1tZmEta2V5LTAxMjM0NTY3ODlhYmM=")
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
@@ -127,7 +128,11 @@ def _measure(host_id: int) -> list[tuple[str, str]]:
     )
     queries = [name[:3].lower() for name in names] or ["sm"]
     searches, trivial = [], []
-    with override_settings(ROOT_URLCONF="bench.urls"):
+    # In-process requests: no HTTPS redirect (no proxy in front), static files by their plain names.
+    plain_static = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    with override_settings(
+        ROOT_URLCONF="bench.urls", SECURE_SSL_REDIRECT=False, STORAGES=settings.STORAGES | plain_static
+    ):
         for _ in range(5):  # warm the connection, templates and caches
             _time(client, door, {"q": queries[0]})
             _time(client, "/bench/trivial", {})
