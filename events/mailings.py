@@ -251,7 +251,10 @@ def _deliver(
     if key not in letters:
         marks.confirm()  # rendering may read the database
         letters[key] = Letter.of(mailing, now=now)
-    message = letters[key].email(mailing)
+    try:
+        message = letters[key].email(mailing)
+    except ValueError as unwritable:  # an address no email header can carry: no server would take it
+        return _bounced(invitation.email, unwritable, stopped)
     marks.confirm()  # no email goes while an earlier one's mark is unconfirmed
     try:
         mail.send_messages([message])
@@ -263,12 +266,15 @@ def _deliver(
         )
         if min(codes) < 500:
             return None
-        stopped.add(invitation.email)
-        address_stop(
-            address=invitation.email, reason=StoppedAddress.Reason.BOUNCED, detail=str(refused)[:300]
-        )
-        return Mailing.Outcome.BOUNCED
+        return _bounced(invitation.email, refused, stopped)
     return Mailing.Outcome.SENT
+
+
+def _bounced(address: str, error: Exception, stopped: set[str]) -> str:
+    """Stop an address refused for good, with what was said; nothing is mailed to it again."""
+    stopped.add(address)
+    address_stop(address=address, reason=StoppedAddress.Reason.BOUNCED, detail=str(error)[:300])
+    return Mailing.Outcome.BOUNCED
 
 
 SUBJECTS = {

@@ -56,6 +56,17 @@ def _starting_in(host, delta, **fields):
     return make_gathering(host, days=delta / timedelta(days=1), **fields)
 
 
+def test_an_address_no_email_header_can_carry_is_a_bounce_and_the_others_still_go(alice):
+    """The forms refuse such an address; one stored some other way must not stop everyone's reminders."""
+    gathering = _starting_in(alice, timedelta(days=2) - timedelta(minutes=5))
+    _guest(gathering, email="zoë@example.org", last="First")
+    _guest(gathering, email="pat@example.org", last="Second")
+    assert mailings_send() == {"bounced": 1, "sent": 1}
+    assert [m.to for m in mail.outbox] == [["pat@example.org"]]
+    assert StoppedAddress.objects.filter(address="zoë@example.org").exists()
+    assert mailings_send() == {}
+
+
 def test_a_reminder_goes_once_with_text_html_calendar_and_unsubscribe(alice):
     gathering = _starting_in(alice, timedelta(days=2) - timedelta(minutes=5), notes="Bring a <b>chair</b>")
     guest = _guest(gathering)
