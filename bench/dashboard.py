@@ -160,6 +160,36 @@ def _p95(timings: list[float]) -> float:
     return timings[min(len(timings) - 1, math.ceil(0.95 * len(timings)) - 1)]
 
 
+def in_process():
+    """Settings for in-process requests: the test host, no HTTPS redirect (no proxy in front), and
+    static files by their plain names (no collectstatic here)."""
+    plain_static = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    return override_settings(
+        ROOT_URLCONF="bench.urls",
+        ALLOWED_HOSTS=["testserver"],
+        SECURE_SSL_REDIRECT=False,
+        STORAGES=settings.STORAGES | plain_static,
+    )
+
+
+def page_rows(pages: list[tuple[str, Client, str]]) -> list[tuple[str, str]]:
+    """Time the trivial reference view, then each (label, client, url); a row each, with the ratios."""
+    reference, reference_queries = _time(pages[0][1], "/bench/trivial")
+    ref_median, ref_p95 = statistics.median(reference), _p95(reference)
+    rows = [
+        (f"trivial view, reference ({REQUESTS} requests)",
+         f"median {ref_median:.1f} ms, p95 {ref_p95:.1f} ms, {reference_queries} queries")
+    ]  # fmt: skip
+    for label, client, url in pages:
+        timings, queries = _time(client, url)
+        median, p95 = statistics.median(timings), _p95(timings)
+        rows.append(
+            (label, f"median {median:.0f} ms ({median / ref_median:.0f}x), p95 {p95:.0f} ms "
+                    f"({p95 / ref_p95:.0f}x; target < 300 ms), {queries} queries")
+        )  # fmt: skip
+    return rows
+
+
 def _measure() -> list[tuple[str, str]]:
     from django.urls import reverse
 
@@ -189,21 +219,7 @@ def _measure() -> list[tuple[str, str]]:
         ("program", f"{voters:,} voters, {leaders:,} leaders with lists, {attempts:,} attempts"),
         ("county counts (beat, off the request)", f"{counting:.1f} s"),
     ]
-    # In-process requests: the test host, and no HTTPS redirect (there is no proxy in front).
-    with override_settings(
-        ROOT_URLCONF="bench.urls",
-        ALLOWED_HOSTS=["testserver"],
-        SECURE_SSL_REDIRECT=False,
-        # No collectstatic here: pages link static files by their plain names.
-        STORAGES=settings.STORAGES
-        | {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
-    ):
-        reference, reference_queries = _time(staff, "/bench/trivial")
-        ref_median, ref_p95 = statistics.median(reference), _p95(reference)
-        rows.append(
-            (f"trivial view, reference ({REQUESTS} requests)",
-             f"median {ref_median:.1f} ms, p95 {ref_p95:.1f} ms, {reference_queries} queries")
-        )  # fmt: skip
+    with in_process():
         pages = [
             ("dashboard, staff (statewide)", staff, reverse("dashboard:index")),
             ("coverage, staff (116 counties)", staff, reverse("dashboard:coverage")),
@@ -212,13 +228,7 @@ def _measure() -> list[tuple[str, str]]:
             ("follow-up, staff (statewide)", staff, reverse("dashboard:followup")),
             ("follow-up, coordinator (2 counties)", coordinator, reverse("dashboard:followup")),
         ]
-        for label, client, url in pages:
-            timings, queries = _time(client, url)
-            median, p95 = statistics.median(timings), _p95(timings)
-            rows.append(
-                (label, f"median {median:.0f} ms ({median / ref_median:.0f}x), p95 {p95:.0f} ms "
-                        f"({p95 / ref_p95:.0f}x; target < 300 ms), {queries} queries")
-            )  # fmt: skip
+        rows += page_rows(pages)
     return rows
 
 

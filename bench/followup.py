@@ -15,7 +15,6 @@ BENCH_DASHBOARD_ATTEMPTS (750000), BENCH_DASHBOARD_REQUESTS (20), BENCH_FOLLOWUP
 """
 
 import os
-import statistics
 
 from bench import dashboard as dashboard_bench
 from bench import turf as turf_bench
@@ -117,10 +116,9 @@ def _pipeline() -> None:
 
 
 def _measure() -> list[tuple[str, str]]:
-    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client, override_settings
+    from django.test import Client
     from django.urls import reverse
 
     from turf.models import Cycle
@@ -145,33 +143,16 @@ def _measure() -> list[tuple[str, str]]:
     rows = [
         ("program", f"{voters:,} voters, {leaders:,} leaders ({changes:,} stage rows), {attempts:,} attempts")
     ]
-    with override_settings(
-        ROOT_URLCONF="bench.urls",
-        ALLOWED_HOSTS=["testserver"],
-        SECURE_SSL_REDIRECT=False,
-        # No collectstatic here: pages link static files by their plain names.
-        STORAGES=settings.STORAGES
-        | {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
-    ):
-        reference, reference_queries = dashboard_bench._time(staff, "/bench/trivial")
-        ref_median, ref_p95 = statistics.median(reference), dashboard_bench._p95(reference)
-        rows.append(
-            (f"trivial view, reference ({dashboard_bench.REQUESTS} requests)",
-             f"median {ref_median:.1f} ms, p95 {ref_p95:.1f} ms, {reference_queries} queries")
-        )  # fmt: skip
+    with dashboard_bench.in_process():
         page = reverse("dashboard:followup")
         all_stalled = reverse("dashboard:followup_list", args=["stalled"])
-        for label, client, url in (
-            ("follow-up, staff (statewide)", staff, page),
-            ("follow-up, coordinator (2 counties)", coordinator, page),
-            ("show all stalled, staff (page 2)", staff, all_stalled + "?page=2"),
-        ):
-            timings, queries = dashboard_bench._time(client, url)
-            median, p95 = statistics.median(timings), dashboard_bench._p95(timings)
-            rows.append(
-                (label, f"median {median:.0f} ms ({median / ref_median:.0f}x), p95 {p95:.0f} ms "
-                        f"({p95 / ref_p95:.0f}x; target < 300 ms), {queries} queries")
-            )  # fmt: skip
+        rows += dashboard_bench.page_rows(
+            [
+                ("follow-up, staff (statewide)", staff, page),
+                ("follow-up, coordinator (2 counties)", coordinator, page),
+                ("show all stalled, staff (page 2)", staff, all_stalled + "?page=2"),
+            ]
+        )
     return rows
 
 
